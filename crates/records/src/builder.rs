@@ -1,0 +1,153 @@
+//! Building a batch from records: for clients, tests and control markers.
+//! The broker itself never re-encodes what a producer sent.
+
+use bytes::Bytes;
+
+use crate::batch::{Attributes, HEADER_LEN, LOG_OVERHEAD, MAGIC_V2};
+use crate::compression::Compression;
+use crate::varint::{put_varint, put_varlong, varint_size, varlong_size};
+
+/// Accumulates records and writes one v2 batch.
+#[derive(Debug, Clone)]
+pub struct BatchBuilder {
+    compression: Compression,
+    attributes: i16,
+    base_offset: i64,
+    partition_leader_epoch: i32,
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    base_timestamp: Option<i64>,
+    max_timestamp: i64,
+    count: i32,
+    records: Vec<u8>,
+}
+
+/// A header to write: name and value (`None` for null).
+pub type HeaderRef<'a> = (&'a str, Option<&'a [u8]>);
+
+impl BatchBuilder {
+    /// An empty batch with `compression`, base offset 0 and no producer id.
+    pub fn new(compression: Compression) -> BatchBuilder {
+        BatchBuilder {
+            compression,
+            attributes: compression as i16,
+            base_offset: 0,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            base_timestamp: None,
+            max_timestamp: -1,
+            count: 0,
+            records: Vec::new(),
+        }
+    }
+
+    /// Sets the idempotent producer's id, epoch and first sequence number.
+    pub fn producer(mut self, id: i64, epoch: i16, base_sequence: i32) -> BatchBuilder {
+        self.producer_id = id;
+        self.producer_epoch = epoch;
+        self.base_sequence = base_sequence;
+        self
+    }
+
+    /// Marks the batch as part of a transaction.
+    pub fn transactional(mut self) -> BatchBuilder {
+        self.attributes |= Attributes::TRANSACTIONAL;
+        self
+    }
+
+    /// Marks the batch as a control batch.
+    pub(crate) fn control(mut self) -> BatchBuilder {
+        self.attributes |= Attributes::CONTROL;
+        self
+    }
+
+    /// Sets the base offset written into the batch.
+    pub fn base_offset(mut self, offset: i64) -> BatchBuilder {
+        self.base_offset = offset;
+        self
+    }
+
+    /// Records added so far.
+    pub fn len(&self) -> i32 {
+        self.count
+    }
+
+    /// True when no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Uncompressed bytes of the records so far, plus the header.
+    pub fn estimated_size(&self) -> usize {
+        HEADER_LEN + self.records.len()
+    }
+
+    /// Appends a record with a CreateTime `timestamp`.
+    pub fn push(&mut self, timestamp: i64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[HeaderRef<'_>]) {
+        let base = *self.base_timestamp.get_or_insert(timestamp);
+        self.max_timestamp = self.max_timestamp.max(timestamp);
+        let ts_delta = timestamp.wrapping_sub(base);
+        let offset_delta = self.count;
+        let sized = |b: Option<&[u8]>| b.map_or(1, |b| varint_size(b.len() as i32) + b.len());
+        let body = 1
+            + varlong_size(ts_delta)
+            + varint_size(offset_delta)
+            + sized(key)
+            + sized(value)
+            + varint_size(headers.len() as i32)
+            + headers.iter().map(|(k, v)| sized(Some(k.as_bytes())) + sized(*v)).sum::<usize>();
+        let out = &mut self.records;
+        put_varint(out, body as i32);
+        out.push(0);
+        put_varlong(out, ts_delta);
+        put_varint(out, offset_delta);
+        put_sized(out, key);
+        put_sized(out, value);
+        put_varint(out, headers.len() as i32);
+        for (k, v) in headers {
+            put_sized(out, Some(k.as_bytes()));
+            put_sized(out, *v);
+        }
+        self.count += 1;
+    }
+
+    /// Writes the batch, with its CRC.
+    pub fn build(self) -> Bytes {
+        let mut out = Vec::with_capacity(HEADER_LEN + self.records.len());
+        out.resize(HEADER_LEN, 0);
+        self.compression.compress(&self.records, &mut out);
+        let batch_length = (out.len() - LOG_OVERHEAD) as i32;
+        let base_timestamp = self.base_timestamp.unwrap_or(-1);
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(&self.base_offset.to_be_bytes());
+        header.extend_from_slice(&batch_length.to_be_bytes());
+        header.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
+        header.push(MAGIC_V2 as u8);
+        header.extend_from_slice(&[0; 4]);
+        header.extend_from_slice(&self.attributes.to_be_bytes());
+        header.extend_from_slice(&(self.count - 1).max(0).to_be_bytes());
+        header.extend_from_slice(&base_timestamp.to_be_bytes());
+        header.extend_from_slice(&self.max_timestamp.to_be_bytes());
+        header.extend_from_slice(&self.producer_id.to_be_bytes());
+        header.extend_from_slice(&self.producer_epoch.to_be_bytes());
+        header.extend_from_slice(&self.base_sequence.to_be_bytes());
+        header.extend_from_slice(&self.count.to_be_bytes());
+        out[..HEADER_LEN].copy_from_slice(&header);
+        let crc = crc32c::crc32c(&out[21..]);
+        out[17..21].copy_from_slice(&crc.to_be_bytes());
+        Bytes::from(out)
+    }
+}
+
+fn put_sized(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        None => put_varint(out, -1),
+        Some(b) => {
+            put_varint(out, b.len() as i32);
+            out.extend_from_slice(b);
+        }
+    }
+}
