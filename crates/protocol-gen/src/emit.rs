@@ -175,8 +175,7 @@ fn guarded(test: &str, body: &str) -> String {
 }
 
 fn emit_struct(out: &mut String, spec: &Spec, def: &StructDef<'_>) -> Result<(), String> {
-    let plans: Vec<FieldPlan<'_>> =
-        def.fields.iter().map(|f| plan(spec, &def.name, f)).collect::<Result<_, _>>()?;
+    let plans: Vec<FieldPlan<'_>> = def.fields.iter().map(|f| plan(spec, &def.name, f)).collect::<Result<_, _>>()?;
     let has_flexible = !spec.flexible_versions.intersect(spec.valid_versions).is_empty();
     let flexible_test = spec.flexible_versions.test(spec.valid_versions);
     let name = &def.name;
@@ -366,7 +365,9 @@ fn emit_arbitrary(
     flexible_test: &str,
 ) {
     writeln!(out, "\n#[cfg(feature = \"arbitrary\")]\nimpl {name} {{").unwrap();
-    out.push_str("    /// An arbitrary value that `version` carries exactly (fields it lacks stay at their defaults).\n");
+    out.push_str(
+        "    /// An arbitrary value that `version` carries exactly (fields it lacks stay at their defaults).\n",
+    );
     out.push_str("    #[allow(unused_variables)]\n");
     out.push_str(
         "    pub fn arbitrary(u: &mut arbitrary::Unstructured<'_>, version: i16) -> arbitrary::Result<Self> {\n",
@@ -400,11 +401,8 @@ fn emit_arbitrary(
 fn emit_message_impl(out: &mut String, spec: &Spec) {
     let v = spec.valid_versions;
     let f = spec.flexible_versions.intersect(v);
-    let flex = if f.is_empty() {
-        "VersionRange::NONE".to_string()
-    } else {
-        format!("VersionRange::new({}, {})", f.lo, f.hi)
-    };
+    let flex =
+        if f.is_empty() { "VersionRange::NONE".to_string() } else { format!("VersionRange::new({}, {})", f.lo, f.hi) };
     writeln!(
         out,
         "\nimpl crate::Message for {} {{\n    const NAME: &'static str = {:?};\n    const VERSIONS: VersionRange = VersionRange::new({}, {});\n    const FLEXIBLE: VersionRange = {flex};\n}}",

@@ -83,12 +83,14 @@ fn emit_api_key(out: &mut String, apis: &[Api<'_>]) {
 }
 
 fn emit_body_enum<'s>(out: &mut String, apis: &[Api<'s>], name: &str, what: &str, spec: impl Fn(&Api<'s>) -> &'s Spec) {
-    writeln!(out, "\n/// The body of any {what}, by API.\n#[derive(Debug, Clone, PartialEq)]\npub enum {name} {{").unwrap();
+    writeln!(out, "\n/// The body of any {what}, by API.\n#[derive(Debug, Clone, PartialEq)]\npub enum {name} {{")
+        .unwrap();
     for a in apis {
         writeln!(out, "    /// A {} {what}.\n    {}({}),", a.variant, a.variant, spec(a).name).unwrap();
     }
     writeln!(out, "}}\n\nimpl {name} {{").unwrap();
-    writeln!(out, "    /// The API of this {what}.\n    pub fn api_key(&self) -> ApiKey {{\n        match self {{").unwrap();
+    writeln!(out, "    /// The API of this {what}.\n    pub fn api_key(&self) -> ApiKey {{\n        match self {{")
+        .unwrap();
     for a in apis {
         writeln!(out, "            {name}::{}(_) => ApiKey::{},", a.variant, a.variant).unwrap();
     }
@@ -99,8 +101,13 @@ fn emit_body_enum<'s>(out: &mut String, apis: &[Api<'s>], name: &str, what: &str
     )
     .unwrap();
     for a in apis {
-        writeln!(out, "            ApiKey::{0} => decode_message::<{1}>(r, version).map({name}::{0}),", a.variant, spec(a).name)
-            .unwrap();
+        writeln!(
+            out,
+            "            ApiKey::{0} => decode_message::<{1}>(r, version).map({name}::{0}),",
+            a.variant,
+            spec(a).name
+        )
+        .unwrap();
     }
     out.push_str("        }\n    }\n\n");
     writeln!(out, "    /// Encodes the body at `version`.\n    pub fn encode(&self, w: &mut BytesMut, version: i16) -> Result<(), EncodeError> {{\n        match self {{").unwrap();
@@ -114,8 +121,13 @@ fn emit_body_enum<'s>(out: &mut String, apis: &[Api<'s>], name: &str, what: &str
     )
     .unwrap();
     for a in apis {
-        writeln!(out, "            ApiKey::{0} => {1}::arbitrary(u, version).map({name}::{0}),", a.variant, spec(a).name)
-            .unwrap();
+        writeln!(
+            out,
+            "            ApiKey::{0} => {1}::arbitrary(u, version).map({name}::{0}),",
+            a.variant,
+            spec(a).name
+        )
+        .unwrap();
     }
     out.push_str("        }\n    }\n}\n");
 }

@@ -109,7 +109,9 @@ impl Ty {
             Ty::Str => format!("r.nullable_string({compact})"),
             Ty::Bytes | Ty::Records => format!("r.nullable_bytes({compact})"),
             Ty::Struct(name) => {
-                format!("r.struct_present().and_then(|present| present.then(|| {name}::decode(r, version)).transpose())")
+                format!(
+                    "r.struct_present().and_then(|present| present.then(|| {name}::decode(r, version)).transpose())"
+                )
             }
             Ty::Array(elem) => format!("r.nullable_array({compact}, |r| {})", elem.decode(compact)),
             other => format!("{}.map(Some)", other.decode(compact)),
@@ -164,10 +166,9 @@ impl Ty {
             Ty::Struct(_) => format!(
                 "match &{v} {{ None => {{ w.put_i8(-1); Ok(()) }} Some(s) => {{ w.put_i8(1); s.encode(w, version) }} }}"
             ),
-            Ty::Array(elem) => format!(
-                "put_nullable_array(w, {v}.as_deref(), {compact}, |w, e| {})",
-                elem.encode("e", compact)
-            ),
+            Ty::Array(elem) => {
+                format!("put_nullable_array(w, {v}.as_deref(), {compact}, |w, e| {})", elem.encode("e", compact))
+            }
             other => unreachable!("{other:?} is never optional"),
         }
     }

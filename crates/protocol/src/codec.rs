@@ -410,6 +410,15 @@ pub mod arb {
     use super::{RawTaggedField, UnknownTaggedFields, Uuid};
     use arbitrary::{Result, Unstructured};
     use bytes::Bytes;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static UNKNOWN_TAGGED: AtomicBool = AtomicBool::new(true);
+
+    /// Whether generated values carry unknown tagged fields (on by default).
+    /// Off for peers that, as the protocol allows, drop tags they do not know.
+    pub fn set_unknown_tagged_fields(on: bool) {
+        UNKNOWN_TAGGED.store(on, Ordering::Relaxed);
+    }
 
     /// A short string.
     pub fn string(u: &mut Unstructured<'_>) -> Result<String> {
@@ -439,13 +448,19 @@ pub mod arb {
     }
 
     /// Up to three elements.
-    pub fn array<T>(u: &mut Unstructured<'_>, mut elem: impl FnMut(&mut Unstructured<'_>) -> Result<T>) -> Result<Vec<T>> {
+    pub fn array<T>(
+        u: &mut Unstructured<'_>,
+        mut elem: impl FnMut(&mut Unstructured<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let n = u.int_in_range(0..=3)?;
         (0..n).map(|_| elem(u)).collect()
     }
 
     /// Up to two unknown tagged fields with tags above `max_known`, ascending.
     pub fn unknown_tagged(u: &mut Unstructured<'_>, max_known: u32) -> Result<UnknownTaggedFields> {
+        if !UNKNOWN_TAGGED.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
         let n = u.int_in_range(0..=2)?;
         let mut tag = max_known;
         (0..n)

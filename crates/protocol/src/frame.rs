@@ -81,8 +81,8 @@ pub struct RequestFrame {
 /// known and the version one the spec defines; every byte must be consumed.
 pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
     let prefix = RequestPrefix::peek(&frame)?;
-    let api_key =
-        ApiKey::from_i16(prefix.api_key).ok_or_else(|| DecodeError::from(DecodeErrorKind::UnknownApiKey(prefix.api_key)))?;
+    let api_key = ApiKey::from_i16(prefix.api_key)
+        .ok_or_else(|| DecodeError::from(DecodeErrorKind::UnknownApiKey(prefix.api_key)))?;
     let valid = api_key.valid_versions();
     if !valid.contains(prefix.api_version) {
         let kind = DecodeErrorKind::UnsupportedVersion { version: prefix.api_version, min: valid.min, max: valid.max };
@@ -90,7 +90,8 @@ pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
     }
     let mut r = Reader::new(frame);
     let header_version = request_header_version(api_key, prefix.api_version);
-    let header = RequestHeader::decode(&mut r, header_version).map_err(|e| e.in_message("RequestHeader", header_version))?;
+    let header =
+        RequestHeader::decode(&mut r, header_version).map_err(|e| e.in_message("RequestHeader", header_version))?;
     let body = RequestBody::decode(api_key, prefix.api_version, &mut r)?;
     finish(r, api_key.name(), prefix.api_version)?;
     Ok(RequestFrame { header, api_key, body })

@@ -79,7 +79,10 @@ fn the_error_names_the_message_and_field() {
     let err = RequestBody::decode(ApiKey::Metadata, 1, &mut Reader::new(Bytes::from_static(&[0x7f, 0xff, 0xff, 0xff])))
         .unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::CountTooLarge { count: i32::MAX as usize, remaining: 0 });
-    assert_eq!(err.to_string(), "MetadataRequest v1: MetadataRequest.Topics: count 2147483647 exceeds the 0 bytes left");
+    assert_eq!(
+        err.to_string(),
+        "MetadataRequest v1: MetadataRequest.Topics: count 2147483647 exceeds the 0 bytes left"
+    );
 }
 
 #[test]

@@ -89,7 +89,10 @@ fn unknown_tagged_fields_survive_a_roundtrip() {
         request_api_version: 3,
         correlation_id: 7,
         client_id: Some("c".into()),
-        unknown_tagged_fields: vec![strata_protocol::codec::RawTaggedField { tag: 9, data: bytes::Bytes::from_static(b"xyz") }],
+        unknown_tagged_fields: vec![strata_protocol::codec::RawTaggedField {
+            tag: 9,
+            data: bytes::Bytes::from_static(b"xyz"),
+        }],
     };
     let mut w = BytesMut::new();
     strata_protocol::encode_message(&header, &mut w, 2).unwrap();

@@ -144,9 +144,9 @@ fn snappy_decompress(data: &[u8], cap: usize) -> Result<Vec<u8>, RecordsError> {
     if data.len() >= XERIAL_HEADER_LEN && data[..8] == XERIAL_MAGIC {
         let mut rest = &data[XERIAL_HEADER_LEN..];
         while !rest.is_empty() {
-            let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(|| {
-                corrupt(Compression::Snappy, &"truncated xerial block length")
-            })?;
+            let (len, tail) = rest
+                .split_first_chunk::<4>()
+                .ok_or_else(|| corrupt(Compression::Snappy, &"truncated xerial block length"))?;
             let len = usize::try_from(i32::from_be_bytes(*len))
                 .map_err(|_| corrupt(Compression::Snappy, &"negative xerial block length"))?;
             if len > tail.len() {
@@ -170,7 +170,8 @@ fn snappy_raw_into(block: &[u8], cap: usize, out: &mut Vec<u8>) -> Result<(), Re
     }
     let start = out.len();
     out.resize(start + len, 0);
-    let n = snap::raw::Decoder::new().decompress(block, &mut out[start..]).map_err(|e| corrupt(Compression::Snappy, &e))?;
+    let n =
+        snap::raw::Decoder::new().decompress(block, &mut out[start..]).map_err(|e| corrupt(Compression::Snappy, &e))?;
     out.truncate(start + n);
     Ok(())
 }

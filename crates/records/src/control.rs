@@ -68,7 +68,8 @@ impl ControlRecord {
         key[2..].copy_from_slice(&self.kind.id().to_be_bytes());
         let mut value = [0u8; 6];
         value[2..].copy_from_slice(&self.coordinator_epoch.to_be_bytes());
-        let mut b = BatchBuilder::new(Compression::None).producer(producer_id, producer_epoch, -1).transactional().control();
+        let mut b =
+            BatchBuilder::new(Compression::None).producer(producer_id, producer_epoch, -1).transactional().control();
         b.push(timestamp, Some(&key), Some(&value), &[]);
         b.build()
     }

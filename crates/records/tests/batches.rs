@@ -28,7 +28,12 @@ fn read_back(batch: &RecordBatch) -> Vec<Owned> {
         .map(|r| {
             let r = r.unwrap();
             let headers = r.headers.map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect();
-            (batch.header.base_timestamp + r.timestamp_delta, r.key.map(<[u8]>::to_vec), r.value.map(<[u8]>::to_vec), headers)
+            (
+                batch.header.base_timestamp + r.timestamp_delta,
+                r.key.map(<[u8]>::to_vec),
+                r.value.map(<[u8]>::to_vec),
+                headers,
+            )
         })
         .collect()
 }
@@ -37,7 +42,12 @@ fn sample() -> Vec<Owned> {
     vec![
         (1000, Some(b"k1".to_vec()), Some(b"v1".to_vec()), vec![]),
         (999, None, Some(b"null key".to_vec()), vec![("h".into(), Some(b"1".to_vec())), ("h".into(), None)]),
-        (1005, Some(b"tombstone".to_vec()), None, vec![("dup".into(), Some(vec![])), ("dup".into(), Some(b"2".to_vec()))]),
+        (
+            1005,
+            Some(b"tombstone".to_vec()),
+            None,
+            vec![("dup".into(), Some(vec![])), ("dup".into(), Some(b"2".to_vec()))],
+        ),
     ]
 }
 
@@ -145,7 +155,10 @@ fn record_count_of_i32_max_with_a_valid_crc_is_an_error() {
     m[57..61].copy_from_slice(&1i32.to_be_bytes());
     BatchMut::new(&mut m).unwrap().update_crc();
     let m = m.freeze();
-    assert!(matches!(RecordBatch::parse(&m).unwrap().validate_for_append(CAP), Err(RecordsError::CountMismatch { .. })));
+    assert!(matches!(
+        RecordBatch::parse(&m).unwrap().validate_for_append(CAP),
+        Err(RecordsError::CountMismatch { .. })
+    ));
 }
 
 #[test]
@@ -157,7 +170,11 @@ fn a_decompression_bomb_in_a_batch_stops_at_the_cap() {
         let bytes = b.build();
         assert!(bytes.len() < 2 << 20, "{c:?}");
         let batch = RecordBatch::parse(&bytes).unwrap();
-        assert_eq!(batch.validate_for_append(CAP).unwrap_err(), RecordsError::DecompressedTooLarge { cap: CAP }, "{c:?}");
+        assert_eq!(
+            batch.validate_for_append(CAP).unwrap_err(),
+            RecordsError::DecompressedTooLarge { cap: CAP },
+            "{c:?}"
+        );
     }
 }
 
@@ -183,12 +200,7 @@ fn a_batch_length_below_the_header_is_refused() {
 
 fn owned_record() -> impl Strategy<Value = Owned> {
     let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20));
-    (
-        any::<i32>().prop_map(i64::from),
-        bytes(),
-        bytes(),
-        proptest::collection::vec(("[a-z]{0,4}", bytes()), 0..3),
-    )
+    (any::<i32>().prop_map(i64::from), bytes(), bytes(), proptest::collection::vec(("[a-z]{0,4}", bytes()), 0..3))
 }
 
 proptest! {
