@@ -1,10 +1,16 @@
 //! The API keys and versions strata serves: the one table ApiVersions answers
 //! from, and that the README's table of supported APIs is produced from.
 //!
-//! Lower bounds: strata stores only record batch format v2 (magic 2), so
-//! Produce starts at v3 and Fetch at v4, the first versions that carry it, as
-//! in Kafka 4.0. Every range lies within the versions the spec defines (a test
-//! checks this).
+//! Lower bounds. strata stores only record batch format v2 (magic 2), which
+//! Produce carries from v3 and Fetch from v4. Yet Produce is advertised from
+//! v0: librdkafka decides whether a broker "supports" gzip, snappy and lz4 by
+//! asking whether it serves a Produce version in 0..=0 (measured with Debian
+//! 12's kcat, librdkafka 2.0.2: without v0 it sends every batch uncompressed;
+//! current librdkafka no longer does this). A Produce request below v3 carries
+//! record format v0 or v1, which is refused per partition. librdkafka also
+//! gates LZ4 on FindCoordinator v0, served with the group coordinator.
+//! The tests below pin librdkafka's feature map (src/rdkafka_feature.c).
+//! Every range lies within the versions the spec defines (a test checks this).
 
 use crate::generated::ApiKey;
 use crate::VersionRange;
@@ -24,7 +30,7 @@ const fn api(key: ApiKey, min: i16, max: i16) -> ApiSupport {
 
 /// Every API strata serves, in key order.
 pub const SUPPORTED_APIS: &[ApiSupport] = &[
-    api(ApiKey::Produce, 3, 11),
+    api(ApiKey::Produce, 0, 11),
     api(ApiKey::Fetch, 4, 16),
     api(ApiKey::ListOffsets, 1, 8),
     api(ApiKey::Metadata, 0, 12),
@@ -55,6 +61,26 @@ mod tests {
             let spec = a.key.valid_versions();
             assert!(!a.versions.is_empty(), "{:?}", a.key);
             assert!(spec.min <= a.versions.min && a.versions.max <= spec.max, "{:?} outside {spec:?}", a.key);
+        }
+    }
+
+    /// librdkafka's feature map (src/rdkafka_feature.c): a feature is enabled
+    /// when every (API, min, max) it lists overlaps what the broker advertises.
+    const LIBRDKAFKA_FEATURES: &[(&str, &[(ApiKey, i16, i16)])] = &[
+        ("gzip, snappy and lz4 in older librdkafka", &[(ApiKey::Produce, 0, 0)]),
+        ("MsgVer2", &[(ApiKey::Produce, 3, 3), (ApiKey::Fetch, 4, 4)]),
+        ("ApiVersion", &[(ApiKey::ApiVersions, 0, 0)]),
+        ("OffsetTime", &[(ApiKey::ListOffsets, 1, 1)]),
+        ("ZSTD", &[(ApiKey::Produce, 7, 7), (ApiKey::Fetch, 10, 10)]),
+    ];
+
+    #[test]
+    fn librdkafka_enables_record_format_v2_and_every_codec_it_can() {
+        for (feature, depends) in LIBRDKAFKA_FEATURES {
+            for &(key, min, max) in *depends {
+                let v = supported_versions(key).unwrap_or_else(|| panic!("{feature}: {key:?} not served"));
+                assert!(min <= v.max && v.min <= max, "{feature}: {key:?} {min}..{max} vs served {v:?}");
+            }
         }
     }
 
