@@ -136,7 +136,7 @@ impl BatchBuilder {
         header.extend_from_slice(&self.base_sequence.to_be_bytes());
         header.extend_from_slice(&self.count.to_be_bytes());
         out[..HEADER_LEN].copy_from_slice(&header);
-        let crc = crc32c::crc32c(&out[21..]);
+        let crc = crate::batch::crc32c(&out[21..]);
         out[17..21].copy_from_slice(&crc.to_be_bytes());
         Bytes::from(out)
     }
