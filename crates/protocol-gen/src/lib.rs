@@ -3,7 +3,8 @@
 //!
 //! [`generate`] reads every `*.json` spec in a folder and returns the Rust
 //! files to write under `crates/protocol/src/generated/`, already formatted by
-//! rustfmt, so the committed code and a fresh generation compare byte for byte.
+//! rustfmt, so the committed code and a fresh generation compare byte for byte;
+//! [`generate_into`] writes them. The command is `cargo xtask codegen`.
 
 mod emit;
 mod index;
@@ -47,6 +48,24 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, String> {
     }
     files.push(GeneratedFile { name: "mod.rs".into(), text: rustfmt(&index::module(&specs)?)? });
     Ok(files)
+}
+
+/// Generates from `specs_dir` into `out_dir`, removing `.rs` files there that
+/// generation no longer writes. Returns how many files were written.
+pub fn generate_into(specs_dir: &Path, out_dir: &Path) -> Result<usize, String> {
+    let files = generate(specs_dir)?;
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    for entry in std::fs::read_dir(out_dir).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let generated = files.iter().any(|f| path.file_name().is_some_and(|n| n == f.name.as_str()));
+        if path.extension().is_some_and(|x| x == "rs") && !generated {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    for f in &files {
+        std::fs::write(out_dir.join(&f.name), &f.text).map_err(|e| format!("{}: {e}", f.name))?;
+    }
+    Ok(files.len())
 }
 
 /// Formats Rust source with the toolchain's rustfmt (the workspace's rustfmt.toml applies).

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every check and test of strata. On a machine that has only Rust, it
+# first installs what the tests need: kcat from Debian's packages, and the
+# Python Kafka clients into a virtual environment under target/venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v kcat >/dev/null 2>&1; then
+    step "installing kcat (Debian package)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq kcat >/dev/null
+fi
+
+venv=target/venv
+requirements=crates/interop/python/requirements.txt
+stamp=$venv/.requirements
+if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
+    step "installing Python clients into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+fi
+
+step "formatting"
+cargo fmt --all --check
+step "lints"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "crate layering against ARCHITECTURE.md"
+cargo xtask layers
+step "tests"
+cargo test --workspace
