@@ -25,7 +25,10 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
         return Ok(());
     }
     let show = |edges: &[&Edge]| {
-        edges.iter().map(|(a, b, dev)| format!("\n  - `{a}` → `{b}`{}", if *dev { " (dev)" } else { "" })).collect::<String>()
+        edges
+            .iter()
+            .map(|(a, b, dev)| format!("\n  - `{a}` → `{b}`{}", if *dev { " (dev)" } else { "" }))
+            .collect::<String>()
     };
     Err(format!(
         "crate layering differs from ARCHITECTURE.md\nedges not allowed there:{}\nedges listed there that do not exist:{}",
@@ -68,7 +71,8 @@ fn actual_edges(root: &Path) -> Result<BTreeSet<Edge>, String> {
         }
     }
     // A dev-dependency that only adds features to a normal one is the same edge.
-    let normal: BTreeSet<(String, String)> = edges.iter().filter(|e| !e.2).map(|e| (e.0.clone(), e.1.clone())).collect();
+    let normal: BTreeSet<(String, String)> =
+        edges.iter().filter(|e| !e.2).map(|e| (e.0.clone(), e.1.clone())).collect();
     edges.retain(|(a, b, dev)| !*dev || !normal.contains(&(a.clone(), b.clone())));
     Ok(edges)
 }

@@ -19,8 +19,11 @@ type Expected = (Option<Vec<u8>>, Option<Vec<u8>>, Vec<(String, Vec<u8>)>);
 fn expected(i: usize, nulls: bool) -> Expected {
     let key = if nulls && i % 10 == 3 { None } else { Some(format!("key-{i}").into_bytes()) };
     let value = if nulls && i % 10 == 5 { None } else { Some(format!("value-{i} ").repeat(10 + i % 7).into_bytes()) };
-    let headers =
-        if i % 5 == 0 { vec![("h".into(), i.to_string().into_bytes()), ("h".into(), b"dup".to_vec())] } else { vec![] };
+    let headers = if i.is_multiple_of(5) {
+        vec![("h".into(), i.to_string().into_bytes()), ("h".into(), b"dup".to_vec())]
+    } else {
+        vec![]
+    };
     (key, value, headers)
 }
 

@@ -63,23 +63,33 @@ fn emit_api_key(out: &mut String, apis: &[Api<'_>]) {
     for a in apis {
         writeln!(out, "            {} => Some(ApiKey::{}),", a.key, a.variant).unwrap();
     }
-    out.push_str("            _ => None,\n        }\n    }\n\n    /// The API's name as Kafka spells it.\n    pub fn name(self) -> &'static str {\n        match self {\n");
+    out.push_str("            _ => None,\n        }\n    }\n");
+    key_method(out, apis, "The API's name as Kafka spells it.", "name(self) -> &'static str", |a| {
+        format!("{:?}", a.variant)
+    });
+    key_method(
+        out,
+        apis,
+        "The versions the spec defines for the request.",
+        "valid_versions(self) -> VersionRange",
+        |a| format!("{}::VERSIONS", a.request.name),
+    );
+    key_method(out, apis, "The request's flexible versions.", "request_flexible(self) -> VersionRange", |a| {
+        format!("{}::FLEXIBLE", a.request.name)
+    });
+    key_method(out, apis, "The response's flexible versions.", "response_flexible(self) -> VersionRange", |a| {
+        format!("{}::FLEXIBLE", a.response.name)
+    });
+    out.push_str("}\n");
+}
+
+/// Writes an `ApiKey` method whose body maps each API to `value(api)`.
+fn key_method(out: &mut String, apis: &[Api<'_>], doc: &str, signature: &str, value: impl Fn(&Api<'_>) -> String) {
+    writeln!(out, "\n    /// {doc}\n    pub fn {signature} {{\n        match self {{").unwrap();
     for a in apis {
-        writeln!(out, "            ApiKey::{0} => {0:?},", a.variant).unwrap();
+        writeln!(out, "            ApiKey::{} => {},", a.variant, value(a)).unwrap();
     }
-    out.push_str("        }\n    }\n\n    /// The versions the spec defines for the request.\n    pub fn valid_versions(self) -> VersionRange {\n        match self {\n");
-    for a in apis {
-        writeln!(out, "            ApiKey::{} => {}::VERSIONS,", a.variant, a.request.name).unwrap();
-    }
-    out.push_str("        }\n    }\n\n    /// The request's flexible versions.\n    pub fn request_flexible(self) -> VersionRange {\n        match self {\n");
-    for a in apis {
-        writeln!(out, "            ApiKey::{} => {}::FLEXIBLE,", a.variant, a.request.name).unwrap();
-    }
-    out.push_str("        }\n    }\n\n    /// The response's flexible versions.\n    pub fn response_flexible(self) -> VersionRange {\n        match self {\n");
-    for a in apis {
-        writeln!(out, "            ApiKey::{} => {}::FLEXIBLE,", a.variant, a.response.name).unwrap();
-    }
-    out.push_str("        }\n    }\n}\n");
+    out.push_str("        }\n    }\n");
 }
 
 fn emit_body_enum<'s>(out: &mut String, apis: &[Api<'s>], name: &str, what: &str, spec: impl Fn(&Api<'s>) -> &'s Spec) {

@@ -66,7 +66,10 @@ mod tests {
 
     /// librdkafka's feature map (src/rdkafka_feature.c): a feature is enabled
     /// when every (API, min, max) it lists overlaps what the broker advertises.
-    const LIBRDKAFKA_FEATURES: &[(&str, &[(ApiKey, i16, i16)])] = &[
+    /// An API and the version range a client feature needs from it.
+    type Depends = (ApiKey, i16, i16);
+
+    const LIBRDKAFKA_FEATURES: &[(&str, &[Depends])] = &[
         ("gzip, snappy and lz4 in older librdkafka", &[(ApiKey::Produce, 0, 0)]),
         ("MsgVer2", &[(ApiKey::Produce, 3, 3), (ApiKey::Fetch, 4, 4)]),
         ("ApiVersion", &[(ApiKey::ApiVersions, 0, 0)]),

@@ -2,6 +2,8 @@
 //! beside a plain copy of the same bytes in the same run (the reference).
 //!
 //! `cargo bench -p strata-records --bench produce_decode`
+// criterion_group! defines an undocumented public function.
+#![allow(missing_docs)]
 
 use bytes::{Bytes, BytesMut};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
