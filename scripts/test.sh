@@ -32,4 +32,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "crate layering against ARCHITECTURE.md"
 cargo xtask layers
 step "tests"
-cargo test --workspace
+log=target/test-output.log
+cargo test --workspace 2>&1 | tee "$log"
+# cargo's last lines are the (empty) doc-test suites; end with the total.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"

@@ -6,8 +6,12 @@
 //! * every length and count is checked against the bytes left **before**
 //!   anything is allocated; an array of `n` elements is refused when `n` exceeds
 //!   the bytes left (every element takes at least one byte on the wire, as in
-//!   Kafka's own reader), so memory for a decoded frame is bounded by the frame
-//!   size times the in-memory size of its largest element type;
+//!   Kafka's own reader), and no more is reserved up front than the bytes left,
+//!   so a declared count costs nothing until its elements actually decode;
+//! * memory then grows only with elements really present: a decoded frame
+//!   takes at most its size times the ratio of an element's in-memory size to
+//!   its smallest encoding (tens, for structs of empty strings), which is why
+//!   the broker bounds frame sizes (`socket.request.max.bytes`);
 //! * `bytes` and `records` values are zero-copy slices of the frame buffer;
 //! * errors are values ([`DecodeError`]); nothing here panics on any input.
 //!
@@ -210,7 +214,10 @@ impl Reader {
         if count > self.buf.len() {
             return Err(DecodeErrorKind::CountTooLarge { count, remaining: self.buf.len() }.into());
         }
-        let mut items = Vec::with_capacity(count);
+        // Reserve no more memory than the bytes left: a declared count is a
+        // claim, and elements can be larger in memory than on the wire.
+        let reserve = count.min(self.buf.len() / std::mem::size_of::<T>().max(1));
+        let mut items = Vec::with_capacity(reserve);
         for _ in 0..count {
             items.push(elem(self)?);
         }

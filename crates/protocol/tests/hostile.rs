@@ -74,6 +74,23 @@ fn array_count_of_i32_max_in_a_ten_byte_body_allocates_nothing_large() {
 }
 
 #[test]
+fn a_huge_declared_count_in_a_large_frame_reserves_no_more_than_the_frame() {
+    // Metadata v1: 8 Mi topics declared in an 8 MiB body whose first topic is
+    // broken (name length -5), so nothing decodes. Only the reservation is left
+    // to measure, and it must stay within the body's size.
+    let len = 8 << 20;
+    let mut body = vec![0u8; len];
+    body[..4].copy_from_slice(&((len - 4) as i32).to_be_bytes());
+    body[4..6].copy_from_slice(&(-5i16).to_be_bytes());
+    let body = Bytes::from(body);
+    let largest = largest_allocation(|| {
+        let err = RequestBody::decode(ApiKey::Metadata, 1, &mut Reader::new(body.clone())).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::NegativeLength(-5));
+    });
+    assert!(largest <= len, "reserved {largest} bytes for an {len}-byte body");
+}
+
+#[test]
 fn the_error_names_the_message_and_field() {
     // Metadata v1: topics array with count i32::MAX.
     let err = RequestBody::decode(ApiKey::Metadata, 1, &mut Reader::new(Bytes::from_static(&[0x7f, 0xff, 0xff, 0xff])))
