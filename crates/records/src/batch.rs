@@ -49,6 +49,15 @@ pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
 }
 
+/// CRC-32C of `a` followed by `b`, without joining them: for a patched
+/// header copy and a payload left in place.
+pub fn crc32c_parts(a: &[u8], b: &[u8]) -> u32 {
+    let mut digest = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi);
+    digest.update(a);
+    digest.update(b);
+    digest.finalize() as u32
+}
+
 /// The attributes bits of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attributes(pub i16);

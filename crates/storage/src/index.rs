@@ -1,0 +1,157 @@
+//! Sparse indexes beside each segment: the offset index (`.index`) and the
+//! time index (`.timeindex`). Both are files of fixed-size big-endian entries
+//! in ascending key order (FORMAT.md has the layouts), held in memory and
+//! appended to their file as they are added.
+//!
+//! Invariants: keys strictly ascend (offsets) or ascend (timestamps); the file
+//! holds exactly the entries in memory once flushed. An index is derived
+//! data: after an unclean shutdown the indexes of segments past the recovery
+//! point are rebuilt from the log, and a file that fails its sanity check
+//! (size not a multiple of the entry, keys out of order, outside the segment)
+//! is rebuilt too.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{io, StorageError};
+
+/// One fixed-size index entry.
+pub trait Entry: Copy + std::fmt::Debug {
+    /// Encoded size in bytes.
+    const SIZE: usize;
+    /// The key entries are ordered and looked up by.
+    fn key(&self) -> i64;
+    /// Encodes relative to the segment's base offset.
+    fn encode(&self, base: i64, out: &mut Vec<u8>);
+    /// Decodes relative to the segment's base offset.
+    fn decode(base: i64, bytes: &[u8]) -> Self;
+}
+
+/// An offset index entry: the last offset of a batch and the batch's file position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetEntry {
+    /// Absolute offset (stored relative to the segment base as u32).
+    pub offset: i64,
+    /// Byte position of the batch in the segment's log file.
+    pub position: u32,
+}
+
+impl Entry for OffsetEntry {
+    const SIZE: usize = 8;
+    fn key(&self) -> i64 {
+        self.offset
+    }
+    fn encode(&self, base: i64, out: &mut Vec<u8>) {
+        out.extend_from_slice(&((self.offset - base) as u32).to_be_bytes());
+        out.extend_from_slice(&self.position.to_be_bytes());
+    }
+    fn decode(base: i64, b: &[u8]) -> Self {
+        let rel = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        OffsetEntry { offset: base + i64::from(rel), position: u32::from_be_bytes([b[4], b[5], b[6], b[7]]) }
+    }
+}
+
+/// A time index entry: the largest timestamp so far and the offset holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeEntry {
+    /// The largest timestamp in the segment up to `offset`.
+    pub timestamp: i64,
+    /// Absolute offset (stored relative to the segment base as u32).
+    pub offset: i64,
+}
+
+impl Entry for TimeEntry {
+    const SIZE: usize = 12;
+    fn key(&self) -> i64 {
+        self.timestamp
+    }
+    fn encode(&self, base: i64, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.timestamp.to_be_bytes());
+        out.extend_from_slice(&((self.offset - base) as u32).to_be_bytes());
+    }
+    fn decode(base: i64, b: &[u8]) -> Self {
+        let mut ts = [0u8; 8];
+        ts.copy_from_slice(&b[..8]);
+        let rel = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+        TimeEntry { timestamp: i64::from_be_bytes(ts), offset: base + i64::from(rel) }
+    }
+}
+
+/// An index file and its entries.
+#[derive(Debug)]
+pub struct IndexFile<E: Entry> {
+    path: PathBuf,
+    base: i64,
+    file: File,
+    entries: Vec<E>,
+    scratch: Vec<u8>,
+}
+
+impl<E: Entry> IndexFile<E> {
+    /// Opens (creating if absent) the index at `path`. Returns the index and
+    /// whether its contents passed the sanity check; an index that did not is
+    /// emptied, to be rebuilt from the log.
+    pub fn open(path: &Path, base: i64) -> Result<(IndexFile<E>, bool), StorageError> {
+        let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io("open", path))?;
+        let bytes = std::fs::read(path).map_err(io("read", path))?;
+        let mut index = IndexFile { path: path.to_path_buf(), base, file, entries: Vec::new(), scratch: Vec::new() };
+        let sane = bytes.len() % E::SIZE == 0;
+        if sane {
+            index.entries = bytes.chunks_exact(E::SIZE).map(|c| E::decode(base, c)).collect();
+        }
+        let ordered = index.entries.windows(2).all(|w| w[0].key() <= w[1].key());
+        if !sane || !ordered {
+            index.clear()?;
+            return Ok((index, false));
+        }
+        Ok((index, true))
+    }
+
+    /// The entries.
+    pub fn entries(&self) -> &[E] {
+        &self.entries
+    }
+
+    /// The last entry.
+    pub fn last(&self) -> Option<E> {
+        self.entries.last().copied()
+    }
+
+    /// Appends an entry (written to the file's page cache; durable after [`IndexFile::flush`]).
+    pub fn append(&mut self, entry: E) -> Result<(), StorageError> {
+        self.scratch.clear();
+        entry.encode(self.base, &mut self.scratch);
+        self.file.write_all(&self.scratch).map_err(io("write", &self.path))?;
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// The last entry whose key is at most `key`.
+    pub fn floor(&self, key: i64) -> Option<E> {
+        let n = self.entries.partition_point(|e| e.key() <= key);
+        n.checked_sub(1).map(|i| self.entries[i])
+    }
+
+    /// Keeps only the entries for which `keep` holds (a prefix), truncating the file.
+    pub fn retain_prefix(&mut self, keep: impl Fn(&E) -> bool) -> Result<(), StorageError> {
+        let n = self.entries.partition_point(keep);
+        self.entries.truncate(n);
+        self.file.set_len((n * E::SIZE) as u64).map_err(io("truncate", &self.path))
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) -> Result<(), StorageError> {
+        self.retain_prefix(|_| false)
+    }
+
+    /// Makes the file durable.
+    pub fn flush(&self) -> Result<(), StorageError> {
+        self.file.sync_data().map_err(io("fsync", &self.path))
+    }
+
+    /// Deletes the file.
+    pub fn delete(self) -> Result<(), StorageError> {
+        std::fs::remove_file(&self.path).map_err(io("delete", &self.path))
+    }
+}

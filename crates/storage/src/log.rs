@@ -1,0 +1,666 @@
+//! The partition log: an ordered set of segments, the offsets and durability
+//! around them, and recovery after a crash.
+//!
+//! Concurrency: every method takes `&self`. One lock (the state) serialises
+//! appends, truncation and retention; readers take it only to find a file
+//! region and then read without it. fsync runs outside the state lock, under a
+//! separate flush lock, so appends go on while a sync is in flight and the next
+//! sync covers every append that arrived meanwhile (group commit).
+//!
+//! Invariants:
+//! * `log_start_offset <= next_offset`; offsets below `log_start_offset` are
+//!   not readable; segments are keyed by base offset and their offset ranges
+//!   ascend without overlap.
+//! * `flushed <= next_offset`, and every batch below `flushed` has been
+//!   fdatasynced. The recovery point on disk is at most `flushed`, and every
+//!   segment below it has durable indexes.
+//! * A batch is written to the file whole, or (on a failed write) cut off
+//!   again; if even that fails the log goes offline and refuses writes.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{IoSlice, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use strata_records::batch::HEADER_LEN;
+use strata_records::{BatchHeader, Batches, RecordBatch};
+
+use crate::checkpoint::{sync_dir, PartitionState};
+use crate::config::LogConfig;
+use crate::epoch::LeaderEpochCache;
+use crate::error::{io, StorageError};
+use crate::segment::Segment;
+
+/// Marker file a clean close leaves, so the next open skips recovery.
+pub const CLEAN_SHUTDOWN: &str = ".strata_cleanshutdown";
+
+/// Options of one append by the partition leader.
+#[derive(Debug, Clone, Copy)]
+pub struct AppendOptions {
+    /// The leader epoch written into each batch.
+    pub leader_epoch: i32,
+    /// The wall clock (LogAppendTime, segment.ms).
+    pub now_ms: i64,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendInfo {
+    /// Offset of the first record appended.
+    pub first_offset: i64,
+    /// Offset of the last record appended.
+    pub last_offset: i64,
+    /// The LogAppendTime written, or -1 for CreateTime topics.
+    pub log_append_time: i64,
+    /// The log start offset after the append.
+    pub log_start_offset: i64,
+}
+
+/// Bytes of a segment file to send as they are (with sendfile, on plaintext).
+#[derive(Debug, Clone)]
+pub struct FileRegion {
+    /// The segment's log file.
+    pub file: Arc<File>,
+    /// Start position.
+    pub position: u64,
+    /// Length in bytes. May end inside a batch; clients ignore a partial tail batch.
+    pub len: usize,
+}
+
+impl FileRegion {
+    /// Reads the region into memory (for tests and TLS connections).
+    pub fn read(&self) -> std::io::Result<Bytes> {
+        let mut buf = vec![0u8; self.len];
+        self.file.read_exact_at(&mut buf, self.position)?;
+        Ok(Bytes::from(buf))
+    }
+}
+
+/// The result of a read.
+#[derive(Debug, Clone)]
+pub struct ReadResult {
+    /// The data, or `None` when nothing is available below the limit.
+    pub region: Option<FileRegion>,
+    /// The log start offset when read.
+    pub log_start_offset: i64,
+    /// The log end offset when read.
+    pub log_end_offset: i64,
+}
+
+#[derive(Debug)]
+struct State {
+    config: LogConfig,
+    segments: BTreeMap<i64, Segment>,
+    next_offset: i64,
+    log_start_offset: i64,
+    epochs: LeaderEpochCache,
+    offline: bool,
+    unflushed_records: i64,
+    oldest_unflushed_ms: Option<i64>,
+}
+
+#[derive(Debug, Default)]
+struct FlushState {
+    flushed: i64,
+    in_progress: bool,
+    /// fdatasync rounds so far (each covers every append before it began).
+    syncs: u64,
+    /// Bumped by truncation, so a sync that started before it does not claim
+    /// offsets that no longer exist.
+    generation: u64,
+}
+
+/// One partition's log.
+#[derive(Debug)]
+pub struct Log {
+    dir: PathBuf,
+    state: Mutex<State>,
+    flush: Mutex<FlushState>,
+    flushed_cv: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Log {
+    /// Opens (or creates) the log in `dir`. Without a clean-shutdown marker,
+    /// every segment from the one holding the recovery point on is recovered:
+    /// each batch's length and CRC is checked and a torn tail is cut off.
+    pub fn open(dir: &Path, config: LogConfig, now_ms: i64) -> Result<Log, StorageError> {
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        let marker = dir.join(CLEAN_SHUTDOWN);
+        let clean = marker.exists();
+        let saved = PartitionState::load(dir)?.unwrap_or_default();
+        let mut bases = segment_bases(dir)?;
+        bases.sort_unstable();
+        let recover_from = if clean {
+            i64::MAX
+        } else {
+            bases.iter().rev().find(|&&b| b <= saved.recovery_point).copied().unwrap_or(i64::MIN)
+        };
+        let mut segments = BTreeMap::new();
+        let mut cut_short = false;
+        for base in bases {
+            if cut_short {
+                // Past a torn segment: these offsets were never acknowledged as durable.
+                Segment::open(dir, base, now_ms)?.0.delete()?;
+                continue;
+            }
+            let (mut segment, sane) = Segment::open(dir, base, now_ms)?;
+            if base >= recover_from || !sane {
+                cut_short = segment.recover(config.index_interval_bytes)? > 0;
+            }
+            segments.insert(base, segment);
+        }
+        if segments.is_empty() {
+            let base = saved.log_start_offset;
+            segments.insert(base, Segment::create(dir, base, now_ms)?);
+        }
+        let next_offset = segments.values().next_back().map_or(0, Segment::next_offset);
+        let first_base = segments.keys().next().copied().unwrap_or(0);
+        let log_start_offset = saved.log_start_offset.max(first_base).min(next_offset);
+        let mut epochs = LeaderEpochCache::load(dir)?;
+        epochs.truncate_from_end(next_offset)?;
+        if clean {
+            std::fs::remove_file(&marker).map_err(io("delete", &marker))?;
+        }
+        let state = State {
+            config,
+            segments,
+            next_offset,
+            log_start_offset,
+            epochs,
+            offline: false,
+            unflushed_records: 0,
+            oldest_unflushed_ms: None,
+        };
+        let flushed = if clean { next_offset } else { saved.recovery_point.min(next_offset) };
+        let log = Log {
+            dir: dir.to_path_buf(),
+            state: Mutex::new(state),
+            flush: Mutex::new(FlushState { flushed, ..Default::default() }),
+            flushed_cv: Condvar::new(),
+        };
+        // Everything now on disk was checked: sync it and start from there.
+        log.flush()?;
+        log.checkpoint()?;
+        Ok(log)
+    }
+
+    /// Appends a record set from a producer: each batch is validated (magic,
+    /// CRC, sizes, every record), gets the next offsets and the leader epoch
+    /// (and LogAppendTime when the topic asks for it), and is written with its
+    /// payload untouched. Not durable until [`Log::flush_to`].
+    pub fn append(&self, records: &Bytes, opts: AppendOptions) -> Result<AppendInfo, StorageError> {
+        let mut st = lock(&self.state);
+        let max = st.config.max_message_bytes;
+        let cap = (16 * max).max(64 << 20);
+        let mut batches = Vec::new();
+        for batch in Batches::new(records.clone()) {
+            let batch = batch?;
+            if batch.bytes().len() > max {
+                return Err(StorageError::BatchTooLarge { size: batch.bytes().len(), max });
+            }
+            batch.validate_for_append(cap)?;
+            batches.push(batch);
+        }
+        if batches.is_empty() {
+            return Err(StorageError::InvalidBatch(strata_records::RecordsError::Truncated {
+                what: "record set",
+                needed: HEADER_LEN,
+                remaining: records.len(),
+            }));
+        }
+        if st.offline {
+            return Err(StorageError::Offline(self.dir.clone()));
+        }
+        let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
+        self.maybe_roll(&mut st, total as u64, opts.now_ms)?;
+        let log_append_time = if st.config.log_append_time { opts.now_ms } else { -1 };
+        let first_offset = st.next_offset;
+        let mut next = first_offset;
+        let mut headers = Vec::with_capacity(batches.len());
+        let mut patched = Vec::with_capacity(batches.len());
+        for b in &batches {
+            let (header, bytes) = assign(b, next, opts.leader_epoch, log_append_time);
+            next = header.last_offset() + 1;
+            headers.push(header);
+            patched.push(bytes);
+        }
+        let mut slices = Vec::with_capacity(2 * batches.len());
+        for (h, b) in patched.iter().zip(&batches) {
+            slices.push(IoSlice::new(h));
+            slices.push(IoSlice::new(&b.bytes()[HEADER_LEN..]));
+        }
+        self.write_batches(&mut st, &mut slices, &headers, total)?;
+        st.epochs.assign(opts.leader_epoch, first_offset)?;
+        st.next_offset = next;
+        st.unflushed_records += next - first_offset;
+        st.oldest_unflushed_ms.get_or_insert(opts.now_ms);
+        Ok(AppendInfo { first_offset, last_offset: next - 1, log_append_time, log_start_offset: st.log_start_offset })
+    }
+
+    fn write_batches(
+        &self,
+        st: &mut State,
+        slices: &mut [IoSlice<'_>],
+        headers: &[BatchHeader],
+        total: usize,
+    ) -> Result<(), StorageError> {
+        let interval = st.config.index_interval_bytes;
+        let segment = st.segments.values_mut().next_back().expect("a log always has a segment");
+        let start = segment.size();
+        let file = segment.file().clone();
+        if let Err(e) = write_all_vectored(&file, slices, total) {
+            if file.set_len(start).is_err() {
+                st.offline = true;
+            }
+            let err = io("write", &self.dir)(e);
+            eprintln!("strata-storage: partition log {} write failed: {err}", self.dir.display());
+            return Err(err);
+        }
+        segment.appended(headers, interval).inspect_err(|_| st.offline = true)
+    }
+
+    /// Rolls to a new segment when the batch would overflow segment.bytes or
+    /// the active segment is older than segment.ms.
+    fn maybe_roll(&self, st: &mut State, incoming: u64, now_ms: i64) -> Result<(), StorageError> {
+        let active = st.segments.values().next_back().expect("a log always has a segment");
+        let full = active.size() + incoming > st.config.segment_bytes;
+        let old = now_ms - active.roll_base_ms() >= st.config.segment_ms;
+        if active.is_empty() || !(full || old) {
+            return Ok(());
+        }
+        self.roll(st, now_ms)
+    }
+
+    fn roll(&self, st: &mut State, now_ms: i64) -> Result<(), StorageError> {
+        if let Some(active) = st.segments.values().next_back() {
+            active.flush()?;
+        }
+        let base = st.next_offset;
+        st.segments.insert(base, Segment::create(&self.dir, base, now_ms)?);
+        sync_dir(&self.dir)
+    }
+
+    /// Reads from `start` at most `max_bytes` (but at least one whole batch
+    /// when `min_one_batch`) of batches below offset `limit` (the high
+    /// watermark for consumers), from one segment.
+    pub fn read(
+        &self,
+        start: i64,
+        max_bytes: usize,
+        limit: i64,
+        min_one_batch: bool,
+    ) -> Result<ReadResult, StorageError> {
+        let st = lock(&self.state);
+        let result =
+            |region| ReadResult { region, log_start_offset: st.log_start_offset, log_end_offset: st.next_offset };
+        if start < st.log_start_offset || start > st.next_offset {
+            return Err(StorageError::OffsetOutOfRange {
+                offset: start,
+                start: st.log_start_offset,
+                end: st.next_offset,
+            });
+        }
+        let limit = limit.min(st.next_offset);
+        if start >= limit {
+            return Ok(result(None));
+        }
+        for segment in st
+            .segments
+            .range(..=start)
+            .next_back()
+            .into_iter()
+            .map(|(_, s)| s)
+            .chain(st.segments.range(start + 1..).map(|(_, s)| s))
+        {
+            let Some(first) = segment.position_of(start)? else { continue };
+            if first.header.base_offset >= limit {
+                return Ok(result(None));
+            }
+            // End before the batch holding `limit`, as Kafka does.
+            let end = segment.position_of(limit)?.map_or(segment.size(), |b| b.position);
+            let available = end.saturating_sub(first.position) as usize;
+            let first_len = first.header.total_len();
+            let len = if min_one_batch { available.min(max_bytes.max(first_len)) } else { available.min(max_bytes) };
+            if len == 0 {
+                return Ok(result(None));
+            }
+            let region = FileRegion { file: segment.file().clone(), position: first.position, len };
+            return Ok(result(Some(region)));
+        }
+        Ok(result(None))
+    }
+
+    /// ListOffsets by timestamp: the first offset whose record timestamp is at
+    /// least `ts`, with that timestamp; `None` if every record is older.
+    pub fn offset_for_timestamp(&self, ts: i64) -> Result<Option<(i64, i64)>, StorageError> {
+        let st = lock(&self.state);
+        for segment in st.segments.values().filter(|s| s.max_timestamp() >= ts) {
+            let Some(b) = segment.batch_for_timestamp(ts)? else { continue };
+            let region = FileRegion { file: segment.file().clone(), position: b.position, len: b.header.total_len() };
+            let bytes = region.read().map_err(io("read", &self.dir))?;
+            let batch = RecordBatch::parse(&bytes)?;
+            if batch.header.attributes.log_append_time() {
+                return Ok(Some((b.header.base_offset.max(st.log_start_offset), b.header.max_timestamp)));
+            }
+            let data = batch.records_data(64 << 20)?;
+            for record in batch.records(&data) {
+                let record = record?;
+                let t = b.header.base_timestamp + record.timestamp_delta;
+                let offset = b.header.base_offset + i64::from(record.offset_delta);
+                if t >= ts && offset >= st.log_start_offset {
+                    return Ok(Some((offset, t)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Waits until every offset below `offset` is durable. Concurrent callers
+    /// share one fdatasync: while a sync runs, later callers wait for it and
+    /// then one of them syncs everything appended meanwhile.
+    pub fn flush_to(&self, offset: i64) -> Result<(), StorageError> {
+        let mut f = lock(&self.flush);
+        loop {
+            if f.flushed >= offset {
+                return Ok(());
+            }
+            if !f.in_progress {
+                break;
+            }
+            f = self.flushed_cv.wait(f).unwrap_or_else(|p| p.into_inner());
+        }
+        f.in_progress = true;
+        let (generation, from) = (f.generation, f.flushed);
+        drop(f);
+        let synced = self.sync_from(from);
+        let mut f = lock(&self.flush);
+        f.in_progress = false;
+        f.syncs += 1;
+        if let Ok(end) = synced {
+            if f.generation == generation {
+                f.flushed = f.flushed.max(end);
+            }
+        }
+        self.flushed_cv.notify_all();
+        synced.map(|_| ())
+    }
+
+    /// Makes everything appended so far durable.
+    pub fn flush(&self) -> Result<(), StorageError> {
+        let end = lock(&self.state).next_offset;
+        self.flush_to(end)
+    }
+
+    /// Flushes if flush.messages records or flush.ms of time are unflushed.
+    pub fn maybe_flush(&self, now_ms: i64) -> Result<(), StorageError> {
+        let due = {
+            let st = lock(&self.state);
+            st.unflushed_records >= st.config.flush_messages
+                || st.oldest_unflushed_ms.is_some_and(|t| now_ms - t >= st.config.flush_ms)
+        };
+        if due {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// fdatasyncs the segments holding offsets from `from`; returns the end synced.
+    fn sync_from(&self, from: i64) -> Result<i64, StorageError> {
+        let (files, end) = {
+            let mut st = lock(&self.state);
+            let first = st.segments.range(..=from).next_back().map_or(i64::MIN, |(b, _)| *b);
+            let files: Vec<Arc<File>> = st.segments.range(first..).map(|(_, s)| s.file().clone()).collect();
+            st.unflushed_records = 0;
+            st.oldest_unflushed_ms = None;
+            (files, st.next_offset)
+        };
+        for f in files {
+            f.sync_data().map_err(io("fsync", &self.dir))?;
+        }
+        Ok(end)
+    }
+
+    /// Writes the recovery point (the flushed offset) and log start offset,
+    /// after making the indexes below it durable.
+    pub fn checkpoint(&self) -> Result<(), StorageError> {
+        let flushed = lock(&self.flush).flushed;
+        let st = lock(&self.state);
+        for s in st.segments.values() {
+            s.flush()?;
+        }
+        PartitionState { recovery_point: flushed, log_start_offset: st.log_start_offset }.store(&self.dir)
+    }
+
+    /// Removes every record at or after `offset` (a batch holding `offset`
+    /// goes whole), as a follower does after a leader change.
+    pub fn truncate_to(&self, offset: i64) -> Result<(), StorageError> {
+        let mut st = lock(&self.state);
+        if offset >= st.next_offset {
+            return Ok(());
+        }
+        let doomed: Vec<i64> = st.segments.range(offset..).map(|(b, _)| *b).collect();
+        for base in doomed {
+            if let Some(s) = st.segments.remove(&base) {
+                s.delete()?;
+            }
+        }
+        let next = match st.segments.values_mut().next_back() {
+            Some(s) => s.truncate_to(offset)?,
+            None => {
+                st.segments.insert(offset, Segment::create(&self.dir, offset, 0)?);
+                offset
+            }
+        };
+        st.next_offset = next;
+        st.log_start_offset = st.log_start_offset.min(next);
+        st.epochs.truncate_from_end(next)?;
+        let mut f = lock(&self.flush);
+        f.generation += 1;
+        f.flushed = f.flushed.min(next);
+        drop(f);
+        drop(st);
+        sync_dir(&self.dir)?;
+        self.checkpoint()
+    }
+
+    /// DeleteRecords: makes `offset` the log start offset (if later than the
+    /// current one) and deletes segments entirely below it. `offset` must not
+    /// exceed the log end offset (callers bound it by the high watermark).
+    pub fn delete_records_before(&self, offset: i64) -> Result<i64, StorageError> {
+        let mut st = lock(&self.state);
+        if offset > st.next_offset {
+            return Err(StorageError::OffsetOutOfRange { offset, start: st.log_start_offset, end: st.next_offset });
+        }
+        if offset > st.log_start_offset {
+            st.log_start_offset = offset;
+            st.epochs.truncate_from_start(offset)?;
+            self.delete_segments_below_start(&mut st, 0)?;
+        }
+        let start = st.log_start_offset;
+        drop(st);
+        self.checkpoint()?;
+        Ok(start)
+    }
+
+    /// Applies retention.ms and retention.bytes: deletes the oldest whole
+    /// segments while they are expired or the log is over its size, advancing
+    /// the log start offset. Returns how many segments were deleted.
+    pub fn apply_retention(&self, now_ms: i64) -> Result<usize, StorageError> {
+        let mut st = lock(&self.state);
+        let (retention_ms, retention_bytes) = (st.config.retention_ms, st.config.retention_bytes);
+        let mut size: i64 = st.segments.values().map(|s| s.size() as i64).sum();
+        let mut doomed = 0;
+        for s in st.segments.values() {
+            let expired = retention_ms >= 0 && s.max_timestamp() >= 0 && now_ms - s.max_timestamp() > retention_ms;
+            let oversized = retention_bytes >= 0 && size - s.size() as i64 >= retention_bytes;
+            if s.is_empty() || !(expired || oversized) {
+                break;
+            }
+            size -= s.size() as i64;
+            doomed += 1;
+        }
+        if doomed == 0 {
+            return Ok(0);
+        }
+        if doomed == st.segments.len() {
+            self.roll(&mut st, now_ms)?;
+        }
+        let new_start = st.segments.keys().nth(doomed).copied().unwrap_or(st.next_offset);
+        st.log_start_offset = st.log_start_offset.max(new_start);
+        let start = st.log_start_offset;
+        st.epochs.truncate_from_start(start)?;
+        let deleted = self.delete_segments_below_start(&mut st, now_ms)?;
+        drop(st);
+        self.checkpoint()?;
+        Ok(deleted)
+    }
+
+    /// Deletes segments whose every offset is below the log start offset,
+    /// rolling first if that includes the active segment.
+    fn delete_segments_below_start(&self, st: &mut State, now_ms: i64) -> Result<usize, StorageError> {
+        let start = st.log_start_offset;
+        let active_done = st.segments.values().next_back().is_some_and(|s| !s.is_empty() && s.next_offset() <= start);
+        if active_done {
+            self.roll(st, now_ms)?;
+        }
+        let active = st.segments.keys().next_back().copied();
+        let doomed: Vec<i64> = st
+            .segments
+            .iter()
+            .filter(|(b, s)| Some(**b) != active && s.next_offset() <= start)
+            .map(|(b, _)| *b)
+            .collect();
+        for base in &doomed {
+            if let Some(s) = st.segments.remove(base) {
+                s.delete()?;
+            }
+        }
+        sync_dir(&self.dir)?;
+        Ok(doomed.len())
+    }
+
+    /// Flushes, checkpoints and leaves the clean-shutdown marker.
+    pub fn close(self) -> Result<(), StorageError> {
+        self.flush()?;
+        self.checkpoint()?;
+        let marker = self.dir.join(CLEAN_SHUTDOWN);
+        File::create(&marker).map_err(io("create", &marker))?;
+        sync_dir(&self.dir)
+    }
+
+    /// Replaces the log's settings.
+    pub fn reconfigure(&self, config: LogConfig) {
+        lock(&self.state).config = config;
+    }
+
+    /// The first readable offset.
+    pub fn log_start_offset(&self) -> i64 {
+        lock(&self.state).log_start_offset
+    }
+
+    /// The offset the next record will get.
+    pub fn log_end_offset(&self) -> i64 {
+        lock(&self.state).next_offset
+    }
+
+    /// fdatasync rounds so far: with group commit, far fewer than durable appends.
+    pub fn sync_count(&self) -> u64 {
+        lock(&self.flush).syncs
+    }
+
+    /// Every offset below this is durable.
+    pub fn flushed_offset(&self) -> i64 {
+        lock(&self.flush).flushed
+    }
+
+    /// Total bytes of the segments.
+    pub fn size_bytes(&self) -> u64 {
+        lock(&self.state).segments.values().map(Segment::size).sum()
+    }
+
+    /// Number of segments.
+    pub fn segment_count(&self) -> usize {
+        lock(&self.state).segments.len()
+    }
+
+    /// The largest timestamp and the offset holding it (ListOffsets MAX_TIMESTAMP).
+    pub fn max_timestamp(&self) -> Option<(i64, i64)> {
+        let st = lock(&self.state);
+        st.segments
+            .values()
+            .filter(|s| s.max_timestamp() >= 0)
+            .map(|s| (s.max_timestamp(), s.offset_of_max_timestamp()))
+            .max_by_key(|(ts, _)| *ts)
+    }
+
+    /// OffsetForLeaderEpoch: the largest epoch at most `epoch` and its end offset.
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> Option<(i32, i64)> {
+        let st = lock(&self.state);
+        st.epochs.end_offset_for(epoch, st.next_offset)
+    }
+
+    /// The latest leader epoch written.
+    pub fn latest_epoch(&self) -> Option<i32> {
+        lock(&self.state).epochs.latest_epoch()
+    }
+
+    /// The partition's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Patches a copy of a batch's header with its offsets, epoch and (for
+/// LogAppendTime) timestamp, recomputing the CRC over the patched header and
+/// the untouched payload. Returns the new header and the patched header bytes.
+fn assign(batch: &RecordBatch, base_offset: i64, epoch: i32, log_append_time: i64) -> (BatchHeader, [u8; HEADER_LEN]) {
+    let mut h = [0u8; HEADER_LEN];
+    h.copy_from_slice(&batch.bytes()[..HEADER_LEN]);
+    h[0..8].copy_from_slice(&base_offset.to_be_bytes());
+    h[12..16].copy_from_slice(&epoch.to_be_bytes());
+    if log_append_time >= 0 {
+        let attrs = i16::from_be_bytes([h[21], h[22]]) | strata_records::Attributes::LOG_APPEND_TIME;
+        h[21..23].copy_from_slice(&attrs.to_be_bytes());
+        h[35..43].copy_from_slice(&log_append_time.to_be_bytes());
+        let crc = strata_records::batch::crc32c_parts(&h[21..], &batch.bytes()[HEADER_LEN..]);
+        h[17..21].copy_from_slice(&crc.to_be_bytes());
+    }
+    let header = BatchHeader::parse(&h).expect("a validated header stays valid");
+    (header, h)
+}
+
+fn write_all_vectored(mut file: &File, mut slices: &mut [IoSlice<'_>], total: usize) -> std::io::Result<()> {
+    let mut written = 0;
+    while written < total {
+        let n = file.write_vectored(slices)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        written += n;
+        IoSlice::advance_slices(&mut slices, n);
+    }
+    Ok(())
+}
+
+/// The base offsets of the segments in `dir` (from their `.log` files), after
+/// removing leftovers of interrupted writes (`*.tmp`).
+fn segment_bases(dir: &Path) -> Result<Vec<i64>, StorageError> {
+    let mut bases = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
+        let path = entry.map_err(io("list", dir))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.ends_with(".tmp") {
+            std::fs::remove_file(&path).map_err(io("delete", &path))?;
+        } else if let Some(base) = name.strip_suffix(".log").and_then(|b| b.parse::<i64>().ok()) {
+            bases.push(base);
+        }
+    }
+    Ok(bases)
+}

@@ -1,0 +1,349 @@
+//! The partition log through its public API.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use strata_records::{BatchBuilder, Batches, Compression};
+use strata_storage::{AppendOptions, Log, LogConfig, StorageError};
+
+const NOW: i64 = 1_700_000_000_000;
+
+fn batch(values: &[String], ts: i64, codec: Compression) -> Bytes {
+    let mut b = BatchBuilder::new(codec);
+    for (i, v) in values.iter().enumerate() {
+        b.push(ts + i as i64, Some(v.as_bytes()), Some(v.as_bytes()), &[]);
+    }
+    b.build()
+}
+
+fn opts() -> AppendOptions {
+    AppendOptions { leader_epoch: 0, now_ms: NOW }
+}
+
+/// Appends `n` records whose values are their expected offsets.
+fn append_n(log: &Log, n: usize, codec: Compression) -> i64 {
+    let next = log.log_end_offset();
+    let values: Vec<String> = (0..n as i64).map(|i| (next + i).to_string()).collect();
+    let info = log.append(&batch(&values, NOW, codec), opts()).unwrap();
+    assert_eq!(info.first_offset, next);
+    info.last_offset
+}
+
+/// Every (offset, value) readable from `from`, following reads until the end.
+fn read_all(log: &Log, from: i64) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    let mut next = from;
+    loop {
+        let r = log.read(next, 64 << 10, i64::MAX, true).unwrap();
+        let Some(region) = r.region else { break };
+        let bytes = region.read().unwrap();
+        for b in Batches::new(bytes) {
+            let Ok(b) = b else { break }; // a partial tail batch
+            b.validate_crc().unwrap();
+            let data = b.records_data(1 << 24).unwrap();
+            for rec in b.records(&data) {
+                let rec = rec.unwrap();
+                let offset = b.header.base_offset + i64::from(rec.offset_delta);
+                if offset >= next {
+                    out.push((offset, String::from_utf8(rec.value.unwrap().to_vec()).unwrap()));
+                }
+            }
+            next = b.header.last_offset() + 1;
+        }
+    }
+    out
+}
+
+fn assert_contiguous(records: &[(i64, String)], from: i64, to: i64) {
+    let offsets: Vec<i64> = records.iter().map(|r| r.0).collect();
+    assert_eq!(offsets, (from..to).collect::<Vec<_>>());
+    for (o, v) in records {
+        assert_eq!(&o.to_string(), v, "offset {o} holds another record");
+    }
+}
+
+fn small_segments() -> LogConfig {
+    LogConfig { segment_bytes: 1024, index_interval_bytes: 256, ..LogConfig::default() }
+}
+
+#[test]
+fn appends_get_contiguous_offsets_and_read_back_with_every_codec() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    for codec in Compression::ALL {
+        append_n(&log, 7, codec);
+    }
+    assert_eq!(log.log_end_offset(), 35);
+    assert_contiguous(&read_all(&log, 0), 0, 35);
+    assert_contiguous(&read_all(&log, 17), 17, 35);
+}
+
+#[test]
+fn segments_roll_by_size_and_every_offset_is_found_through_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for _ in 0..60 {
+        append_n(&log, 5, Compression::None);
+    }
+    assert!(log.segment_count() > 5, "{} segments", log.segment_count());
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(names.contains(&"00000000000000000000.log".to_string()));
+    assert!(names.iter().any(|n| n.ends_with(".index")) && names.iter().any(|n| n.ends_with(".timeindex")));
+    for start in 0..300 {
+        let r = log.read(start, 1, i64::MAX, true).unwrap();
+        let b = Batches::new(r.region.unwrap().read().unwrap()).next().unwrap().unwrap();
+        assert!(b.header.base_offset <= start && start <= b.header.last_offset(), "read at {start}");
+    }
+}
+
+#[test]
+fn reads_stop_below_the_limit_and_respect_the_byte_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    for _ in 0..10 {
+        append_n(&log, 10, Compression::None);
+    }
+    let r = log.read(0, 1 << 20, 50, true).unwrap();
+    let batches: Vec<_> = Batches::new(r.region.unwrap().read().unwrap()).map(Result::unwrap).collect();
+    assert_eq!(batches.last().unwrap().header.last_offset(), 49, "nothing at or above the limit");
+    assert!(log.read(50, 1 << 20, 50, true).unwrap().region.is_none());
+    let r = log.read(0, 10, i64::MAX, true).unwrap();
+    assert_eq!(Batches::new(r.region.unwrap().read().unwrap()).count(), 1, "at least one whole batch");
+    let err = log.read(101, 10, i64::MAX, true).unwrap_err();
+    assert!(matches!(err, StorageError::OffsetOutOfRange { offset: 101, .. }));
+}
+
+#[test]
+fn log_append_time_is_written_in_place_with_a_valid_crc() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig { log_append_time: true, ..LogConfig::default() }, NOW).unwrap();
+    let info = log
+        .append(
+            &batch(&["a".into(), "b".into()], 5, Compression::Gzip),
+            AppendOptions { leader_epoch: 3, now_ms: NOW + 9 },
+        )
+        .unwrap();
+    assert_eq!(info.log_append_time, NOW + 9);
+    let bytes = log.read(0, 1 << 20, i64::MAX, true).unwrap().region.unwrap().read().unwrap();
+    let b = Batches::new(bytes).next().unwrap().unwrap();
+    b.validate_crc().unwrap();
+    assert!(b.header.attributes.log_append_time());
+    assert_eq!((b.header.max_timestamp, b.header.partition_leader_epoch), (NOW + 9, 3));
+}
+
+#[test]
+fn offsets_for_timestamps_find_the_first_record_at_or_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for i in 0..50 {
+        let v = vec![format!("{}", 2 * i), format!("{}", 2 * i + 1)];
+        log.append(&batch(&v, 1000 + 10 * i, Compression::None), opts()).unwrap();
+    }
+    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some((0, 1000)));
+    assert_eq!(log.offset_for_timestamp(1001).unwrap(), Some((1, 1001)));
+    assert_eq!(log.offset_for_timestamp(1002).unwrap(), Some((2, 1010)));
+    assert_eq!(log.offset_for_timestamp(1255).unwrap(), Some((52, 1260)), "between batches: the next record");
+    assert_eq!(log.offset_for_timestamp(5000).unwrap(), None);
+    assert_eq!(log.max_timestamp(), Some((1491, 99)));
+}
+
+#[test]
+fn a_clean_close_and_reopen_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for _ in 0..40 {
+        append_n(&log, 3, Compression::Snappy);
+    }
+    log.close().unwrap();
+    assert!(dir.path().join(".strata_cleanshutdown").exists());
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    assert!(!dir.path().join(".strata_cleanshutdown").exists());
+    assert_eq!(log.log_end_offset(), 120);
+    assert_contiguous(&read_all(&log, 0), 0, 120);
+    append_n(&log, 3, Compression::None);
+    assert_contiguous(&read_all(&log, 0), 0, 123);
+}
+
+fn active_log_file(dir: &Path) -> std::path::PathBuf {
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    logs.pop().unwrap()
+}
+
+#[test]
+fn a_torn_tail_is_cut_at_the_last_whole_batch_after_a_crash() {
+    for tail in [
+        b"\x00\x00\x00\x00\x00\x00\x00\x99\x00\x00\x10\x00".to_vec(),
+        vec![0xff; 300],
+        batch(&["torn".into()], 1, Compression::None)[..40].to_vec(),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+        for _ in 0..30 {
+            append_n(&log, 4, Compression::Lz4);
+        }
+        log.flush().unwrap();
+        drop(log); // no close: as after SIGKILL
+        let path = active_log_file(dir.path());
+        let mut data = std::fs::read(&path).unwrap();
+        let whole = data.len();
+        data.extend_from_slice(&tail);
+        std::fs::write(&path, &data).unwrap();
+        let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+        assert_eq!(log.log_end_offset(), 120);
+        assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, whole);
+        assert_contiguous(&read_all(&log, 0), 0, 120);
+        append_n(&log, 1, Compression::None);
+        assert_contiguous(&read_all(&log, 0), 0, 121);
+    }
+}
+
+#[test]
+fn a_corrupt_batch_in_the_middle_cuts_the_log_there_and_drops_later_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for _ in 0..60 {
+        append_n(&log, 5, Compression::None);
+    }
+    drop(log);
+    std::fs::remove_file(dir.path().join("partition.state")).unwrap(); // recover everything
+    let first = dir.path().join("00000000000000000000.log");
+    let mut data = std::fs::read(&first).unwrap();
+    let n = data.len();
+    data[n - 5] ^= 0xff; // break the CRC of the first segment's last batch
+    std::fs::write(&first, &data).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let end = log.log_end_offset();
+    assert!(end > 0 && end < 300, "log end {end}");
+    assert_eq!(log.segment_count(), 1);
+    assert_contiguous(&read_all(&log, 0), 0, end);
+}
+
+#[test]
+fn truncation_removes_the_tail_and_appends_continue_from_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for _ in 0..60 {
+        append_n(&log, 5, Compression::None);
+    }
+    log.truncate_to(152).unwrap(); // inside the batch 150..=154: it goes whole
+    assert_eq!(log.log_end_offset(), 150);
+    assert_contiguous(&read_all(&log, 0), 0, 150);
+    append_n(&log, 5, Compression::None);
+    assert_contiguous(&read_all(&log, 0), 0, 155);
+    log.truncate_to(0).unwrap();
+    assert_eq!(log.log_end_offset(), 0);
+    append_n(&log, 2, Compression::None);
+    assert_contiguous(&read_all(&log, 0), 0, 2);
+}
+
+#[test]
+fn retention_by_bytes_and_time_deletes_whole_old_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LogConfig { retention_bytes: 2048, ..small_segments() };
+    let log = Log::open(dir.path(), cfg.clone(), NOW).unwrap();
+    for _ in 0..60 {
+        append_n(&log, 5, Compression::None);
+    }
+    let before = log.segment_count();
+    let deleted = log.apply_retention(NOW).unwrap();
+    assert!(deleted > 0 && log.segment_count() == before - deleted);
+    assert!(log.size_bytes() <= 2048 + 1024);
+    let start = log.log_start_offset();
+    assert!(start > 0);
+    assert_contiguous(&read_all(&log, start), start, 300);
+    assert!(matches!(log.read(0, 10, i64::MAX, true), Err(StorageError::OffsetOutOfRange { .. })));
+    // Time: everything is older than 1 ms past its timestamps.
+    log.reconfigure(LogConfig { retention_ms: 1, retention_bytes: -1, ..cfg });
+    log.apply_retention(NOW + 10_000).unwrap();
+    assert_eq!(log.log_start_offset(), 300);
+    assert_eq!(log.log_end_offset(), 300);
+    append_n(&log, 1, Compression::None);
+    assert_contiguous(&read_all(&log, 300), 300, 301);
+}
+
+#[test]
+fn delete_records_moves_the_start_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    for _ in 0..60 {
+        append_n(&log, 5, Compression::None);
+    }
+    assert_eq!(log.delete_records_before(123).unwrap(), 123);
+    assert!(log.segment_count() < 20);
+    assert_contiguous(&read_all(&log, 123), 123, 300);
+    drop(log);
+    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    assert_eq!(log.log_start_offset(), 123);
+    assert!(log.delete_records_before(301).is_err());
+}
+
+#[test]
+fn the_leader_epoch_cache_follows_appends_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    for (epoch, n) in [(1, 10), (1, 5), (3, 10), (4, 5)] {
+        let v: Vec<String> = (0..n).map(|i: i64| (log.log_end_offset() + i).to_string()).collect();
+        log.append(&batch(&v, NOW, Compression::None), AppendOptions { leader_epoch: epoch, now_ms: NOW }).unwrap();
+    }
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 15)));
+    assert_eq!(log.end_offset_for_epoch(2), Some((1, 15)));
+    assert_eq!(log.end_offset_for_epoch(3), Some((3, 25)));
+    assert_eq!(log.end_offset_for_epoch(9), Some((4, 30)));
+    assert_eq!(log.end_offset_for_epoch(0), None);
+    log.truncate_to(25).unwrap();
+    assert_eq!(log.end_offset_for_epoch(4), Some((3, 25)), "epoch 4 is gone; epoch 3 now ends at the log end");
+    drop(log);
+    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    assert_eq!(log.latest_epoch(), Some(3));
+}
+
+#[test]
+fn concurrent_durable_appends_share_fsyncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Arc::new(Log::open(dir.path(), LogConfig::default(), NOW).unwrap());
+    let before = log.sync_count();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let v = vec![format!("{t}-{i}")];
+                    let info = log.append(&batch(&v, NOW, Compression::None), opts()).unwrap();
+                    log.flush_to(info.last_offset + 1).unwrap();
+                    assert!(log.flushed_offset() > info.last_offset);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let syncs = log.sync_count() - before;
+    assert_eq!(log.log_end_offset(), 400);
+    assert!(syncs < 400, "{syncs} fsyncs for 400 durable appends");
+    eprintln!("400 durable appends from 8 threads took {syncs} fsyncs");
+}
+
+#[test]
+fn invalid_batches_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig { max_message_bytes: 2000, ..LogConfig::default() }, NOW).unwrap();
+    let good = batch(&["ok".into()], NOW, Compression::None);
+    let mut bad = BytesMut::from(&good[..]);
+    let n = bad.len();
+    bad[n - 1] ^= 1;
+    assert!(matches!(log.append(&bad.freeze(), opts()), Err(StorageError::InvalidBatch(_))));
+    let big = batch(&["x".repeat(3000)], NOW, Compression::None);
+    assert!(matches!(log.append(&big, opts()), Err(StorageError::BatchTooLarge { .. })));
+    assert!(log.append(&Bytes::new(), opts()).is_err());
+    assert_eq!(log.log_end_offset(), 0);
+    log.append(&good, opts()).unwrap();
+    assert_eq!(log.log_end_offset(), 1);
+}
