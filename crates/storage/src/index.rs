@@ -1,7 +1,9 @@
 //! Sparse indexes beside each segment: the offset index (`.index`) and the
 //! time index (`.timeindex`). Both are files of fixed-size big-endian entries
-//! in ascending key order (FORMAT.md has the layouts), held in memory and
-//! appended to their file as they are added.
+//! in ascending key order (FORMAT.md has the layouts), held in memory. New
+//! entries are buffered and written to the file on [`IndexFile::flush`] (and
+//! before truncation): an index is derived data, and the log checkpoints the
+//! recovery point only after flushing, so entries never need a syscall each.
 //!
 //! Invariants: keys strictly ascend (offsets) or ascend (timestamps); the file
 //! holds exactly the entries in memory once flushed. An index is derived
@@ -85,7 +87,9 @@ pub struct IndexFile<E: Entry> {
     base: i64,
     file: File,
     entries: Vec<E>,
-    scratch: Vec<u8>,
+    /// Entries not yet written to the file: `entries[written..]`, encoded.
+    pending: Vec<u8>,
+    written: usize,
 }
 
 impl<E: Entry> IndexFile<E> {
@@ -95,10 +99,12 @@ impl<E: Entry> IndexFile<E> {
     pub fn open(path: &Path, base: i64) -> Result<(IndexFile<E>, bool), StorageError> {
         let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io("open", path))?;
         let bytes = std::fs::read(path).map_err(io("read", path))?;
-        let mut index = IndexFile { path: path.to_path_buf(), base, file, entries: Vec::new(), scratch: Vec::new() };
+        let mut index =
+            IndexFile { path: path.to_path_buf(), base, file, entries: Vec::new(), pending: Vec::new(), written: 0 };
         let sane = bytes.len() % E::SIZE == 0;
         if sane {
             index.entries = bytes.chunks_exact(E::SIZE).map(|c| E::decode(base, c)).collect();
+            index.written = index.entries.len();
         }
         let ordered = index.entries.windows(2).all(|w| w[0].key() <= w[1].key());
         if !sane || !ordered {
@@ -118,12 +124,18 @@ impl<E: Entry> IndexFile<E> {
         self.entries.last().copied()
     }
 
-    /// Appends an entry (written to the file's page cache; durable after [`IndexFile::flush`]).
-    pub fn append(&mut self, entry: E) -> Result<(), StorageError> {
-        self.scratch.clear();
-        entry.encode(self.base, &mut self.scratch);
-        self.file.write_all(&self.scratch).map_err(io("write", &self.path))?;
+    /// Appends an entry (in memory; written and made durable by [`IndexFile::flush`]).
+    pub fn append(&mut self, entry: E) {
+        entry.encode(self.base, &mut self.pending);
         self.entries.push(entry);
+    }
+
+    fn write_pending(&mut self) -> Result<(), StorageError> {
+        if !self.pending.is_empty() {
+            self.file.write_all(&self.pending).map_err(io("write", &self.path))?;
+            self.pending.clear();
+            self.written = self.entries.len();
+        }
         Ok(())
     }
 
@@ -135,8 +147,10 @@ impl<E: Entry> IndexFile<E> {
 
     /// Keeps only the entries for which `keep` holds (a prefix), truncating the file.
     pub fn retain_prefix(&mut self, keep: impl Fn(&E) -> bool) -> Result<(), StorageError> {
+        self.write_pending()?;
         let n = self.entries.partition_point(keep);
         self.entries.truncate(n);
+        self.written = n;
         self.file.set_len((n * E::SIZE) as u64).map_err(io("truncate", &self.path))
     }
 
@@ -145,8 +159,9 @@ impl<E: Entry> IndexFile<E> {
         self.retain_prefix(|_| false)
     }
 
-    /// Makes the file durable.
-    pub fn flush(&self) -> Result<(), StorageError> {
+    /// Writes pending entries and makes the file durable.
+    pub fn flush(&mut self) -> Result<(), StorageError> {
+        self.write_pending()?;
         self.file.sync_data().map_err(io("fsync", &self.path))
     }
 

@@ -73,9 +73,15 @@ pub struct FileRegion {
 impl FileRegion {
     /// Reads the region into memory (for tests and TLS connections).
     pub fn read(&self) -> std::io::Result<Bytes> {
-        let mut buf = vec![0u8; self.len];
-        self.file.read_exact_at(&mut buf, self.position)?;
+        let mut buf = Vec::new();
+        self.read_into(&mut buf)?;
         Ok(Bytes::from(buf))
+    }
+
+    /// Reads the region into `buf`, reusing its allocation.
+    pub fn read_into(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        buf.resize(self.len, 0);
+        self.file.read_exact_at(buf, self.position)
     }
 }
 
@@ -152,7 +158,9 @@ impl Log {
             }
             let (mut segment, sane) = Segment::open(dir, base, now_ms)?;
             if base >= recover_from || !sane {
-                cut_short = segment.recover(config.index_interval_bytes)? > 0;
+                // The segment holding the recovery point is scanned only past it.
+                let durable_below = (sane && base == recover_from).then_some(saved.recovery_point);
+                cut_short = segment.recover(config.index_interval_bytes, durable_below)? > 0;
             }
             segments.insert(base, segment);
         }
@@ -279,7 +287,7 @@ impl Log {
     }
 
     fn roll(&self, st: &mut State, now_ms: i64) -> Result<(), StorageError> {
-        if let Some(active) = st.segments.values().next_back() {
+        if let Some(active) = st.segments.values_mut().next_back() {
             active.flush()?;
         }
         let base = st.next_offset;
@@ -431,8 +439,8 @@ impl Log {
     /// after making the indexes below it durable.
     pub fn checkpoint(&self) -> Result<(), StorageError> {
         let flushed = lock(&self.flush).flushed;
-        let st = lock(&self.state);
-        for s in st.segments.values() {
+        let mut st = lock(&self.state);
+        for s in st.segments.values_mut() {
             s.flush()?;
         }
         PartitionState { recovery_point: flushed, log_start_offset: st.log_start_offset }.store(&self.dir)

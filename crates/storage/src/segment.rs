@@ -115,18 +115,27 @@ impl Segment {
 
     /// Rebuilds the segment from its log file: every batch's length, magic,
     /// CRC and offset order is checked; the file is cut at the first batch that
-    /// fails, and the indexes are rebuilt. Returns the bytes cut off.
-    pub fn recover(&mut self, index_interval: u64) -> Result<u64, StorageError> {
+    /// fails, and the indexes are rebuilt. With `durable_below`, the part of the
+    /// segment below that offset (fsynced, with durable indexes) is trusted and
+    /// the scan starts at the last index entry under it. Returns the bytes cut off.
+    pub fn recover(&mut self, index_interval: u64, durable_below: Option<i64>) -> Result<u64, StorageError> {
         let file_len = self.file.metadata().map_err(io("stat", &self.path))?.len();
-        self.offsets.clear()?;
-        self.times.clear()?;
-        self.size = 0;
+        let resume = durable_below.and_then(|o| self.offsets.floor(o - 1)).filter(|e| u64::from(e.position) < file_len);
+        let start = match resume.map(|e| u64::from(e.position)) {
+            Some(pos) => self.header_at(pos, file_len)?.map(|h| (pos, h.base_offset)),
+            None => None,
+        };
+        let (mut pos, first_offset) = start.unwrap_or((0, self.base));
+        self.offsets.retain_prefix(|e| u64::from(e.position) < pos)?;
+        self.times.retain_prefix(|e| e.offset < first_offset)?;
+        self.size = pos;
         self.bytes_since_entry = 0;
-        self.next_offset = self.base;
-        self.max_timestamp = -1;
-        self.offset_of_max_timestamp = self.base;
+        self.next_offset = first_offset;
+        match self.times.last() {
+            Some(t) => (self.max_timestamp, self.offset_of_max_timestamp) = (t.timestamp, t.offset),
+            None => (self.max_timestamp, self.offset_of_max_timestamp) = (-1, self.base),
+        }
         let mut buf = Vec::new();
-        let mut pos = 0u64;
         while let Some(header) = self.header_at(pos, file_len)? {
             let len = header.total_len();
             if pos + len as u64 > file_len || header.base_offset < self.next_offset {
@@ -193,9 +202,9 @@ impl Segment {
         self.note_batch(h);
         self.bytes_since_entry += len;
         if self.bytes_since_entry >= index_interval {
-            self.offsets.append(OffsetEntry { offset: h.last_offset(), position: position as u32 })?;
+            self.offsets.append(OffsetEntry { offset: h.last_offset(), position: position as u32 });
             if self.times.last().is_none_or(|t| self.max_timestamp > t.timestamp) {
-                self.times.append(TimeEntry { timestamp: self.max_timestamp, offset: self.offset_of_max_timestamp })?;
+                self.times.append(TimeEntry { timestamp: self.max_timestamp, offset: self.offset_of_max_timestamp });
             }
             self.bytes_since_entry = 0;
         }
@@ -269,7 +278,7 @@ impl Segment {
     }
 
     /// Makes the log file and indexes durable.
-    pub fn flush(&self) -> Result<(), StorageError> {
+    pub fn flush(&mut self) -> Result<(), StorageError> {
         self.file.sync_data().map_err(io("fsync", &self.path))?;
         self.offsets.flush()?;
         self.times.flush()
