@@ -13,7 +13,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use strata_records::{BatchBuilder, Batches, Compression};
 use strata_storage::{AppendOptions, Log, LogConfig};
 
@@ -33,7 +32,7 @@ fn crash_child() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let n = 1 + (seed >> 33) % 50;
         let next = log.log_end_offset();
-        let mut b = BatchBuilder::new(if seed % 3 == 0 { Compression::Zstd } else { Compression::None });
+        let mut b = BatchBuilder::new(if seed.is_multiple_of(3) { Compression::Zstd } else { Compression::None });
         for i in 0..n as i64 {
             let v = (next + i).to_string();
             b.push(i, None, Some(format!("{v}:{}", "x".repeat((seed % 700) as usize)).as_bytes()), &[]);
@@ -118,7 +117,7 @@ fn sigkill_mid_append_loses_no_acknowledged_record() {
         let (last, _) = reader.join().unwrap();
         acked = acked.max(last);
         let end = verify(dir.path(), acked);
-        assert!(end >= acked + 1, "kill {kill}");
+        assert!(end > acked, "kill {kill}");
     }
     assert!(acked > KILLS as i64, "the writer made progress: {acked}");
     eprintln!("{KILLS} SIGKILLs in {:?}; {} records acknowledged, none lost", started.elapsed(), acked + 1);
