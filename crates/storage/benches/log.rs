@@ -7,8 +7,9 @@
 //! * append without fsync vs a plain write() loop;
 //! * durable append (append + flush_to per batch, one writer) vs write() +
 //!   fdatasync per batch, and 4 writers sharing fsyncs (group commit);
-//! * sequential read of the log via read() regions vs reading the file;
-//! and the recovery time of a 1 GiB partition killed mid-write, from its last
+//! * sequential read of the log via read() regions vs reading the file.
+//!
+//! Then the recovery time of a 1 GiB partition killed mid-write, from its last
 //! checkpoint and from nothing.
 #![allow(missing_docs)]
 
