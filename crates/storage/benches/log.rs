@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use strata_records::{BatchBuilder, Compression};
-use strata_storage::{AppendOptions, Log, LogConfig};
+use strata_storage::{AppendOptions, Log, LogConfig, OpenFiles};
 
 const MIB: usize = 1 << 20;
 const OPTS: AppendOptions = AppendOptions { leader_epoch: 0, now_ms: 0 };
@@ -60,7 +60,7 @@ fn plain(root: &Path, batch: &Bytes, total: usize, fsync: bool) -> Duration {
 
 fn log_append(root: &Path, batch: &Bytes, total: usize, writers: usize, durable: bool) -> Duration {
     let dir = fresh(root, "log");
-    let log = Arc::new(Log::open(&dir, LogConfig::default(), 0).unwrap());
+    let log = Arc::new(Log::open(&dir, LogConfig::default(), 0, OpenFiles::new(64)).unwrap());
     let per_writer = total / batch.len() / writers;
     let t = Instant::now();
     let threads: Vec<_> = (0..writers)
@@ -109,7 +109,7 @@ fn compare(what: &str, bytes: usize, mut reference: impl FnMut() -> Duration, mu
 
 fn sequential_read(root: &Path, batch: &Bytes, total: usize) {
     let dir = fresh(root, "read");
-    let log = Log::open(&dir, LogConfig::default(), 0).unwrap();
+    let log = Log::open(&dir, LogConfig::default(), 0, OpenFiles::new(64)).unwrap();
     for _ in 0..total / batch.len() {
         log.append(batch, OPTS).unwrap();
     }
@@ -149,7 +149,7 @@ fn sequential_read(root: &Path, batch: &Bytes, total: usize) {
 fn recovery(root: &Path) {
     let batch = batch_of(MIB);
     let dir = fresh(root, "recovery");
-    let log = Log::open(&dir, LogConfig::default(), 0).unwrap();
+    let log = Log::open(&dir, LogConfig::default(), 0, OpenFiles::new(64)).unwrap();
     for i in 0..1024 {
         log.append(&batch, OPTS).unwrap();
         if i == 1024 - 32 {
@@ -161,7 +161,7 @@ fn recovery(root: &Path) {
     drop(log); // killed: no clean close
     let end = |dir: &Path| {
         let t = Instant::now();
-        let log = Log::open(dir, LogConfig::default(), 0).unwrap();
+        let log = Log::open(dir, LogConfig::default(), 0, OpenFiles::new(64)).unwrap();
         (t.elapsed(), log.log_end_offset())
     };
     let (from_checkpoint, leo) = end(&dir);

@@ -12,7 +12,7 @@
 //! (size not a multiple of the entry, keys out of order, outside the segment)
 //! is rebuilt too.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -85,7 +85,6 @@ impl Entry for TimeEntry {
 pub struct IndexFile<E: Entry> {
     path: PathBuf,
     base: i64,
-    file: File,
     entries: Vec<E>,
     /// Entries not yet written to the file: `entries[written..]`, encoded.
     pending: Vec<u8>,
@@ -97,10 +96,10 @@ impl<E: Entry> IndexFile<E> {
     /// whether its contents passed the sanity check; an index that did not is
     /// emptied, to be rebuilt from the log.
     pub fn open(path: &Path, base: i64) -> Result<(IndexFile<E>, bool), StorageError> {
-        let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io("open", path))?;
+        OpenOptions::new().create(true).append(true).open(path).map_err(io("open", path))?;
         let bytes = std::fs::read(path).map_err(io("read", path))?;
         let mut index =
-            IndexFile { path: path.to_path_buf(), base, file, entries: Vec::new(), pending: Vec::new(), written: 0 };
+            IndexFile { path: path.to_path_buf(), base, entries: Vec::new(), pending: Vec::new(), written: 0 };
         let sane = bytes.len() % E::SIZE == 0;
         if sane {
             index.entries = bytes.chunks_exact(E::SIZE).map(|c| E::decode(base, c)).collect();
@@ -130,9 +129,14 @@ impl<E: Entry> IndexFile<E> {
         self.entries.push(entry);
     }
 
+    /// Opens the file for writing (index files are not kept open).
+    fn writer(&self) -> Result<std::fs::File, StorageError> {
+        OpenOptions::new().append(true).open(&self.path).map_err(io("open", &self.path))
+    }
+
     fn write_pending(&mut self) -> Result<(), StorageError> {
         if !self.pending.is_empty() {
-            self.file.write_all(&self.pending).map_err(io("write", &self.path))?;
+            self.writer()?.write_all(&self.pending).map_err(io("write", &self.path))?;
             self.pending.clear();
             self.written = self.entries.len();
         }
@@ -151,7 +155,7 @@ impl<E: Entry> IndexFile<E> {
         let n = self.entries.partition_point(keep);
         self.entries.truncate(n);
         self.written = n;
-        self.file.set_len((n * E::SIZE) as u64).map_err(io("truncate", &self.path))
+        self.writer()?.set_len((n * E::SIZE) as u64).map_err(io("truncate", &self.path))
     }
 
     /// Removes every entry.
@@ -162,7 +166,7 @@ impl<E: Entry> IndexFile<E> {
     /// Writes pending entries and makes the file durable.
     pub fn flush(&mut self) -> Result<(), StorageError> {
         self.write_pending()?;
-        self.file.sync_data().map_err(io("fsync", &self.path))
+        self.writer()?.sync_data().map_err(io("fsync", &self.path))
     }
 
     /// Deletes the file.

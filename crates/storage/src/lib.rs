@@ -14,10 +14,12 @@ pub mod checkpoint;
 pub mod config;
 pub mod epoch;
 mod error;
+pub mod files;
 pub mod index;
 pub mod log;
 pub mod segment;
 
 pub use config::{CleanupPolicy, LogConfig};
 pub use error::StorageError;
+pub use files::OpenFiles;
 pub use log::{AppendInfo, AppendOptions, FileRegion, Log, ReadResult};

@@ -32,6 +32,7 @@ use crate::checkpoint::{sync_dir, PartitionState};
 use crate::config::LogConfig;
 use crate::epoch::LeaderEpochCache;
 use crate::error::{io, StorageError};
+use crate::files::OpenFiles;
 use crate::segment::Segment;
 
 /// Marker file a clean close leaves, so the next open skips recovery.
@@ -99,6 +100,7 @@ pub struct ReadResult {
 #[derive(Debug)]
 struct State {
     config: LogConfig,
+    files: Arc<OpenFiles>,
     segments: BTreeMap<i64, Segment>,
     next_offset: i64,
     log_start_offset: i64,
@@ -136,7 +138,8 @@ impl Log {
     /// Opens (or creates) the log in `dir`. Without a clean-shutdown marker,
     /// every segment from the one holding the recovery point on is recovered:
     /// each batch's length and CRC is checked and a torn tail is cut off.
-    pub fn open(dir: &Path, config: LogConfig, now_ms: i64) -> Result<Log, StorageError> {
+    /// Segment files are opened through `files`, shared by every log of a broker.
+    pub fn open(dir: &Path, config: LogConfig, now_ms: i64, files: Arc<OpenFiles>) -> Result<Log, StorageError> {
         std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         let marker = dir.join(CLEAN_SHUTDOWN);
         let clean = marker.exists();
@@ -150,14 +153,16 @@ impl Log {
         };
         let mut segments = BTreeMap::new();
         let mut cut_short = false;
+        let mut recovered = false;
         for base in bases {
             if cut_short {
                 // Past a torn segment: these offsets were never acknowledged as durable.
-                Segment::open(dir, base, now_ms)?.0.delete()?;
+                Segment::open(dir, base, now_ms, &files)?.0.delete()?;
                 continue;
             }
-            let (mut segment, sane) = Segment::open(dir, base, now_ms)?;
+            let (mut segment, sane) = Segment::open(dir, base, now_ms, &files)?;
             if base >= recover_from || !sane {
+                recovered = true;
                 // The segment holding the recovery point is scanned only past it.
                 let durable_below = (sane && base == recover_from).then_some(saved.recovery_point);
                 cut_short = segment.recover(config.index_interval_bytes, durable_below)? > 0;
@@ -166,7 +171,7 @@ impl Log {
         }
         if segments.is_empty() {
             let base = saved.log_start_offset;
-            segments.insert(base, Segment::create(dir, base, now_ms)?);
+            segments.insert(base, Segment::create(dir, base, now_ms, &files)?);
         }
         let next_offset = segments.values().next_back().map_or(0, Segment::next_offset);
         let first_base = segments.keys().next().copied().unwrap_or(0);
@@ -178,6 +183,7 @@ impl Log {
         }
         let state = State {
             config,
+            files,
             segments,
             next_offset,
             log_start_offset,
@@ -193,9 +199,11 @@ impl Log {
             flush: Mutex::new(FlushState { flushed, ..Default::default() }),
             flushed_cv: Condvar::new(),
         };
-        // Everything now on disk was checked: sync it and start from there.
-        log.flush()?;
-        log.checkpoint()?;
+        if recovered {
+            // Everything now on disk was checked: sync it and start from there.
+            log.flush()?;
+            log.checkpoint()?;
+        }
         Ok(log)
     }
 
@@ -262,7 +270,7 @@ impl Log {
         let interval = st.config.index_interval_bytes;
         let segment = st.segments.values_mut().next_back().expect("a log always has a segment");
         let start = segment.size();
-        let file = segment.file().clone();
+        let file = segment.file()?;
         if let Err(e) = write_all_vectored(&file, slices, total) {
             if file.set_len(start).is_err() {
                 st.offline = true;
@@ -291,7 +299,8 @@ impl Log {
             active.flush()?;
         }
         let base = st.next_offset;
-        st.segments.insert(base, Segment::create(&self.dir, base, now_ms)?);
+        let segment = Segment::create(&self.dir, base, now_ms, &st.files)?;
+        st.segments.insert(base, segment);
         sync_dir(&self.dir)
     }
 
@@ -339,7 +348,7 @@ impl Log {
             if len == 0 {
                 return Ok(result(None));
             }
-            let region = FileRegion { file: segment.file().clone(), position: first.position, len };
+            let region = FileRegion { file: segment.file()?, position: first.position, len };
             return Ok(result(Some(region)));
         }
         Ok(result(None))
@@ -351,7 +360,7 @@ impl Log {
         let st = lock(&self.state);
         for segment in st.segments.values().filter(|s| s.max_timestamp() >= ts) {
             let Some(b) = segment.batch_for_timestamp(ts)? else { continue };
-            let region = FileRegion { file: segment.file().clone(), position: b.position, len: b.header.total_len() };
+            let region = FileRegion { file: segment.file()?, position: b.position, len: b.header.total_len() };
             let bytes = region.read().map_err(io("read", &self.dir))?;
             let batch = RecordBatch::parse(&bytes)?;
             if batch.header.attributes.log_append_time() {
@@ -424,7 +433,7 @@ impl Log {
         let (files, end) = {
             let mut st = lock(&self.state);
             let first = st.segments.range(..=from).next_back().map_or(i64::MIN, |(b, _)| *b);
-            let files: Vec<Arc<File>> = st.segments.range(first..).map(|(_, s)| s.file().clone()).collect();
+            let files: Vec<Arc<File>> = st.segments.range(first..).map(|(_, s)| s.file()).collect::<Result<_, _>>()?;
             st.unflushed_records = 0;
             st.oldest_unflushed_ms = None;
             (files, st.next_offset)
@@ -462,7 +471,8 @@ impl Log {
         let next = match st.segments.values_mut().next_back() {
             Some(s) => s.truncate_to(offset)?,
             None => {
-                st.segments.insert(offset, Segment::create(&self.dir, offset, 0)?);
+                let segment = Segment::create(&self.dir, offset, 0, &st.files)?;
+                st.segments.insert(offset, segment);
                 offset
             }
         };

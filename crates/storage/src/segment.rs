@@ -9,7 +9,7 @@
 //! Readers use `size` as captured under the log's lock, so they never see a
 //! batch being written.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use strata_records::batch::HEADER_LEN;
 use strata_records::{BatchHeader, RecordBatch};
 
 use crate::error::{io, StorageError};
+use crate::files::OpenFiles;
 use crate::index::{IndexFile, OffsetEntry, TimeEntry};
 
 /// The file name of a segment's file with extension `ext` (`log`, `index`, `timeindex`).
@@ -39,7 +40,7 @@ pub struct BatchPosition {
 pub struct Segment {
     base: i64,
     path: PathBuf,
-    file: Arc<File>,
+    files: Arc<OpenFiles>,
     size: u64,
     offsets: IndexFile<OffsetEntry>,
     times: IndexFile<TimeEntry>,
@@ -53,14 +54,15 @@ pub struct Segment {
 
 impl Segment {
     /// Creates an empty segment (removing any leftover files of that name).
-    pub fn create(dir: &Path, base: i64, now_ms: i64) -> Result<Segment, StorageError> {
+    pub fn create(dir: &Path, base: i64, now_ms: i64, files: &Arc<OpenFiles>) -> Result<Segment, StorageError> {
         for ext in ["log", "index", "timeindex"] {
             let p = dir.join(file_name(base, ext));
             if p.exists() {
+                files.forget(&p);
                 std::fs::remove_file(&p).map_err(io("delete", &p))?;
             }
         }
-        let mut s = Segment::open_files(dir, base)?.0;
+        let mut s = Segment::open_files(dir, base, files)?.0;
         s.roll_base_ms = now_ms;
         Ok(s)
     }
@@ -68,9 +70,9 @@ impl Segment {
     /// Opens an existing segment, trusting its contents up to the last whole
     /// batch (for segments below the recovery point). Returns the segment and
     /// whether its indexes were sane; if not, the caller must [`Segment::recover`] it.
-    pub fn open(dir: &Path, base: i64, now_ms: i64) -> Result<(Segment, bool), StorageError> {
-        let (mut s, sane) = Segment::open_files(dir, base)?;
-        s.size = s.file.metadata().map_err(io("stat", &s.path))?.len();
+    pub fn open(dir: &Path, base: i64, now_ms: i64, files: &Arc<OpenFiles>) -> Result<(Segment, bool), StorageError> {
+        let (mut s, sane) = Segment::open_files(dir, base, files)?;
+        s.size = s.file()?.metadata().map_err(io("stat", &s.path))?.len();
         s.roll_base_ms = now_ms;
         if !sane || s.offsets.last().is_some_and(|e| u64::from(e.position) >= s.size) {
             return Ok((s, false));
@@ -92,15 +94,15 @@ impl Segment {
         Ok((s, whole))
     }
 
-    fn open_files(dir: &Path, base: i64) -> Result<(Segment, bool), StorageError> {
+    fn open_files(dir: &Path, base: i64, files: &Arc<OpenFiles>) -> Result<(Segment, bool), StorageError> {
         let path = dir.join(file_name(base, "log"));
-        let file = OpenOptions::new().create(true).read(true).append(true).open(&path).map_err(io("open", &path))?;
+        std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io("open", &path))?;
         let (offsets, sane_offsets) = IndexFile::open(&dir.join(file_name(base, "index")), base)?;
         let (times, sane_times) = IndexFile::open(&dir.join(file_name(base, "timeindex")), base)?;
         let segment = Segment {
             base,
             path,
-            file: Arc::new(file),
+            files: files.clone(),
             size: 0,
             offsets,
             times,
@@ -119,10 +121,11 @@ impl Segment {
     /// segment below that offset (fsynced, with durable indexes) is trusted and
     /// the scan starts at the last index entry under it. Returns the bytes cut off.
     pub fn recover(&mut self, index_interval: u64, durable_below: Option<i64>) -> Result<u64, StorageError> {
-        let file_len = self.file.metadata().map_err(io("stat", &self.path))?.len();
+        let file = self.file()?;
+        let file_len = file.metadata().map_err(io("stat", &self.path))?.len();
         let resume = durable_below.and_then(|o| self.offsets.floor(o - 1)).filter(|e| u64::from(e.position) < file_len);
         let start = match resume.map(|e| u64::from(e.position)) {
-            Some(pos) => self.header_at(pos, file_len)?.map(|h| (pos, h.base_offset)),
+            Some(pos) => self.header_at(&file, pos, file_len)?.map(|h| (pos, h.base_offset)),
             None => None,
         };
         let (mut pos, first_offset) = start.unwrap_or((0, self.base));
@@ -136,13 +139,13 @@ impl Segment {
             None => (self.max_timestamp, self.offset_of_max_timestamp) = (-1, self.base),
         }
         let mut buf = Vec::new();
-        while let Some(header) = self.header_at(pos, file_len)? {
+        while let Some(header) = self.header_at(&file, pos, file_len)? {
             let len = header.total_len();
             if pos + len as u64 > file_len || header.base_offset < self.next_offset {
                 break;
             }
             buf.resize(len, 0);
-            self.file.read_exact_at(&mut buf, pos).map_err(io("read", &self.path))?;
+            file.read_exact_at(&mut buf, pos).map_err(io("read", &self.path))?;
             let batch = RecordBatch::parse(&bytes::Bytes::copy_from_slice(&buf))?;
             if batch.validate_crc().is_err() {
                 break;
@@ -152,18 +155,18 @@ impl Segment {
             self.size = pos;
         }
         if pos < file_len {
-            self.file.set_len(pos).map_err(io("truncate", &self.path))?;
+            file.set_len(pos).map_err(io("truncate", &self.path))?;
         }
         Ok(file_len - pos)
     }
 
     /// Reads the batch header at `position`, if a whole header lies before `limit`.
-    fn header_at(&self, position: u64, limit: u64) -> Result<Option<BatchHeader>, StorageError> {
+    fn header_at(&self, file: &File, position: u64, limit: u64) -> Result<Option<BatchHeader>, StorageError> {
         if position + HEADER_LEN as u64 > limit {
             return Ok(None);
         }
         let mut h = [0u8; HEADER_LEN];
-        self.file.read_exact_at(&mut h, position).map_err(io("read", &self.path))?;
+        file.read_exact_at(&mut h, position).map_err(io("read", &self.path))?;
         Ok(BatchHeader::parse(&h).ok())
     }
 
@@ -171,14 +174,24 @@ impl Segment {
     pub fn scan(&self, position: u64) -> impl Iterator<Item = Result<BatchPosition, StorageError>> + '_ {
         let limit = self.size;
         let mut pos = position;
-        std::iter::from_fn(move || match self.header_at(pos, limit) {
-            Ok(Some(header)) if pos + header.total_len() as u64 <= limit => {
-                let item = BatchPosition { position: pos, header };
-                pos += header.total_len() as u64;
-                Some(Ok(item))
+        let mut file = Some(self.file());
+        std::iter::from_fn(move || {
+            let f = match file.as_ref()? {
+                Ok(f) => f.clone(),
+                Err(_) => return file.take().and_then(Result::err).map(Err),
+            };
+            match self.header_at(&f, pos, limit) {
+                Ok(Some(header)) if pos + header.total_len() as u64 <= limit => {
+                    let item = BatchPosition { position: pos, header };
+                    pos += header.total_len() as u64;
+                    Some(Ok(item))
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    file = None;
+                    Some(Err(e))
+                }
             }
-            Ok(_) => None,
-            Err(e) => Some(Err(e)),
         })
     }
 
@@ -258,7 +271,7 @@ impl Segment {
     /// holding `offset` goes whole). Returns the new next offset.
     pub fn truncate_to(&mut self, offset: i64) -> Result<i64, StorageError> {
         let Some(cut) = self.position_of(offset)? else { return Ok(self.next_offset) };
-        self.file.set_len(cut.position).map_err(io("truncate", &self.path))?;
+        self.file()?.set_len(cut.position).map_err(io("truncate", &self.path))?;
         self.size = cut.position;
         self.offsets.retain_prefix(|e| u64::from(e.position) < cut.position)?;
         self.times.retain_prefix(|e| e.offset < cut.header.base_offset)?;
@@ -279,13 +292,14 @@ impl Segment {
 
     /// Makes the log file and indexes durable.
     pub fn flush(&mut self) -> Result<(), StorageError> {
-        self.file.sync_data().map_err(io("fsync", &self.path))?;
+        self.file()?.sync_data().map_err(io("fsync", &self.path))?;
         self.offsets.flush()?;
         self.times.flush()
     }
 
     /// Deletes the segment's files.
     pub fn delete(self) -> Result<(), StorageError> {
+        self.files.forget(&self.path);
         std::fs::remove_file(&self.path).map_err(io("delete", &self.path))?;
         self.offsets.delete()?;
         self.times.delete()
@@ -315,9 +329,9 @@ impl Segment {
     pub fn roll_base_ms(&self) -> i64 {
         self.roll_base_ms
     }
-    /// The log file, shared with readers.
-    pub fn file(&self) -> &Arc<File> {
-        &self.file
+    /// The log file (opened through the shared set of open files).
+    pub fn file(&self) -> Result<Arc<File>, StorageError> {
+        self.files.get(&self.path)
     }
     /// True when no batch was written.
     pub fn is_empty(&self) -> bool {

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use strata_records::{BatchBuilder, Batches, Compression};
-use strata_storage::{AppendOptions, Log, LogConfig};
+use strata_storage::{AppendOptions, Log, LogConfig, OpenFiles};
 
 const KILLS: usize = 200;
 
@@ -26,7 +26,7 @@ fn config() -> LogConfig {
 #[ignore = "the child process of sigkill_mid_append_loses_no_acknowledged_record"]
 fn crash_child() {
     let dir = std::env::var("STRATA_CRASH_DIR").expect("run by the parent test");
-    let log = Log::open(dir.as_ref(), config(), 0).unwrap();
+    let log = Log::open(dir.as_ref(), config(), 0, OpenFiles::new(64)).unwrap();
     let mut seed = std::process::id() as u64;
     loop {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -44,7 +44,7 @@ fn crash_child() {
 }
 
 fn verify(dir: &std::path::Path, acked: i64) -> i64 {
-    let log = Log::open(dir, config(), 0).unwrap();
+    let log = Log::open(dir, config(), 0, OpenFiles::new(64)).unwrap();
     let end = log.log_end_offset();
     assert!(end > acked, "acknowledged offset {acked} lost: log ends at {end}");
     let mut next = 0;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use strata_records::{BatchBuilder, Batches, Compression};
-use strata_storage::{AppendOptions, Log, LogConfig, StorageError};
+use strata_storage::{AppendOptions, Log, LogConfig, OpenFiles, StorageError};
 
 const NOW: i64 = 1_700_000_000_000;
 
@@ -70,7 +70,7 @@ fn small_segments() -> LogConfig {
 #[test]
 fn appends_get_contiguous_offsets_and_read_back_with_every_codec() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap();
     for codec in Compression::ALL {
         append_n(&log, 7, codec);
     }
@@ -82,7 +82,7 @@ fn appends_get_contiguous_offsets_and_read_back_with_every_codec() {
 #[test]
 fn segments_roll_by_size_and_every_offset_is_found_through_the_index() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..60 {
         append_n(&log, 5, Compression::None);
     }
@@ -101,7 +101,7 @@ fn segments_roll_by_size_and_every_offset_is_found_through_the_index() {
 #[test]
 fn reads_stop_below_the_limit_and_respect_the_byte_budget() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..10 {
         append_n(&log, 10, Compression::None);
     }
@@ -118,7 +118,9 @@ fn reads_stop_below_the_limit_and_respect_the_byte_budget() {
 #[test]
 fn log_append_time_is_written_in_place_with_a_valid_crc() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogConfig { log_append_time: true, ..LogConfig::default() }, NOW).unwrap();
+    let log =
+        Log::open(dir.path(), LogConfig { log_append_time: true, ..LogConfig::default() }, NOW, OpenFiles::new(64))
+            .unwrap();
     let info = log
         .append(
             &batch(&["a".into(), "b".into()], 5, Compression::Gzip),
@@ -136,7 +138,7 @@ fn log_append_time_is_written_in_place_with_a_valid_crc() {
 #[test]
 fn offsets_for_timestamps_find_the_first_record_at_or_after() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for i in 0..50 {
         let v = vec![format!("{}", 2 * i), format!("{}", 2 * i + 1)];
         log.append(&batch(&v, 1000 + 10 * i, Compression::None), opts()).unwrap();
@@ -152,13 +154,13 @@ fn offsets_for_timestamps_find_the_first_record_at_or_after() {
 #[test]
 fn a_clean_close_and_reopen_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..40 {
         append_n(&log, 3, Compression::Snappy);
     }
     log.close().unwrap();
     assert!(dir.path().join(".strata_cleanshutdown").exists());
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     assert!(!dir.path().join(".strata_cleanshutdown").exists());
     assert_eq!(log.log_end_offset(), 120);
     assert_contiguous(&read_all(&log, 0), 0, 120);
@@ -184,7 +186,7 @@ fn a_torn_tail_is_cut_at_the_last_whole_batch_after_a_crash() {
         batch(&["torn".into()], 1, Compression::None)[..40].to_vec(),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+        let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
         for _ in 0..30 {
             append_n(&log, 4, Compression::Lz4);
         }
@@ -195,7 +197,7 @@ fn a_torn_tail_is_cut_at_the_last_whole_batch_after_a_crash() {
         let whole = data.len();
         data.extend_from_slice(&tail);
         std::fs::write(&path, &data).unwrap();
-        let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+        let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
         assert_eq!(log.log_end_offset(), 120);
         assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, whole);
         assert_contiguous(&read_all(&log, 0), 0, 120);
@@ -207,18 +209,18 @@ fn a_torn_tail_is_cut_at_the_last_whole_batch_after_a_crash() {
 #[test]
 fn a_corrupt_batch_in_the_middle_cuts_the_log_there_and_drops_later_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..60 {
         append_n(&log, 5, Compression::None);
     }
     drop(log);
-    std::fs::remove_file(dir.path().join("partition.state")).unwrap(); // recover everything
+    let _ = std::fs::remove_file(dir.path().join("partition.state")); // recover everything
     let first = dir.path().join("00000000000000000000.log");
     let mut data = std::fs::read(&first).unwrap();
     let n = data.len();
     data[n - 5] ^= 0xff; // break the CRC of the first segment's last batch
     std::fs::write(&first, &data).unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     let end = log.log_end_offset();
     assert!(end > 0 && end < 300, "log end {end}");
     assert_eq!(log.segment_count(), 1);
@@ -228,7 +230,7 @@ fn a_corrupt_batch_in_the_middle_cuts_the_log_there_and_drops_later_segments() {
 #[test]
 fn truncation_removes_the_tail_and_appends_continue_from_there() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..60 {
         append_n(&log, 5, Compression::None);
     }
@@ -247,7 +249,7 @@ fn truncation_removes_the_tail_and_appends_continue_from_there() {
 fn retention_by_bytes_and_time_deletes_whole_old_segments() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = LogConfig { retention_bytes: 2048, ..small_segments() };
-    let log = Log::open(dir.path(), cfg.clone(), NOW).unwrap();
+    let log = Log::open(dir.path(), cfg.clone(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..60 {
         append_n(&log, 5, Compression::None);
     }
@@ -271,7 +273,7 @@ fn retention_by_bytes_and_time_deletes_whole_old_segments() {
 #[test]
 fn delete_records_moves_the_start_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     for _ in 0..60 {
         append_n(&log, 5, Compression::None);
     }
@@ -279,7 +281,7 @@ fn delete_records_moves_the_start_and_survives_a_restart() {
     assert!(log.segment_count() < 20);
     assert_contiguous(&read_all(&log, 123), 123, 300);
     drop(log);
-    let log = Log::open(dir.path(), small_segments(), NOW).unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     assert_eq!(log.log_start_offset(), 123);
     assert!(log.delete_records_before(301).is_err());
 }
@@ -287,7 +289,7 @@ fn delete_records_moves_the_start_and_survives_a_restart() {
 #[test]
 fn the_leader_epoch_cache_follows_appends_and_truncation() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap();
     for (epoch, n) in [(1, 10), (1, 5), (3, 10), (4, 5)] {
         let v: Vec<String> = (0..n).map(|i: i64| (log.log_end_offset() + i).to_string()).collect();
         log.append(&batch(&v, NOW, Compression::None), AppendOptions { leader_epoch: epoch, now_ms: NOW }).unwrap();
@@ -300,14 +302,14 @@ fn the_leader_epoch_cache_follows_appends_and_truncation() {
     log.truncate_to(25).unwrap();
     assert_eq!(log.end_offset_for_epoch(4), Some((3, 25)), "epoch 4 is gone; epoch 3 now ends at the log end");
     drop(log);
-    let log = Log::open(dir.path(), LogConfig::default(), NOW).unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap();
     assert_eq!(log.latest_epoch(), Some(3));
 }
 
 #[test]
 fn concurrent_durable_appends_share_fsyncs() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(Log::open(dir.path(), LogConfig::default(), NOW).unwrap());
+    let log = Arc::new(Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap());
     let before = log.sync_count();
     let threads: Vec<_> = (0..8)
         .map(|t| {
@@ -334,7 +336,9 @@ fn concurrent_durable_appends_share_fsyncs() {
 #[test]
 fn invalid_batches_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogConfig { max_message_bytes: 2000, ..LogConfig::default() }, NOW).unwrap();
+    let log =
+        Log::open(dir.path(), LogConfig { max_message_bytes: 2000, ..LogConfig::default() }, NOW, OpenFiles::new(64))
+            .unwrap();
     let good = batch(&["ok".into()], NOW, Compression::None);
     let mut bad = BytesMut::from(&good[..]);
     let n = bad.len();

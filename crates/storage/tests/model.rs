@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use strata_records::{BatchBuilder, Batches, Compression};
-use strata_storage::{AppendOptions, Log, LogConfig};
+use strata_storage::{AppendOptions, Log, LogConfig, OpenFiles};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -60,7 +60,7 @@ fn read_all(log: &Log) -> BTreeMap<i64, String> {
 
 fn run(ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut log = Some(Log::open(dir.path(), config(), 0).unwrap());
+    let mut log = Some(Log::open(dir.path(), config(), 0, OpenFiles::new(64)).unwrap());
     let mut model = Model { records: BTreeMap::new(), start: 0, end: 0 };
     let mut id = 0u64;
     for op in ops {
@@ -117,7 +117,7 @@ fn run(ops: Vec<Op>) {
                     l.flush().unwrap();
                     drop(l);
                 }
-                log = Some(Log::open(dir.path(), config(), 0).unwrap());
+                log = Some(Log::open(dir.path(), config(), 0, OpenFiles::new(64)).unwrap());
             }
         }
         let l = log.as_ref().unwrap();
