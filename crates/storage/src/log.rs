@@ -235,7 +235,11 @@ impl Log {
             return Err(StorageError::Offline(self.dir.clone()));
         }
         let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
-        self.maybe_roll(&mut st, total as u64, opts.now_ms)?;
+        if let Err(e) = self.maybe_roll(&mut st, total as u64, opts.now_ms) {
+            st.offline = true;
+            tracing::error!(partition = %self.dir.display(), error = %e, "partition log is offline: cannot roll a segment");
+            return Err(e);
+        }
         let log_append_time = if st.config.log_append_time { opts.now_ms } else { -1 };
         let first_offset = st.next_offset;
         let mut next = first_offset;
@@ -260,6 +264,9 @@ impl Log {
         Ok(AppendInfo { first_offset, last_offset: next - 1, log_append_time, log_start_offset: st.log_start_offset })
     }
 
+    /// Writes the patched batches to the active segment. Any failure takes
+    /// the log offline (appends refused until it is reopened), after cutting
+    /// off whatever part of the write reached the file.
     fn write_batches(
         &self,
         st: &mut State,
@@ -270,16 +277,18 @@ impl Log {
         let interval = st.config.index_interval_bytes;
         let segment = st.segments.values_mut().next_back().expect("a log always has a segment");
         let start = segment.size();
-        let file = segment.file()?;
-        if let Err(e) = write_all_vectored(&file, slices, total) {
-            if file.set_len(start).is_err() {
-                st.offline = true;
-            }
-            let err = io("write", &self.dir)(e);
-            eprintln!("strata-storage: partition log {} write failed: {err}", self.dir.display());
-            return Err(err);
+        let written = segment.file().and_then(|file| {
+            write_all_vectored(&file, slices, total).map_err(|e| {
+                let _ = file.set_len(start);
+                io("write", &self.dir)(e)
+            })
+        });
+        let result = written.and_then(|()| segment.appended(headers, interval));
+        if let Err(e) = &result {
+            st.offline = true;
+            tracing::error!(partition = %self.dir.display(), error = %e, "partition log is offline: appends are refused until it is reopened");
         }
-        segment.appended(headers, interval).inspect_err(|_| st.offline = true)
+        result
     }
 
     /// Rolls to a new segment when the batch would overflow segment.bytes or
@@ -627,6 +636,11 @@ impl Log {
     /// The latest leader epoch written.
     pub fn latest_epoch(&self) -> Option<i32> {
         lock(&self.state).epochs.latest_epoch()
+    }
+
+    /// True after a storage error: appends are refused until the log is reopened.
+    pub fn is_offline(&self) -> bool {
+        lock(&self.state).offline
     }
 
     /// The partition's directory.

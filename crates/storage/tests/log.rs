@@ -351,3 +351,28 @@ fn invalid_batches_are_refused_and_nothing_is_written() {
     log.append(&good, opts()).unwrap();
     assert_eq!(log.log_end_offset(), 1);
 }
+
+#[test]
+fn segments_roll_by_age_and_flushes_follow_flush_messages_and_flush_ms() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LogConfig { segment_ms: 1000, flush_messages: 10, flush_ms: 500, ..LogConfig::default() };
+    let log = Log::open(dir.path(), cfg, 0, OpenFiles::new(64)).unwrap();
+    let at = |now_ms| AppendOptions { leader_epoch: 0, now_ms };
+    log.append(&batch(&vec!["a".to_string(); 5], 0, Compression::None), at(0)).unwrap();
+    log.maybe_flush(100).unwrap();
+    assert_eq!(log.flushed_offset(), 0, "5 records and 100 ms: not due");
+    log.append(&batch(&vec!["b".to_string(); 5], 0, Compression::None), at(200)).unwrap();
+    log.maybe_flush(200).unwrap();
+    assert_eq!(log.flushed_offset(), 10, "flush.messages reached");
+    log.append(&batch(&["c".into()], 0, Compression::None), at(300)).unwrap();
+    log.maybe_flush(700).unwrap();
+    assert_eq!(log.flushed_offset(), 10, "400 ms old: not due");
+    log.maybe_flush(800).unwrap();
+    assert_eq!(log.flushed_offset(), 11, "flush.ms reached");
+    assert_eq!(log.segment_count(), 1);
+    log.append(&batch(&["d".into()], 0, Compression::None), at(999)).unwrap();
+    assert_eq!(log.segment_count(), 1, "younger than segment.ms");
+    log.append(&batch(&["e".into()], 0, Compression::None), at(1000)).unwrap();
+    assert_eq!(log.segment_count(), 2, "segment.ms reached");
+    assert!(dir.path().join("00000000000000000012.log").exists());
+}
