@@ -20,6 +20,11 @@ pub struct BatchBuilder {
     base_timestamp: Option<i64>,
     max_timestamp: i64,
     count: i32,
+    /// The offset delta the next record gets (records may skip offsets when
+    /// a batch is rebuilt by compaction).
+    next_delta: i32,
+    /// lastOffsetDelta to write, when it must stay as in an original batch.
+    last_offset_delta: Option<i32>,
     records: Vec<u8>,
 }
 
@@ -40,8 +45,27 @@ impl BatchBuilder {
             base_timestamp: None,
             max_timestamp: -1,
             count: 0,
+            next_delta: 0,
+            last_offset_delta: None,
             records: Vec::new(),
         }
+    }
+
+    /// An empty batch shaped like `original` (base offset, leader epoch,
+    /// producer, attributes, codec, base timestamp and lastOffsetDelta kept),
+    /// to rebuild it with some of its records, each at its original offset
+    /// delta ([`BatchBuilder::push_at`]). Log compaction does this.
+    pub fn like(original: &crate::BatchHeader) -> Result<BatchBuilder, crate::RecordsError> {
+        let mut b = BatchBuilder::new(original.attributes.compression()?);
+        b.attributes = original.attributes.0;
+        b.base_offset = original.base_offset;
+        b.partition_leader_epoch = original.partition_leader_epoch;
+        b.producer_id = original.producer_id;
+        b.producer_epoch = original.producer_epoch;
+        b.base_sequence = original.base_sequence;
+        b.base_timestamp = Some(original.base_timestamp);
+        b.last_offset_delta = Some(original.last_offset_delta);
+        Ok(b)
     }
 
     /// Sets the idempotent producer's id, epoch and first sequence number.
@@ -85,12 +109,25 @@ impl BatchBuilder {
         HEADER_LEN + self.records.len()
     }
 
-    /// Appends a record with a CreateTime `timestamp`.
+    /// Appends a record with a CreateTime `timestamp`, at the next offset.
     pub fn push(&mut self, timestamp: i64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[HeaderRef<'_>]) {
+        let delta = self.next_delta;
+        self.push_at(delta, timestamp, key, value, headers);
+    }
+
+    /// Appends a record at `offset_delta` (above every delta so far).
+    pub fn push_at(
+        &mut self,
+        offset_delta: i32,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[HeaderRef<'_>],
+    ) {
         let base = *self.base_timestamp.get_or_insert(timestamp);
         self.max_timestamp = self.max_timestamp.max(timestamp);
         let ts_delta = timestamp.wrapping_sub(base);
-        let offset_delta = self.count;
+        self.next_delta = offset_delta + 1;
         let sized = |b: Option<&[u8]>| b.map_or(1, |b| varint_size(b.len() as i32) + b.len());
         let body = 1
             + varlong_size(ts_delta)
@@ -128,7 +165,8 @@ impl BatchBuilder {
         header.push(MAGIC_V2 as u8);
         header.extend_from_slice(&[0; 4]);
         header.extend_from_slice(&self.attributes.to_be_bytes());
-        header.extend_from_slice(&(self.count - 1).max(0).to_be_bytes());
+        let last_delta = self.last_offset_delta.unwrap_or((self.next_delta - 1).max(0));
+        header.extend_from_slice(&last_delta.to_be_bytes());
         header.extend_from_slice(&base_timestamp.to_be_bytes());
         header.extend_from_slice(&self.max_timestamp.to_be_bytes());
         header.extend_from_slice(&self.producer_id.to_be_bytes());

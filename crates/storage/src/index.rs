@@ -93,9 +93,10 @@ pub struct IndexFile<E: Entry> {
 
 impl<E: Entry> IndexFile<E> {
     /// Opens (creating if absent) the index at `path`. Returns the index and
-    /// whether its contents passed the sanity check; an index that did not is
-    /// emptied, to be rebuilt from the log.
+    /// whether its contents passed the sanity check (an absent file does not);
+    /// an index that did not is emptied, to be rebuilt from the log.
     pub fn open(path: &Path, base: i64) -> Result<(IndexFile<E>, bool), StorageError> {
+        let existed = path.exists();
         OpenOptions::new().create(true).append(true).open(path).map_err(io("open", path))?;
         let bytes = std::fs::read(path).map_err(io("read", path))?;
         let mut index =
@@ -106,7 +107,7 @@ impl<E: Entry> IndexFile<E> {
             index.written = index.entries.len();
         }
         let ordered = index.entries.windows(2).all(|w| w[0].key() <= w[1].key());
-        if !sane || !ordered {
+        if !existed || !sane || !ordered {
             index.clear()?;
             return Ok((index, false));
         }

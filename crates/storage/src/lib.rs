@@ -11,6 +11,7 @@
 //! Layer L1: no sockets, no async runtime; time comes in as arguments.
 
 pub mod checkpoint;
+pub mod cleaner;
 pub mod config;
 pub mod epoch;
 mod error;
@@ -19,6 +20,7 @@ pub mod index;
 pub mod log;
 pub mod segment;
 
+pub use cleaner::CleanStats;
 pub use config::{CleanupPolicy, LogConfig};
 pub use error::StorageError;
 pub use files::OpenFiles;

@@ -98,12 +98,14 @@ pub struct ReadResult {
 }
 
 #[derive(Debug)]
-struct State {
-    config: LogConfig,
-    files: Arc<OpenFiles>,
-    segments: BTreeMap<i64, Segment>,
+pub(crate) struct State {
+    pub(crate) config: LogConfig,
+    pub(crate) files: Arc<OpenFiles>,
+    pub(crate) segments: BTreeMap<i64, Segment>,
     next_offset: i64,
-    log_start_offset: i64,
+    pub(crate) log_start_offset: i64,
+    /// Offsets below this were seen by a compaction pass (in memory only).
+    pub(crate) cleaner_offset: i64,
     epochs: LeaderEpochCache,
     offline: bool,
     unflushed_records: i64,
@@ -124,13 +126,13 @@ struct FlushState {
 /// One partition's log.
 #[derive(Debug)]
 pub struct Log {
-    dir: PathBuf,
-    state: Mutex<State>,
+    pub(crate) dir: PathBuf,
+    pub(crate) state: Mutex<State>,
     flush: Mutex<FlushState>,
     flushed_cv: Condvar,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -187,6 +189,7 @@ impl Log {
             segments,
             next_offset,
             log_start_offset,
+            cleaner_offset: log_start_offset,
             epochs,
             offline: false,
             unflushed_records: 0,
@@ -682,13 +685,13 @@ fn write_all_vectored(mut file: &File, mut slices: &mut [IoSlice<'_>], total: us
 }
 
 /// The base offsets of the segments in `dir` (from their `.log` files), after
-/// removing leftovers of interrupted writes (`*.tmp`).
+/// removing leftovers of interrupted writes (`*.tmp`) and cleaning (`*.cleaned`).
 fn segment_bases(dir: &Path) -> Result<Vec<i64>, StorageError> {
     let mut bases = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
         let path = entry.map_err(io("list", dir))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.ends_with(".tmp") {
+        if name.ends_with(".tmp") || name.ends_with(".cleaned") {
             std::fs::remove_file(&path).map_err(io("delete", &path))?;
         } else if let Some(base) = name.strip_suffix(".log").and_then(|b| b.parse::<i64>().ok()) {
             bases.push(base);
