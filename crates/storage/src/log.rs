@@ -522,8 +522,12 @@ impl Log {
     /// Applies retention.ms and retention.bytes: deletes the oldest whole
     /// segments while they are expired or the log is over its size, advancing
     /// the log start offset. Returns how many segments were deleted.
+    /// With cleanup.policy=compact alone nothing is deleted: compaction keeps the log.
     pub fn apply_retention(&self, now_ms: i64) -> Result<usize, StorageError> {
         let mut st = lock(&self.state);
+        if st.config.cleanup_policy == crate::CleanupPolicy::Compact {
+            return Ok(0);
+        }
         let (retention_ms, retention_bytes) = (st.config.retention_ms, st.config.retention_bytes);
         let mut size: i64 = st.segments.values().map(|s| s.size() as i64).sum();
         let mut doomed = 0;

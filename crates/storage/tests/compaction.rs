@@ -184,3 +184,18 @@ proptest! {
         model_run(records);
     }
 }
+
+#[test]
+fn retention_deletes_under_compact_delete_but_never_under_compact_alone() {
+    for (policy, deletes) in [(CleanupPolicy::Compact, false), (CleanupPolicy::CompactDelete, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LogConfig { cleanup_policy: policy, retention_ms: 1000, ..compacted() };
+        let log = Log::open(dir.path(), cfg, 0, OpenFiles::new(64)).unwrap();
+        for i in 0..60 {
+            append(&log, &[(&format!("k{i}"), Some("v"))], 0, Compression::None);
+        }
+        let deleted = log.apply_retention(10 * DAY).unwrap();
+        assert_eq!(deleted > 0, deletes, "{policy:?}");
+        assert_eq!(log.log_start_offset() > 0, deletes, "{policy:?}");
+    }
+}
