@@ -376,3 +376,29 @@ fn segments_roll_by_age_and_flushes_follow_flush_messages_and_flush_ms() {
     assert_eq!(log.segment_count(), 2, "segment.ms reached");
     assert!(dir.path().join("00000000000000000012.log").exists());
 }
+
+#[test]
+fn an_unwritable_index_file_takes_the_partition_offline_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    append_n(&log, 3, Compression::None);
+    // Root ignores permission bits, so make the file unwritable another way.
+    let index = dir.path().join("00000000000000000000.index");
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir(&index).unwrap();
+    let mut err = None;
+    for _ in 0..20 {
+        // Filling the segment forces a roll, which writes its index.
+        if let Err(e) = log.append(&batch(&vec!["x".repeat(100); 3], NOW, Compression::None), opts()) {
+            err = Some(e);
+            break;
+        }
+    }
+    let err = err.expect("the roll could not write the index");
+    assert!(err.to_string().contains("00000000000000000000.index"), "{err}");
+    assert!(log.is_offline());
+    assert!(matches!(log.append(&batch(&["y".into()], NOW, Compression::None), opts()), Err(StorageError::Offline(_))));
+    let records = read_all(&log, 0);
+    assert_eq!(records.len() as i64, log.log_end_offset(), "every acknowledged record stays readable");
+    assert_contiguous(&records[..3], 0, 3);
+}
