@@ -67,7 +67,7 @@ pub struct FileRegion {
     pub file: Arc<File>,
     /// Start position.
     pub position: u64,
-    /// Length in bytes. May end inside a batch; clients ignore a partial tail batch.
+    /// Length in bytes: whole batches.
     pub len: usize,
 }
 
@@ -316,9 +316,9 @@ impl Log {
         sync_dir(&self.dir)
     }
 
-    /// Reads from `start` at most `max_bytes` (but at least one whole batch
-    /// when `min_one_batch`) of batches below offset `limit` (the high
-    /// watermark for consumers), from one segment.
+    /// Reads whole batches from `start`, at most `max_bytes` of them (but at
+    /// least one batch when `min_one_batch`), all below offset `limit` (the
+    /// high watermark for consumers), from one segment.
     pub fn read(
         &self,
         start: i64,
@@ -352,11 +352,16 @@ impl Log {
             if first.header.base_offset >= limit {
                 return Ok(result(None));
             }
-            // End before the batch holding `limit`, as Kafka does.
-            let end = segment.position_of(limit)?.map_or(segment.size(), |b| b.position);
-            let available = end.saturating_sub(first.position) as usize;
-            let first_len = first.header.total_len();
-            let len = if min_one_batch { available.min(max_bytes.max(first_len)) } else { available.min(max_bytes) };
+            // Whole batches only, ending before the batch holding `limit` (as Kafka
+            // does) and within the byte budget (past it only for a first batch
+            // larger than the budget, when `min_one_batch`).
+            let limit_position = segment.position_of(limit)?.map_or(segment.size(), |b| b.position);
+            let budget_end = first.position.saturating_add(max_bytes as u64).min(limit_position);
+            let mut end = segment.whole_batches_end(first.position, budget_end)?;
+            if end == first.position && min_one_batch {
+                end = (first.position + first.header.total_len() as u64).min(limit_position);
+            }
+            let len = end.saturating_sub(first.position) as usize;
             if len == 0 {
                 return Ok(result(None));
             }

@@ -250,6 +250,25 @@ impl Segment {
         Ok(None)
     }
 
+    /// The end of the last whole batch that starts at or after `from` and ends
+    /// at or before `limit` (a byte position); `from` if none fits. Jumps via
+    /// the offset index (its positions are batch starts) and walks the rest.
+    pub fn whole_batches_end(&self, from: u64, limit: u64) -> Result<u64, StorageError> {
+        let entries = self.offsets.entries();
+        let n = entries.partition_point(|e| u64::from(e.position) <= limit);
+        let jump = entries[..n].last().map_or(from, |e| u64::from(e.position)).max(from);
+        let mut end = jump;
+        for b in self.scan(jump) {
+            let b = b?;
+            let batch_end = b.position + b.header.total_len() as u64;
+            if batch_end > limit {
+                break;
+            }
+            end = batch_end;
+        }
+        Ok(end)
+    }
+
     /// The first offset at or after the first record with a timestamp at or
     /// after `ts`, searched from the time index: the batch, not yet the record.
     pub fn batch_for_timestamp(&self, ts: i64) -> Result<Option<BatchPosition>, StorageError> {

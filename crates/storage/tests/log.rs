@@ -402,3 +402,26 @@ fn an_unwritable_index_file_takes_the_partition_offline_with_a_clear_error() {
     assert_eq!(records.len() as i64, log.log_end_offset(), "every acknowledged record stays readable");
     assert_contiguous(&records[..3], 0, 3);
 }
+
+#[test]
+fn reads_are_whole_batches_within_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let log =
+        Log::open(dir.path(), LogConfig { index_interval_bytes: 300, ..LogConfig::default() }, NOW, OpenFiles::new(64))
+            .unwrap();
+    for i in 0..40 {
+        append_n(&log, 1 + i % 6, Compression::None);
+    }
+    let end = log.log_end_offset();
+    for start in (0..end).step_by(3) {
+        for budget in [1usize, 60, 150, 400, 1000, 5000, 1 << 20] {
+            let region = log.read(start, budget, i64::MAX, true).unwrap().region.unwrap();
+            let bytes = region.read().unwrap();
+            let batches: Vec<_> = Batches::new(bytes.clone()).collect();
+            assert!(batches.iter().all(Result::is_ok), "a partial batch at start {start}, budget {budget}");
+            assert!(bytes.len() <= budget || batches.len() == 1, "over budget at start {start}, budget {budget}");
+            let first = batches[0].as_ref().unwrap();
+            assert!(first.header.base_offset <= start && start <= first.header.last_offset());
+        }
+    }
+}
