@@ -36,6 +36,12 @@ fn codegen(root: &std::path::Path) -> Result<(), String> {
     let specs = std::env::var_os("STRATA_KAFKA_SPECS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(strata_protocol_gen::DEFAULT_SPECS));
+    if !specs.is_dir() {
+        return Err(format!(
+            "no Kafka message specs at {}: put shared/ beside the repository or set STRATA_KAFKA_SPECS",
+            specs.display()
+        ));
+    }
     let out = root.join(strata_protocol_gen::GENERATED_DIR);
     let n = strata_protocol_gen::generate_into(&specs, &out)?;
     println!("wrote {n} files to {}", out.display());

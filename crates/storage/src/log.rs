@@ -173,7 +173,7 @@ impl Log {
         }
         if segments.is_empty() {
             let base = saved.log_start_offset;
-            segments.insert(base, Segment::create(dir, base, now_ms, &files)?);
+            segments.insert(base, Segment::create(dir, base, &files)?);
         }
         let next_offset = segments.values().next_back().map_or(0, Segment::next_offset);
         let first_base = segments.keys().next().copied().unwrap_or(0);
@@ -259,7 +259,7 @@ impl Log {
             slices.push(IoSlice::new(h));
             slices.push(IoSlice::new(&b.bytes()[HEADER_LEN..]));
         }
-        self.write_batches(&mut st, &mut slices, &headers, total)?;
+        self.write_batches(&mut st, &mut slices, &headers, total, opts.now_ms)?;
         st.epochs.assign(opts.leader_epoch, first_offset)?;
         st.next_offset = next;
         st.unflushed_records += next - first_offset;
@@ -276,6 +276,7 @@ impl Log {
         slices: &mut [IoSlice<'_>],
         headers: &[BatchHeader],
         total: usize,
+        now_ms: i64,
     ) -> Result<(), StorageError> {
         let interval = st.config.index_interval_bytes;
         let segment = st.segments.values_mut().next_back().expect("a log always has a segment");
@@ -286,7 +287,7 @@ impl Log {
                 io("write", &self.dir)(e)
             })
         });
-        let result = written.and_then(|()| segment.appended(headers, interval));
+        let result = written.and_then(|()| segment.appended(headers, interval, now_ms));
         if let Err(e) = &result {
             st.offline = true;
             tracing::error!(partition = %self.dir.display(), error = %e, "partition log is offline: appends are refused until it is reopened");
@@ -303,15 +304,15 @@ impl Log {
         if active.is_empty() || !(full || old) {
             return Ok(());
         }
-        self.roll(st, now_ms)
+        self.roll(st)
     }
 
-    fn roll(&self, st: &mut State, now_ms: i64) -> Result<(), StorageError> {
+    fn roll(&self, st: &mut State) -> Result<(), StorageError> {
         if let Some(active) = st.segments.values_mut().next_back() {
             active.flush()?;
         }
         let base = st.next_offset;
-        let segment = Segment::create(&self.dir, base, now_ms, &st.files)?;
+        let segment = Segment::create(&self.dir, base, &st.files)?;
         st.segments.insert(base, segment);
         sync_dir(&self.dir)
     }
@@ -488,7 +489,7 @@ impl Log {
         let next = match st.segments.values_mut().next_back() {
             Some(s) => s.truncate_to(offset)?,
             None => {
-                let segment = Segment::create(&self.dir, offset, 0, &st.files)?;
+                let segment = Segment::create(&self.dir, offset, &st.files)?;
                 st.segments.insert(offset, segment);
                 offset
             }
@@ -516,7 +517,7 @@ impl Log {
         if offset > st.log_start_offset {
             st.log_start_offset = offset;
             st.epochs.truncate_from_start(offset)?;
-            self.delete_segments_below_start(&mut st, 0)?;
+            self.delete_segments_below_start(&mut st)?;
         }
         let start = st.log_start_offset;
         drop(st);
@@ -549,13 +550,13 @@ impl Log {
             return Ok(0);
         }
         if doomed == st.segments.len() {
-            self.roll(&mut st, now_ms)?;
+            self.roll(&mut st)?;
         }
         let new_start = st.segments.keys().nth(doomed).copied().unwrap_or(st.next_offset);
         st.log_start_offset = st.log_start_offset.max(new_start);
         let start = st.log_start_offset;
         st.epochs.truncate_from_start(start)?;
-        let deleted = self.delete_segments_below_start(&mut st, now_ms)?;
+        let deleted = self.delete_segments_below_start(&mut st)?;
         drop(st);
         self.checkpoint()?;
         Ok(deleted)
@@ -563,11 +564,11 @@ impl Log {
 
     /// Deletes segments whose every offset is below the log start offset,
     /// rolling first if that includes the active segment.
-    fn delete_segments_below_start(&self, st: &mut State, now_ms: i64) -> Result<usize, StorageError> {
+    fn delete_segments_below_start(&self, st: &mut State) -> Result<usize, StorageError> {
         let start = st.log_start_offset;
         let active_done = st.segments.values().next_back().is_some_and(|s| !s.is_empty() && s.next_offset() <= start);
         if active_done {
-            self.roll(st, now_ms)?;
+            self.roll(st)?;
         }
         let active = st.segments.keys().next_back().copied();
         let doomed: Vec<i64> = st

@@ -48,13 +48,14 @@ pub struct Segment {
     next_offset: i64,
     max_timestamp: i64,
     offset_of_max_timestamp: i64,
-    /// Wall-clock time segment.ms counts from: when the segment was made or reopened.
+    /// Wall-clock time segment.ms counts from: the first append to the
+    /// segment, or when a non-empty segment was reopened.
     roll_base_ms: i64,
 }
 
 impl Segment {
     /// Creates an empty segment (removing any leftover files of that name).
-    pub fn create(dir: &Path, base: i64, now_ms: i64, files: &Arc<OpenFiles>) -> Result<Segment, StorageError> {
+    pub fn create(dir: &Path, base: i64, files: &Arc<OpenFiles>) -> Result<Segment, StorageError> {
         for ext in ["log", "index", "timeindex"] {
             let p = dir.join(file_name(base, ext));
             if p.exists() {
@@ -62,9 +63,7 @@ impl Segment {
                 std::fs::remove_file(&p).map_err(io("delete", &p))?;
             }
         }
-        let mut s = Segment::open_files(dir, base, files)?.0;
-        s.roll_base_ms = now_ms;
-        Ok(s)
+        Ok(Segment::open_files(dir, base, files)?.0)
     }
 
     /// Opens an existing segment, trusting its contents up to the last whole
@@ -225,8 +224,11 @@ impl Segment {
     }
 
     /// Accounts for whole batches (with `headers`) that the log has just
-    /// written at the end of [`Segment::file`], indexing them.
-    pub fn appended(&mut self, headers: &[BatchHeader], index_interval: u64) -> Result<(), StorageError> {
+    /// written at the end of [`Segment::file`] at `now_ms`, indexing them.
+    pub fn appended(&mut self, headers: &[BatchHeader], index_interval: u64, now_ms: i64) -> Result<(), StorageError> {
+        if self.size == 0 {
+            self.roll_base_ms = now_ms;
+        }
         let mut pos = self.size;
         for h in headers {
             let len = h.total_len() as u64;

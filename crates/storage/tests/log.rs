@@ -425,3 +425,18 @@ fn reads_are_whole_batches_within_the_budget() {
         }
     }
 }
+
+#[test]
+fn segments_made_by_delete_records_or_truncation_age_from_their_first_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(64)).unwrap();
+    append_n(&log, 3, Compression::None);
+    log.delete_records_before(3).unwrap(); // everything: the active segment rolls and goes
+    append_n(&log, 1, Compression::None);
+    append_n(&log, 1, Compression::None);
+    assert_eq!(log.segment_count(), 1, "a fresh segment is not older than segment.ms");
+    log.truncate_to(0).unwrap(); // below the start: a new segment at 0
+    append_n(&log, 1, Compression::None);
+    append_n(&log, 1, Compression::None);
+    assert_eq!(log.segment_count(), 1, "nor is one made by truncation");
+}
