@@ -39,6 +39,8 @@ pub const MAGIC_V2: i8 = 2;
 const MAGIC_OFFSET: usize = 16;
 const CRC_OFFSET: usize = 17;
 const ATTRIBUTES_OFFSET: usize = 21;
+/// Where the CRC-32C's coverage starts: the attributes field, to the batch's end.
+pub const CRC_COVERED_FROM: usize = ATTRIBUTES_OFFSET;
 const MAX_TIMESTAMP_OFFSET: usize = 35;
 
 /// CRC-32C (Castagnoli), the checksum of record batches. crc-fast folds with
