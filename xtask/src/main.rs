@@ -42,9 +42,10 @@ fn codegen(root: &std::path::Path) -> Result<(), String> {
             specs.display()
         ));
     }
-    let out = root.join(strata_protocol_gen::GENERATED_DIR);
-    let n = strata_protocol_gen::generate_into(&specs, &out)?;
-    println!("wrote {n} files to {}", out.display());
+    for (specs, out) in strata_protocol_gen::targets(&specs, root) {
+        let n = strata_protocol_gen::generate_into(&specs, &out)?;
+        println!("wrote {n} files to {}", out.display());
+    }
     Ok(())
 }
 

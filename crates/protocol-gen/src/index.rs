@@ -34,6 +34,19 @@ pub(crate) fn module(specs: &[Spec]) -> Result<String, String> {
     Ok(out)
 }
 
+/// Emits the index of a folder of record specs: its modules and their structs.
+pub(crate) fn modules_only(specs: &[Spec]) -> String {
+    let mut out = String::from(
+        "//! Kafka's internal records of one kind, generated from Kafka's record specs by\n\
+         //! strata-protocol-gen; do not edit. Regenerate with `cargo xtask codegen`.\n\n",
+    );
+    for spec in specs {
+        let m = module_name(spec);
+        writeln!(out, "pub mod {m};\npub use {m}::{};", spec.name).unwrap();
+    }
+    out
+}
+
 fn pair_apis(specs: &[Spec]) -> Result<Vec<Api<'_>>, String> {
     let mut apis = Vec::new();
     for req in specs.iter().filter(|s| s.kind == "request") {

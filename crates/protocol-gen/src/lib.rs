@@ -20,6 +20,24 @@ pub const DEFAULT_SPECS: &str = "../shared/kafka-message-specs";
 /// Where the generated code goes, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/protocol/src/generated";
 
+/// Kafka's internal record specs (folders of `kafka-record-specs`, a sibling of
+/// the message specs folder) and the folders of strata-protocol their code goes
+/// to, relative to the workspace root. They use the same codec as the wire
+/// messages; the index of each lists its modules only.
+pub const RECORD_TARGETS: &[(&str, &str)] = &[
+    ("metadata", "crates/protocol/src/internal/metadata"),
+    ("group-coordinator", "crates/protocol/src/internal/group"),
+    ("transaction-coordinator", "crates/protocol/src/internal/transaction"),
+];
+
+/// Every (specs folder, output folder) pair, given the message specs folder.
+pub fn targets(message_specs: &Path, root: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let records = message_specs.parent().unwrap_or(Path::new(".")).join("kafka-record-specs");
+    let mut all = vec![(message_specs.to_path_buf(), root.join(GENERATED_DIR))];
+    all.extend(RECORD_TARGETS.iter().map(|(dir, out)| (records.join(dir), root.join(out))));
+    all
+}
+
 /// One generated file: its name within the generated folder and its text.
 pub struct GeneratedFile {
     /// File name, e.g. `produce_request.rs`.
@@ -46,7 +64,9 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, String> {
         let code = emit::module(spec, &source).map_err(|e| format!("{source}: {e}"))?;
         files.push(GeneratedFile { name: format!("{}.rs", emit::module_name(spec)), text: rustfmt(&code)? });
     }
-    files.push(GeneratedFile { name: "mod.rs".into(), text: rustfmt(&index::module(&specs)?)? });
+    let index =
+        if specs.iter().any(|s| s.kind == "request") { index::module(&specs)? } else { index::modules_only(&specs) };
+    files.push(GeneratedFile { name: "mod.rs".into(), text: rustfmt(&index)? });
     Ok(files)
 }
 

@@ -14,15 +14,24 @@ fn committed_code_matches_the_specs() {
         eprintln!("specs folder {} is absent: nothing to compare against", specs.display());
         return;
     }
-    let files = strata_protocol_gen::generate(&specs).expect("generation succeeds");
-    let out = root.join(strata_protocol_gen::GENERATED_DIR);
+    for (specs, out) in strata_protocol_gen::targets(&specs, &root) {
+        check(&specs, &out);
+    }
+}
+
+fn check(specs: &std::path::Path, out: &std::path::Path) {
+    let files = strata_protocol_gen::generate(specs).expect("generation succeeds");
     let stale: Vec<&str> = files
         .iter()
         .filter(|f| std::fs::read_to_string(out.join(&f.name)).ok().as_deref() != Some(f.text.as_str()))
         .map(|f| f.name.as_str())
         .collect();
-    assert!(stale.is_empty(), "generated files differ from the specs: {stale:?}; run `cargo xtask codegen`");
-    let committed = std::fs::read_dir(&out)
+    assert!(
+        stale.is_empty(),
+        "generated files in {} differ from the specs: {stale:?}; run `cargo xtask codegen`",
+        out.display()
+    );
+    let committed = std::fs::read_dir(out)
         .unwrap()
         .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rs")))
         .count();
