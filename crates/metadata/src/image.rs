@@ -1,0 +1,203 @@
+//! The metadata image: what the metadata log says, as of one offset.
+//!
+//! An image is immutable once built; [`MetadataImage::apply`] returns a new
+//! one, sharing every topic the records did not touch. Readers hold an
+//! `Arc<MetadataImage>` and never see a half-applied change.
+//!
+//! Invariants: topic names and ids are one-to-one; a topic's partitions are
+//! numbered `0..n` without gaps once its records are applied; configs of a
+//! topic go with the topic when it is removed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use strata_protocol::Uuid;
+
+use crate::error::MetadataError;
+use crate::record::MetadataRecord;
+
+/// A resource that carries configs, as ConfigRecord names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigResource {
+    /// A topic, by name (resource type 2).
+    Topic(String),
+    /// A broker, by id as a string, or `""` for the cluster-wide default (resource type 4).
+    Broker(String),
+}
+
+impl ConfigResource {
+    /// Kafka's resource type code.
+    pub fn type_code(&self) -> i8 {
+        match self {
+            ConfigResource::Topic(_) => 2,
+            ConfigResource::Broker(_) => 4,
+        }
+    }
+
+    /// The resource's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ConfigResource::Topic(n) | ConfigResource::Broker(n) => n,
+        }
+    }
+
+    /// The resource with this type code and name, if strata knows the type.
+    pub fn from_code(code: i8, name: &str) -> Option<ConfigResource> {
+        match code {
+            2 => Some(ConfigResource::Topic(name.to_string())),
+            4 => Some(ConfigResource::Broker(name.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// One partition's placement and leadership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionImage {
+    /// Replicas, preferred leader first.
+    pub replicas: Vec<i32>,
+    /// In-sync replicas.
+    pub isr: Vec<i32>,
+    /// The leader's broker id, or -1.
+    pub leader: i32,
+    /// Bumped at each leader change.
+    pub leader_epoch: i32,
+    /// Bumped at each change of the partition.
+    pub partition_epoch: i32,
+}
+
+/// One topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicImage {
+    /// The topic's name.
+    pub name: String,
+    /// The topic's id.
+    pub id: Uuid,
+    /// Partitions by index.
+    pub partitions: Vec<PartitionImage>,
+}
+
+impl TopicImage {
+    /// Whether the topic is one of the broker's own (`__consumer_offsets`, ...).
+    pub fn is_internal(&self) -> bool {
+        self.name.starts_with("__")
+    }
+}
+
+/// The whole metadata view.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataImage {
+    topics: BTreeMap<String, Arc<TopicImage>>,
+    ids: HashMap<Uuid, String>,
+    configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
+}
+
+impl MetadataImage {
+    /// Every topic, by name.
+    pub fn topics(&self) -> impl Iterator<Item = &Arc<TopicImage>> {
+        self.topics.values()
+    }
+
+    /// The topic with this name.
+    pub fn topic(&self, name: &str) -> Option<&Arc<TopicImage>> {
+        self.topics.get(name)
+    }
+
+    /// The topic with this id.
+    pub fn topic_by_id(&self, id: &Uuid) -> Option<&Arc<TopicImage>> {
+        self.ids.get(id).and_then(|n| self.topics.get(n))
+    }
+
+    /// The configs set on a resource (only those set, not defaults).
+    pub fn configs(&self, resource: &ConfigResource) -> Option<&BTreeMap<String, String>> {
+        self.configs.get(resource)
+    }
+
+    /// A new image with `records` applied in order. On error the image is
+    /// unchanged (the caller keeps `self`).
+    pub fn apply(&self, records: &[MetadataRecord]) -> Result<MetadataImage, MetadataError> {
+        let mut next = self.clone();
+        for r in records {
+            next.apply_one(r)?;
+        }
+        Ok(next)
+    }
+
+    fn apply_one(&mut self, record: &MetadataRecord) -> Result<(), MetadataError> {
+        match record {
+            MetadataRecord::Topic(t) => {
+                if self.topics.contains_key(&t.name) || self.ids.contains_key(&t.topic_id) {
+                    return Err(MetadataError::Inconsistent(format!("topic {} exists", t.name)));
+                }
+                let topic = TopicImage { name: t.name.clone(), id: t.topic_id, partitions: Vec::new() };
+                self.ids.insert(t.topic_id, t.name.clone());
+                self.topics.insert(t.name.clone(), Arc::new(topic));
+            }
+            MetadataRecord::Partition(p) => {
+                let topic = self.topic_mut(&p.topic_id)?;
+                let image = PartitionImage {
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    partition_epoch: p.partition_epoch,
+                };
+                let index = usize::try_from(p.partition_id).ok().filter(|i| *i <= topic.partitions.len());
+                match index {
+                    Some(i) if i == topic.partitions.len() => topic.partitions.push(image),
+                    Some(i) => topic.partitions[i] = image,
+                    None => return Err(MetadataError::Inconsistent(format!("partition {} out of order", p.partition_id))),
+                }
+            }
+            MetadataRecord::PartitionChange(c) => {
+                let topic = self.topic_mut(&c.topic_id)?;
+                let p = usize::try_from(c.partition_id)
+                    .ok()
+                    .and_then(|i| topic.partitions.get_mut(i))
+                    .ok_or_else(|| MetadataError::Inconsistent(format!("no partition {}", c.partition_id)))?;
+                if let Some(isr) = &c.isr {
+                    p.isr = isr.clone();
+                }
+                if let Some(replicas) = &c.replicas {
+                    p.replicas = replicas.clone();
+                }
+                if c.leader != -2 {
+                    p.leader = c.leader;
+                    p.leader_epoch += 1;
+                }
+                p.partition_epoch += 1;
+            }
+            MetadataRecord::RemoveTopic(r) => {
+                let name = self
+                    .ids
+                    .remove(&r.topic_id)
+                    .ok_or_else(|| MetadataError::Inconsistent("removal of an unknown topic id".into()))?;
+                self.topics.remove(&name);
+                self.configs.remove(&ConfigResource::Topic(name));
+            }
+            MetadataRecord::Config(c) => {
+                let resource = ConfigResource::from_code(c.resource_type, &c.resource_name)
+                    .ok_or_else(|| MetadataError::Inconsistent(format!("config resource type {}", c.resource_type)))?;
+                let set = self.configs.entry(resource.clone()).or_default();
+                match &c.value {
+                    Some(v) => {
+                        set.insert(c.name.clone(), v.clone());
+                    }
+                    None => {
+                        set.remove(&c.name);
+                    }
+                }
+                if set.is_empty() {
+                    self.configs.remove(&resource);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn topic_mut(&mut self, id: &Uuid) -> Result<&mut TopicImage, MetadataError> {
+        let name = self.ids.get(id).ok_or_else(|| MetadataError::Inconsistent("unknown topic id".into()))?;
+        let topic = self.topics.get_mut(name).expect("ids and topics are one-to-one");
+        Ok(Arc::make_mut(topic))
+    }
+}
