@@ -62,7 +62,12 @@ pub fn validate_topic_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// The records that create a topic, after every check Kafka makes.
-pub fn create_topic(image: &MetadataImage, t: &NewTopic, cluster: &Cluster, id: Uuid) -> Result<Vec<MetadataRecord>, ApiError> {
+pub fn create_topic(
+    image: &MetadataImage,
+    t: &NewTopic,
+    cluster: &Cluster,
+    id: Uuid,
+) -> Result<Vec<MetadataRecord>, ApiError> {
     validate_topic_name(&t.name)?;
     if image.topic(&t.name).is_some() {
         return Err(ApiError::new(ErrorCode::TOPIC_ALREADY_EXISTS, format!("Topic '{}' already exists.", t.name)));
@@ -79,7 +84,8 @@ pub fn create_topic(image: &MetadataImage, t: &NewTopic, cluster: &Cluster, id: 
     } else {
         manual_placement(t, cluster)?
     };
-    let mut records = vec![MetadataRecord::Topic(TopicRecord { name: t.name.clone(), topic_id: id, ..Default::default() })];
+    let mut records =
+        vec![MetadataRecord::Topic(TopicRecord { name: t.name.clone(), topic_id: id, ..Default::default() })];
     records.extend(partition_records(id, 0, assignments));
     let resource = ConfigResource::Topic(t.name.clone());
     for (name, value) in &t.configs {
@@ -128,9 +134,7 @@ fn automatic_placement(count: i32, rf: i16, first: i32, cluster: &Cluster) -> Re
     }
     let mut brokers = cluster.brokers.clone();
     brokers.sort_unstable();
-    Ok((first..first + count)
-        .map(|p| (0..rf as usize).map(|r| brokers[(p as usize + r) % n]).collect())
-        .collect())
+    Ok((first..first + count).map(|p| (0..rf as usize).map(|r| brokers[(p as usize + r) % n]).collect()).collect())
 }
 
 fn manual_placement(t: &NewTopic, cluster: &Cluster) -> Result<Vec<Vec<i32>>, ApiError> {
@@ -143,7 +147,10 @@ fn manual_placement(t: &NewTopic, cluster: &Cluster) -> Result<Vec<Vec<i32>>, Ap
     let mut sorted = t.assignments.clone();
     sorted.sort_by_key(|a| a.0);
     if sorted.iter().enumerate().any(|(i, a)| a.0 != i as i32) {
-        return Err(ApiError::new(ErrorCode::INVALID_REPLICA_ASSIGNMENT, "Partitions must be numbered from 0 without gaps."));
+        return Err(ApiError::new(
+            ErrorCode::INVALID_REPLICA_ASSIGNMENT,
+            "Partitions must be numbered from 0 without gaps.",
+        ));
     }
     sorted.into_iter().map(|(_, replicas)| check_replicas(replicas, cluster)).collect()
 }
@@ -151,7 +158,10 @@ fn manual_placement(t: &NewTopic, cluster: &Cluster) -> Result<Vec<Vec<i32>>, Ap
 fn check_replicas(replicas: Vec<i32>, cluster: &Cluster) -> Result<Vec<i32>, ApiError> {
     let distinct: BTreeSet<i32> = replicas.iter().copied().collect();
     if replicas.is_empty() || distinct.len() != replicas.len() {
-        return Err(ApiError::new(ErrorCode::INVALID_REPLICA_ASSIGNMENT, "A partition's replicas must be distinct and not empty."));
+        return Err(ApiError::new(
+            ErrorCode::INVALID_REPLICA_ASSIGNMENT,
+            "A partition's replicas must be distinct and not empty.",
+        ));
     }
     if let Some(b) = replicas.iter().find(|b| !cluster.brokers.contains(b)) {
         return Err(ApiError::new(ErrorCode::INVALID_REPLICA_ASSIGNMENT, format!("Broker {b} is not registered.")));
@@ -188,7 +198,11 @@ pub fn create_partitions(
         Some(a) if a.len() as i32 != count - current => {
             return Err(ApiError::new(
                 ErrorCode::INVALID_REPLICA_ASSIGNMENT,
-                format!("Increasing the number of partitions by {} but {} assignments provided.", count - current, a.len()),
+                format!(
+                    "Increasing the number of partitions by {} but {} assignments provided.",
+                    count - current,
+                    a.len()
+                ),
             ))
         }
         Some(a) => a.into_iter().map(|r| check_replicas(r, cluster)).collect::<Result<Vec<_>, _>>()?,
@@ -229,7 +243,9 @@ pub fn alter_configs(
         let value = match op {
             ConfigOp::Set(v) => Some(v.clone()),
             ConfigOp::Delete => None,
-            ConfigOp::Append(v) | ConfigOp::Subtract(v) => Some(list_op(def, name, now, v, matches!(op, ConfigOp::Append(_)))?),
+            ConfigOp::Append(v) | ConfigOp::Subtract(v) => {
+                Some(list_op(def, name, now, v, matches!(op, ConfigOp::Append(_)))?)
+            }
         };
         if let Some(v) = &value {
             def.validate(name, v)?;
@@ -272,9 +288,13 @@ fn resource_config(resource: &ConfigResource, name: &str) -> Result<&'static Con
 
 fn list_op(def: &ConfigDef, name: &str, now: Option<String>, items: &str, append: bool) -> Result<String, ApiError> {
     if def.ty != ConfigType::List {
-        return Err(ApiError::new(ErrorCode::INVALID_CONFIG, format!("Config value append is not allowed for config key: {name}")));
+        return Err(ApiError::new(
+            ErrorCode::INVALID_CONFIG,
+            format!("Config value append is not allowed for config key: {name}"),
+        ));
     }
-    let mut list: Vec<String> = now.iter().flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let mut list: Vec<String> =
+        now.iter().flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     for item in items.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if append && !list.iter().any(|x| x == item) {
             list.push(item.to_string());
@@ -330,7 +350,10 @@ mod tests {
         assert_eq!(create(&image, topic("or_ders"), 2).unwrap().topics().count(), 2);
         let grown = image.apply(&create_partitions(&image, "orders", 5, None, &cluster()).unwrap()).unwrap();
         assert_eq!(grown.topic("orders").unwrap().partitions.len(), 5);
-        assert_eq!(create_partitions(&grown, "orders", 4, None, &cluster()).unwrap_err().code, ErrorCode::INVALID_PARTITIONS);
+        assert_eq!(
+            create_partitions(&grown, "orders", 4, None, &cluster()).unwrap_err().code,
+            ErrorCode::INVALID_PARTITIONS
+        );
         let gone = grown.apply(&delete_topic(&grown, "orders").unwrap()).unwrap();
         assert!(gone.topic("orders").is_none());
         assert!(gone.topic_by_id(&Uuid([1; 16])).is_none());
@@ -365,7 +388,10 @@ mod tests {
         assert_eq!(image.configs(&t).unwrap().len(), 1, "legacy AlterConfigs replaces the whole set");
         let broker = ConfigResource::Broker("1".into());
         let static_only = vec![("num.partitions".to_string(), ConfigOp::Set("4".into()))];
-        assert_eq!(alter_configs(&image, 1, &broker, &static_only, false).unwrap_err().code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(
+            alter_configs(&image, 1, &broker, &static_only, false).unwrap_err().code,
+            ErrorCode::INVALID_REQUEST
+        );
         let other = ConfigResource::Broker("7".into());
         assert!(alter_configs(&image, 1, &other, &[], false).is_err());
     }

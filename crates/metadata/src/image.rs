@@ -146,7 +146,9 @@ impl MetadataImage {
                 match index {
                     Some(i) if i == topic.partitions.len() => topic.partitions.push(image),
                     Some(i) => topic.partitions[i] = image,
-                    None => return Err(MetadataError::Inconsistent(format!("partition {} out of order", p.partition_id))),
+                    None => {
+                        return Err(MetadataError::Inconsistent(format!("partition {} out of order", p.partition_id)))
+                    }
                 }
             }
             MetadataRecord::PartitionChange(c) => {

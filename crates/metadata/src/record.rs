@@ -16,7 +16,9 @@
 
 use bytes::{Bytes, BytesMut};
 use strata_protocol::codec::put_unsigned_varint;
-use strata_protocol::internal::metadata::{ConfigRecord, PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord};
+use strata_protocol::internal::metadata::{
+    ConfigRecord, PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord,
+};
 use strata_protocol::{Reader, Struct};
 
 use crate::error::MetadataError;
@@ -105,7 +107,8 @@ mod tests {
 
     #[test]
     fn records_round_trip_with_their_frame() {
-        let topic = MetadataRecord::Topic(TopicRecord { name: "t".into(), topic_id: Uuid([7; 16]), ..Default::default() });
+        let topic =
+            MetadataRecord::Topic(TopicRecord { name: "t".into(), topic_id: Uuid([7; 16]), ..Default::default() });
         let bytes = topic.encode();
         assert_eq!(&bytes[..3], &[1, 2, 0], "frame version 1, type 2, version 0");
         assert_eq!(MetadataRecord::decode(bytes).unwrap(), topic);

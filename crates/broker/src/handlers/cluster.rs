@@ -1,0 +1,118 @@
+//! DescribeCluster, DescribeLogDirs and FindCoordinator.
+
+use std::sync::Arc;
+
+use strata_protocol::generated::describe_cluster_response::DescribeClusterBroker;
+use strata_protocol::generated::describe_log_dirs_response::{
+    DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
+};
+use strata_protocol::generated::find_coordinator_response::Coordinator;
+use strata_protocol::generated::{
+    DescribeClusterRequest, DescribeClusterResponse, DescribeLogDirsRequest, DescribeLogDirsResponse,
+    FindCoordinatorRequest, FindCoordinatorResponse,
+};
+use strata_protocol::ErrorCode;
+
+use crate::broker::Broker;
+
+/// DescribeCluster: this broker, which is also the controller.
+pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> DescribeClusterResponse {
+    let (host, port) = broker.config.advertised.clone();
+    if req.endpoint_type > 1 {
+        return DescribeClusterResponse {
+            error_code: ErrorCode::UNSUPPORTED_ENDPOINT_TYPE.code(),
+            error_message: Some("strata serves broker endpoints only".into()),
+            endpoint_type: req.endpoint_type,
+            ..Default::default()
+        };
+    }
+    DescribeClusterResponse {
+        cluster_id: broker.cluster_id.clone(),
+        controller_id: broker.config.node_id,
+        endpoint_type: req.endpoint_type,
+        brokers: vec![DescribeClusterBroker {
+            broker_id: broker.config.node_id,
+            host,
+            port: i32::from(port),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// DescribeLogDirs: the one data directory, its partitions and sizes.
+pub(super) fn log_dirs(broker: &Arc<Broker>, req: DescribeLogDirsRequest, version: i16) -> DescribeLogDirsResponse {
+    let wanted = |topic: &str, p: usize| {
+        req.topics.as_ref().is_none_or(|ts| ts.iter().any(|t| t.topic == topic && t.partitions.contains(&(p as i32))))
+    };
+    let mut topics: Vec<DescribeLogDirsTopic> = Vec::new();
+    let mut all = broker.replicas.all();
+    all.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    for (topic, index, p) in all.into_iter().filter(|(t, i, _)| wanted(t, *i)) {
+        let partition = DescribeLogDirsPartition {
+            partition_index: index as i32,
+            partition_size: p.log.size_bytes() as i64,
+            ..Default::default()
+        };
+        match topics.last_mut().filter(|t| t.name == topic) {
+            Some(t) => t.partitions.push(partition),
+            None => {
+                topics.push(DescribeLogDirsTopic { name: topic, partitions: vec![partition], ..Default::default() })
+            }
+        }
+    }
+    let dir = broker.config.data_dir.canonicalize().unwrap_or_else(|_| broker.config.data_dir.clone());
+    let (total, usable) = if version >= 4 { disk_space(&dir) } else { (-1, -1) };
+    DescribeLogDirsResponse {
+        results: vec![DescribeLogDirsResult {
+            log_dir: dir.display().to_string(),
+            topics,
+            total_bytes: total,
+            usable_bytes: usable,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// (total, usable) bytes of the file system holding `dir`, or -1s.
+fn disk_space(dir: &std::path::Path) -> (i64, i64) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return (-1, -1) };
+    // SAFETY: statvfs writes into a zeroed struct we own; the path is a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return (-1, -1);
+    }
+    let frag = st.f_frsize as i64;
+    (st.f_blocks as i64 * frag, st.f_bavail as i64 * frag)
+}
+
+/// FindCoordinator: the group and transaction coordinators arrive with their
+/// issues; until then every key gets COORDINATOR_NOT_AVAILABLE, which clients
+/// retry. (Served now because librdkafka enables LZ4 only when the broker
+/// advertises FindCoordinator.)
+pub(super) fn find_coordinator(req: FindCoordinatorRequest, version: i16) -> FindCoordinatorResponse {
+    let code = ErrorCode::COORDINATOR_NOT_AVAILABLE;
+    let message = Some("strata does not run group or transaction coordinators yet".to_string());
+    if version >= 4 {
+        let coordinators = req
+            .coordinator_keys
+            .into_iter()
+            .map(|key| Coordinator {
+                key,
+                node_id: -1,
+                error_code: code.code(),
+                error_message: message.clone(),
+                ..Default::default()
+            })
+            .collect();
+        return FindCoordinatorResponse { coordinators, ..Default::default() };
+    }
+    FindCoordinatorResponse {
+        error_code: code.code(),
+        error_message: message.filter(|_| version >= 1),
+        node_id: -1,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,195 @@
+//! Fetch: reads whole batches from each partition below its high watermark,
+//! within the partition and response byte limits (and at least one batch,
+//! KIP-74), long-polling until min_bytes arrive or max_wait_ms passes;
+//! fetch sessions (KIP-227) decide which partitions are read and sent.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use strata_protocol::generated::fetch_response::PartitionData;
+use strata_protocol::generated::FetchRequest;
+use strata_protocol::{ErrorCode, Uuid};
+use strata_storage::StorageError;
+use tokio::sync::watch;
+
+use super::fetch_response::{FetchOutcome, PartitionResult, TopicResult};
+use crate::broker::Broker;
+use crate::error::storage_error_code;
+use crate::fetch_session::{Cached, Key, Plan, Sent};
+use crate::replicas::Partition;
+
+/// Resolves the session now; returns the (possibly long-polling) read.
+pub(super) fn handle(
+    broker: &Arc<Broker>,
+    req: FetchRequest,
+    version: i16,
+) -> impl Future<Output = FetchOutcome> + Send + 'static {
+    let image = broker.image();
+    let key = |id: Uuid, name: String, partition: i32| -> Key {
+        if version >= 13 {
+            let name = image.topic_by_id(&id).map(|t| t.name.clone()).unwrap_or_default();
+            (id, name, partition)
+        } else {
+            (Uuid::ZERO, name, partition)
+        }
+    };
+    let mut requested = Vec::new();
+    for t in req.topics {
+        for p in t.partitions {
+            requested.push((key(t.topic_id, t.topic.clone(), p.partition), p.fetch_offset, p.partition_max_bytes));
+        }
+    }
+    let forgotten = req
+        .forgotten_topics_data
+        .into_iter()
+        .flat_map(|t| t.partitions.into_iter().map(move |p| (t.topic_id, t.topic.clone(), p)))
+        .map(|(id, n, p)| key(id, n, p))
+        .collect();
+    let plan = broker.sessions.lock().unwrap_or_else(|p| p.into_inner()).plan(
+        req.session_id,
+        req.session_epoch,
+        requested,
+        forgotten,
+    );
+    let broker = broker.clone();
+    let limits = Limits {
+        max_bytes: usize::try_from(req.max_bytes).unwrap_or(0),
+        min_bytes: usize::try_from(req.min_bytes).unwrap_or(0),
+        max_wait: Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0)),
+        read_committed: req.isolation_level == 1,
+        by_id: version >= 13,
+    };
+    async move {
+        match plan {
+            Ok(plan) => read(&broker, plan, limits).await,
+            Err(error) => FetchOutcome { error, session_id: 0, topics: Vec::new() },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_bytes: usize,
+    min_bytes: usize,
+    max_wait: Duration,
+    read_committed: bool,
+    by_id: bool,
+}
+
+/// One partition's read.
+struct Read {
+    result: PartitionResult,
+    error: bool,
+}
+
+async fn read(broker: &Arc<Broker>, plan: Plan, limits: Limits) -> FetchOutcome {
+    let partitions: Vec<Option<Arc<Partition>>> =
+        plan.partitions.iter().map(|((_, name, index), _)| broker.replicas.get(name, *index)).collect();
+    let deadline = tokio::time::Instant::now() + limits.max_wait;
+    let reads = loop {
+        let mut watches: Vec<watch::Receiver<i64>> =
+            partitions.iter().flatten().map(|p| p.end_offset.subscribe()).collect();
+        let reads = read_once(&plan, &partitions, limits);
+        let bytes: usize = reads.iter().filter_map(|r| r.result.region.as_ref()).map(|r| r.len).sum();
+        let done = bytes >= limits.min_bytes.max(1) || reads.iter().any(|r| r.error) || watches.is_empty();
+        if done || tokio::time::Instant::now() >= deadline {
+            break reads;
+        }
+        if tokio::time::timeout_at(deadline, any_changed(&mut watches)).await.is_err() {
+            break read_once(&plan, &partitions, limits);
+        }
+    };
+    let sent: Vec<Sent<'_>> = plan
+        .partitions
+        .iter()
+        .zip(&reads)
+        .map(|((key, _), r)| Sent {
+            key,
+            has_records: r.result.region.is_some(),
+            has_error: r.error,
+            offsets: (r.result.data.high_watermark, r.result.data.last_stable_offset, r.result.data.log_start_offset),
+        })
+        .collect();
+    let include = broker.sessions.lock().unwrap_or_else(|p| p.into_inner()).record(&plan, &sent);
+    let mut topics: Vec<TopicResult> = Vec::new();
+    for (((id, name, _), _), (read, included)) in plan.partitions.iter().zip(reads.into_iter().zip(include)) {
+        if !included {
+            continue;
+        }
+        match topics.last_mut().filter(|t| if limits.by_id { t.id == *id } else { t.name == *name }) {
+            Some(t) => t.partitions.push(read.result),
+            None => topics.push(TopicResult { name: name.clone(), id: *id, partitions: vec![read.result] }),
+        }
+    }
+    FetchOutcome { error: ErrorCode::NONE, session_id: plan.session_id, topics }
+}
+
+/// Waits until any partition's end offset moves.
+async fn any_changed(watches: &mut [watch::Receiver<i64>]) {
+    let mut waits: Vec<Pin<Box<_>>> = watches.iter_mut().map(|w| Box::pin(w.changed())).collect();
+    poll_fn(|cx| if waits.iter_mut().any(|w| w.as_mut().poll(cx).is_ready()) { Poll::Ready(()) } else { Poll::Pending })
+        .await
+}
+
+fn read_once(plan: &Plan, partitions: &[Option<Arc<Partition>>], limits: Limits) -> Vec<Read> {
+    let mut budget = limits.max_bytes;
+    let mut first = true;
+    plan.partitions
+        .iter()
+        .zip(partitions)
+        .map(|(((_, name, index), cached), partition)| {
+            let read = read_partition(name, *index, cached, partition.as_deref(), &mut budget, first, limits);
+            first &= read.result.region.is_none();
+            read
+        })
+        .collect()
+}
+
+fn read_partition(
+    name: &str,
+    index: i32,
+    cached: &Cached,
+    partition: Option<&Partition>,
+    budget: &mut usize,
+    first: bool,
+    limits: Limits,
+) -> Read {
+    let base = PartitionData {
+        partition_index: index,
+        high_watermark: -1,
+        last_stable_offset: -1,
+        log_start_offset: -1,
+        aborted_transactions: limits.read_committed.then(Vec::new),
+        ..Default::default()
+    };
+    let error = |code: ErrorCode| Read {
+        result: PartitionResult { data: PartitionData { error_code: code.code(), ..base.clone() }, region: None },
+        error: true,
+    };
+    let Some(p) = partition else {
+        return error(if limits.by_id && name.is_empty() {
+            ErrorCode::UNKNOWN_TOPIC_ID
+        } else {
+            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+        });
+    };
+    let hw = p.high_watermark();
+    let max = usize::try_from(cached.max_bytes).unwrap_or(0).min(*budget);
+    let read = match p.log.read(cached.fetch_offset, max, hw, first) {
+        Ok(r) => r,
+        Err(e @ StorageError::OffsetOutOfRange { .. }) => return error(storage_error_code(&e)),
+        Err(e) => {
+            tracing::error!(topic = name, partition = index, error = %e, "fetch read failed");
+            return error(storage_error_code(&e));
+        }
+    };
+    if let Some(region) = &read.region {
+        *budget = budget.saturating_sub(region.len);
+    }
+    let data =
+        PartitionData { high_watermark: hw, last_stable_offset: hw, log_start_offset: read.log_start_offset, ..base };
+    Read { result: PartitionResult { data, region: read.region }, error: false }
+}

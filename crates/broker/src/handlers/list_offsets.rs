@@ -1,0 +1,63 @@
+//! ListOffsets: earliest (-2, and -4 for earliest-local), latest (-1), max
+//! timestamp (-3), or the first offset at or after a timestamp.
+
+use std::sync::Arc;
+
+use strata_protocol::generated::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
+use strata_protocol::generated::{ListOffsetsRequest, ListOffsetsResponse};
+use strata_protocol::ErrorCode;
+
+use crate::broker::Broker;
+use crate::error::storage_error_code;
+use crate::replicas::Partition;
+
+/// Serves a ListOffsets request.
+pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .into_iter()
+                .map(|p| {
+                    let base = ListOffsetsPartitionResponse {
+                        partition_index: p.partition_index,
+                        timestamp: -1,
+                        offset: -1,
+                        ..Default::default()
+                    };
+                    let Some(partition) = broker.replicas.get(&t.name, p.partition_index) else {
+                        return ListOffsetsPartitionResponse {
+                            error_code: ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code(),
+                            ..base
+                        };
+                    };
+                    match lookup(&partition, p.timestamp) {
+                        Ok((offset, timestamp)) => ListOffsetsPartitionResponse {
+                            offset,
+                            timestamp,
+                            leader_epoch: if version >= 4 { partition.leader_epoch } else { -1 },
+                            ..base
+                        },
+                        Err(code) => ListOffsetsPartitionResponse { error_code: code.code(), ..base },
+                    }
+                })
+                .collect();
+            ListOffsetsTopicResponse { name: t.name, partitions, ..Default::default() }
+        })
+        .collect();
+    ListOffsetsResponse { topics, ..Default::default() }
+}
+
+/// (offset, timestamp) for a ListOffsets timestamp; (-1, -1) when no record qualifies.
+fn lookup(p: &Partition, timestamp: i64) -> Result<(i64, i64), ErrorCode> {
+    let log = &p.log;
+    Ok(match timestamp {
+        -1 => (p.high_watermark(), -1),
+        -2 | -4 => (log.log_start_offset(), -1),
+        -3 => log.max_timestamp().map_or((-1, -1), |(ts, offset)| (offset, ts)),
+        ts if ts >= 0 => log.offset_for_timestamp(ts).map_err(|e| storage_error_code(&e))?.unwrap_or((-1, -1)),
+        _ => return Err(ErrorCode::INVALID_REQUEST),
+    })
+}

@@ -1,0 +1,106 @@
+//! Metadata: brokers, the cluster id, and topics with their partitions,
+//! creating named topics that do not exist when auto.create.topics.enable
+//! and the client allow it.
+
+use std::sync::Arc;
+
+use strata_metadata::controller::{self, NewTopic};
+use strata_metadata::{MetadataImage, TopicImage};
+use strata_protocol::generated::metadata_response::{
+    MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use strata_protocol::generated::{MetadataRequest, MetadataResponse};
+use strata_protocol::{ErrorCode, Uuid};
+
+use crate::broker::Broker;
+
+/// Serves a Metadata request.
+pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: i16) -> MetadataResponse {
+    let wanted: Option<Vec<(Option<String>, Uuid)>> = match req.topics {
+        Some(ts) if !(version == 0 && ts.is_empty()) => Some(ts.into_iter().map(|t| (t.name, t.topic_id)).collect()),
+        _ => None,
+    };
+    let auto =
+        broker.broker_value::<bool>("auto.create.topics.enable") && (version < 4 || req.allow_auto_topic_creation);
+    let mut image = broker.image();
+    if auto {
+        for name in wanted.iter().flatten().filter_map(|(n, _)| n.as_deref()) {
+            if image.topic(name).is_none() && controller::validate_topic_name(name).is_ok() {
+                image = auto_create(broker, name).await.unwrap_or(image);
+            }
+        }
+    }
+    let topics = match wanted {
+        None => image.topics().map(|t| topic(t, version)).collect(),
+        Some(w) => w.into_iter().map(|(name, id)| lookup(&image, name, id, version)).collect(),
+    };
+    let (host, port) = broker.config.advertised.clone();
+    MetadataResponse {
+        brokers: vec![MetadataResponseBroker {
+            node_id: broker.config.node_id,
+            host,
+            port: i32::from(port),
+            ..Default::default()
+        }],
+        cluster_id: Some(broker.cluster_id.clone()),
+        controller_id: broker.config.node_id,
+        topics,
+        ..Default::default()
+    }
+}
+
+async fn auto_create(broker: &Arc<Broker>, name: &str) -> Option<Arc<MetadataImage>> {
+    let id = Broker::new_topic_id().ok()?;
+    let cluster = broker.cluster();
+    let t = NewTopic { name: name.to_string(), num_partitions: -1, replication_factor: -1, ..Default::default() };
+    match broker.commit(false, |image| controller::create_topic(image, &t, &cluster, id)).await {
+        Ok(image) => {
+            tracing::info!(topic = name, "auto-created topic");
+            Some(image)
+        }
+        Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => Some(broker.image()),
+        Err(e) => {
+            tracing::warn!(topic = name, error = %e, "auto-creating a topic failed");
+            None
+        }
+    }
+}
+
+fn lookup(image: &MetadataImage, name: Option<String>, id: Uuid, version: i16) -> MetadataResponseTopic {
+    let found = match &name {
+        Some(n) => image.topic(n),
+        None => image.topic_by_id(&id),
+    };
+    if let Some(t) = found {
+        return topic(t, version);
+    }
+    let code = match &name {
+        None => ErrorCode::UNKNOWN_TOPIC_ID,
+        Some(n) if controller::validate_topic_name(n).is_err() => ErrorCode::INVALID_TOPIC_EXCEPTION,
+        Some(_) => ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+    };
+    MetadataResponseTopic { error_code: code.code(), name, topic_id: id, ..Default::default() }
+}
+
+fn topic(t: &TopicImage, version: i16) -> MetadataResponseTopic {
+    let partitions = t
+        .partitions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| MetadataResponsePartition {
+            partition_index: i as i32,
+            leader_id: p.leader,
+            leader_epoch: if version >= 7 { p.leader_epoch } else { -1 },
+            replica_nodes: p.replicas.clone(),
+            isr_nodes: p.isr.clone(),
+            ..Default::default()
+        })
+        .collect();
+    MetadataResponseTopic {
+        name: Some(t.name.clone()),
+        topic_id: if version >= 10 { t.id } else { Uuid::ZERO },
+        is_internal: t.is_internal() && version >= 1,
+        partitions,
+        ..Default::default()
+    }
+}

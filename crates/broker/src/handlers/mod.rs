@@ -1,0 +1,106 @@
+//! Request dispatch: one module per API (or family of APIs).
+//!
+//! A handler runs in two parts. The ordered part runs before the next request
+//! of the connection is read (appends, metadata changes), so a connection's
+//! requests take effect in the order sent. It returns a [`Reply`], a future
+//! the connection's writer awaits in request order (a long-polling fetch, an
+//! fsync for acks=all), so slow replies never hold up reading.
+
+mod api_versions;
+mod cluster;
+mod configs;
+mod fetch;
+mod fetch_response;
+mod list_offsets;
+mod metadata;
+mod produce;
+mod records;
+mod topics;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use strata_protocol::frame::{decode_request, RequestPrefix};
+use strata_protocol::supported::supported_versions;
+use strata_protocol::{ApiKey, RequestBody, ResponseBody};
+
+use crate::broker::Broker;
+use crate::response::Response;
+
+/// A reply on its way: `None` for a request that gets no response (acks=0).
+pub(crate) type Reply = Pin<Box<dyn Future<Output = Option<Response>> + Send>>;
+
+/// What dispatching a frame gave.
+pub(crate) enum Dispatched {
+    /// A reply to queue.
+    Reply(Reply),
+    /// The connection must close, for this reason (logged with the peer).
+    Close(String),
+}
+
+fn now(response: Option<Response>) -> Dispatched {
+    Dispatched::Reply(Box::pin(std::future::ready(response)))
+}
+
+/// Decodes a frame and runs the ordered part of its handler.
+pub(crate) async fn dispatch(broker: &Arc<Broker>, frame: Bytes) -> Dispatched {
+    let prefix = match RequestPrefix::peek(&frame) {
+        Ok(p) => p,
+        Err(e) => return Dispatched::Close(format!("malformed request header: {e}")),
+    };
+    let Some(key) = ApiKey::from_i16(prefix.api_key) else {
+        return Dispatched::Close(format!("unknown API key {}", prefix.api_key));
+    };
+    let served = supported_versions(key);
+    if !served.is_some_and(|v| v.contains(prefix.api_version)) {
+        if key == ApiKey::ApiVersions {
+            return now(Some(api_versions::unsupported(prefix.correlation_id)));
+        }
+        let served = served.map_or("none".to_string(), |v| format!("{}-{}", v.min, v.max));
+        return Dispatched::Close(format!(
+            "{} v{} is not supported (versions served: {served})",
+            key.name(),
+            prefix.api_version
+        ));
+    }
+    let request = match decode_request(frame) {
+        Ok(r) => r,
+        Err(e) => return Dispatched::Close(format!("malformed {} v{} request: {e}", key.name(), prefix.api_version)),
+    };
+    let (correlation_id, version) = (request.header.correlation_id, request.header.request_api_version);
+    let encode = move |body: ResponseBody| Some(Response::encode(correlation_id, version, &body));
+    let b = broker;
+    let body = match request.body {
+        RequestBody::ApiVersions(_) => ResponseBody::ApiVersions(api_versions::handle()),
+        RequestBody::Metadata(r) => ResponseBody::Metadata(metadata::handle(b, r, version).await),
+        RequestBody::CreateTopics(r) => ResponseBody::CreateTopics(topics::create(b, r, version).await),
+        RequestBody::DeleteTopics(r) => ResponseBody::DeleteTopics(topics::delete(b, r, version).await),
+        RequestBody::CreatePartitions(r) => ResponseBody::CreatePartitions(topics::create_partitions(b, r).await),
+        RequestBody::DescribeConfigs(r) => ResponseBody::DescribeConfigs(configs::describe(b, r, version)),
+        RequestBody::AlterConfigs(r) => ResponseBody::AlterConfigs(configs::alter(b, r).await),
+        RequestBody::IncrementalAlterConfigs(r) => {
+            ResponseBody::IncrementalAlterConfigs(configs::incremental_alter(b, r).await)
+        }
+        RequestBody::ListOffsets(r) => ResponseBody::ListOffsets(list_offsets::handle(b, r, version)),
+        RequestBody::DeleteRecords(r) => ResponseBody::DeleteRecords(records::delete(b, r)),
+        RequestBody::DescribeCluster(r) => ResponseBody::DescribeCluster(cluster::describe(b, r)),
+        RequestBody::DescribeLogDirs(r) => ResponseBody::DescribeLogDirs(cluster::log_dirs(b, r, version)),
+        RequestBody::FindCoordinator(r) => ResponseBody::FindCoordinator(cluster::find_coordinator(r, version)),
+        RequestBody::Produce(r) => {
+            let reply = produce::handle(b, r);
+            return Dispatched::Reply(Box::pin(
+                async move { reply.await.and_then(|r| encode(ResponseBody::Produce(r))) },
+            ));
+        }
+        RequestBody::Fetch(r) => {
+            let reply = fetch::handle(b, r, version);
+            return Dispatched::Reply(Box::pin(async move {
+                Some(fetch_response::encode(correlation_id, version, reply.await))
+            }));
+        }
+        other => return Dispatched::Close(format!("{} has no handler", other.api_key().name())),
+    };
+    now(encode(body))
+}

@@ -1,0 +1,113 @@
+//! Produce: validates and appends each partition's batches in the ordered
+//! part; with acks=all the reply waits until the appended records are
+//! durable (one group-committed fsync covers every producer waiting on the
+//! partition); with acks=0 there is no reply.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use strata_protocol::generated::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use strata_protocol::generated::{ProduceRequest, ProduceResponse};
+use strata_protocol::ErrorCode;
+use strata_storage::AppendOptions;
+
+use crate::broker::Broker;
+use crate::error::storage_error_code;
+use crate::replicas::Partition;
+use crate::time::now_ms;
+
+/// A partition's answer, and for acks=all the offset that must be durable first.
+struct Appended {
+    response: PartitionProduceResponse,
+    flush: Option<(Arc<Partition>, i64)>,
+}
+
+/// Appends now; returns the reply to await.
+pub(super) fn handle(
+    broker: &Arc<Broker>,
+    req: ProduceRequest,
+) -> impl Future<Output = Option<ProduceResponse>> + Send + 'static {
+    let acks = req.acks;
+    let now = now_ms();
+    let mut topics: Vec<(String, Vec<Appended>)> = Vec::with_capacity(req.topic_data.len());
+    for t in req.topic_data {
+        let partitions =
+            t.partition_data.into_iter().map(|p| append(broker, &t.name, p.index, p.records, acks, now)).collect();
+        topics.push((t.name, partitions));
+    }
+    async move {
+        let mut responses = Vec::with_capacity(topics.len());
+        for (name, partitions) in topics {
+            let mut partition_responses = Vec::with_capacity(partitions.len());
+            for a in partitions {
+                partition_responses.push(match a.flush {
+                    Some((p, end)) => durable(p, end, a.response).await,
+                    None => a.response,
+                });
+            }
+            responses.push(TopicProduceResponse { name, partition_responses, ..Default::default() });
+        }
+        (acks != 0).then(|| ProduceResponse { responses, ..Default::default() })
+    }
+}
+
+fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes>, acks: i16, now: i64) -> Appended {
+    let base = PartitionProduceResponse {
+        index,
+        base_offset: -1,
+        log_append_time_ms: -1,
+        log_start_offset: -1,
+        ..Default::default()
+    };
+    let fail = |code: ErrorCode, message: String| Appended {
+        response: PartitionProduceResponse { error_code: code.code(), error_message: Some(message), ..base.clone() },
+        flush: None,
+    };
+    if !matches!(acks, -1..=1) {
+        return fail(ErrorCode::INVALID_REQUIRED_ACKS, format!("acks must be -1, 0 or 1, not {acks}"));
+    }
+    let Some(partition) = broker.replicas.get(topic, index) else {
+        return fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("This server does not host {topic}-{index}."));
+    };
+    let Some(records) = records else {
+        return fail(ErrorCode::CORRUPT_MESSAGE, "the partition's records are null".into());
+    };
+    let opts = AppendOptions { leader_epoch: partition.leader_epoch, now_ms: now };
+    match partition.log.append(&records, opts) {
+        Ok(info) => {
+            let end = info.last_offset + 1;
+            partition.end_offset.send_replace(end);
+            let response = PartitionProduceResponse {
+                base_offset: info.first_offset,
+                log_append_time_ms: info.log_append_time,
+                log_start_offset: info.log_start_offset,
+                ..base
+            };
+            Appended { response, flush: (acks == -1).then_some((partition, end)) }
+        }
+        Err(e) => {
+            tracing::debug!(topic, partition = index, error = %e, "produce refused");
+            fail(storage_error_code(&e), e.to_string())
+        }
+    }
+}
+
+async fn durable(partition: Arc<Partition>, end: i64, ok: PartitionProduceResponse) -> PartitionProduceResponse {
+    let flushed = tokio::task::spawn_blocking(move || partition.log.flush_to(end)).await;
+    match flushed {
+        Ok(Ok(())) => ok,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "fsync for acks=all failed");
+            PartitionProduceResponse {
+                error_code: storage_error_code(&e).code(),
+                error_message: Some(e.to_string()),
+                ..ok
+            }
+        }
+        Err(e) => PartitionProduceResponse {
+            error_code: ErrorCode::UNKNOWN_SERVER_ERROR.code(),
+            error_message: Some(e.to_string()),
+            ..ok
+        },
+    }
+}

@@ -1,0 +1,33 @@
+//! strata-broker: the broker runtime (layer L2).
+//!
+//! [`Server::bind`] opens the data directory ([`Broker`]: the metadata log
+//! and image, the partition logs) and binds the listener; [`Server::run`]
+//! serves Kafka clients until told to stop, then drains and closes cleanly.
+//!
+//! * `connection`: one task pair per client: ordered reads, ordered replies.
+//! * `handlers`: one module per API.
+//! * `broker`: shared state; every metadata change goes through `Broker::commit`.
+//! * `replicas`: the partitions and their logs, kept in step with the image.
+//! * `metadata_log`: the local metadata log the image is replayed from.
+//! * `fetch_session`: KIP-227 sessions.
+//! * `scheduler`: flush, retention, compaction and checkpoint passes.
+//! * `response`: response chunks and sendfile.
+
+mod broker;
+pub mod config;
+mod connection;
+mod data_dir;
+mod error;
+mod fetch_session;
+mod handlers;
+mod metadata_log;
+mod replicas;
+mod response;
+mod scheduler;
+mod server;
+mod time;
+
+pub use broker::Broker;
+pub use config::BrokerConfig;
+pub use error::BrokerError;
+pub use server::Server;

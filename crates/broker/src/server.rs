@@ -1,0 +1,89 @@
+//! The listener: accepts connections, serves each on its own task, runs the
+//! background passes, and shuts down cleanly on request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::broker::Broker;
+use crate::config::BrokerConfig;
+use crate::connection::{self, Limits};
+use crate::error::BrokerError;
+use crate::scheduler;
+
+/// How long shutdown waits for in-flight requests.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// A broker that is listening.
+#[derive(Debug)]
+pub struct Server {
+    broker: Arc<Broker>,
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Opens the data directory and binds the listener.
+    pub async fn bind(config: BrokerConfig) -> Result<Server, BrokerError> {
+        let address = config.listen.clone();
+        let broker = tokio::task::block_in_place(|| Broker::open(config))?;
+        let listener = TcpListener::bind(&address).await.map_err(|source| BrokerError::Listen { address, source })?;
+        Ok(Server { broker, listener })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` resolves, then stops reading requests, finishes
+    /// the ones in flight (up to 10 s), flushes and closes every log.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> Result<(), BrokerError> {
+        let Server { broker, listener } = self;
+        let limits = limits(&broker);
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
+        let mut connections = JoinSet::new();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        connections.spawn(connection::serve(stream, peer, broker.clone(), limits.clone(), shutdown.clone()));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                () = &mut stop => break,
+            }
+        }
+        tracing::info!(connections = connections.len(), "shutting down: finishing in-flight requests");
+        drop(listener);
+        let _ = shutdown_tx.send(true);
+        let drained = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!("in-flight requests did not finish within {DRAIN:?}; closing anyway");
+            connections.shutdown().await;
+        }
+        let _ = background.await;
+        broker.close().await;
+        tracing::info!("shut down cleanly");
+        Ok(())
+    }
+}
+
+fn limits(broker: &Broker) -> Limits {
+    let total: i64 = broker.broker_value("queued.max.request.bytes");
+    let total = usize::try_from(total).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS).min(u32::MAX as usize);
+    Limits {
+        max_request: broker.broker_value::<i32>("socket.request.max.bytes").max(0) as usize,
+        idle: Duration::from_millis(broker.broker_value::<i64>("connections.max.idle.ms").max(1) as u64),
+        request_memory: Arc::new(Semaphore::new(total)),
+        request_memory_total: total,
+    }
+}

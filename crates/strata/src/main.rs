@@ -1,0 +1,85 @@
+//! `strata`: the command line. `strata server` runs a broker.
+
+mod settings;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// strata: a streaming platform that speaks the Kafka protocol.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a broker (by default on 127.0.0.1:9092 with data in ./data).
+    Server(ServerArgs),
+}
+
+/// Settings of `strata server`. Precedence, lowest first: built-in defaults,
+/// --config, STRATA_* environment variables, --set, the flags below.
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// Address to listen on, HOST:PORT (Kafka's `listeners`).
+    #[arg(long, env = "STRATA_LISTEN")]
+    listen: Option<String>,
+    /// Address clients are told to use, HOST:PORT (Kafka's `advertised.listeners`).
+    #[arg(long, env = "STRATA_ADVERTISED_LISTENER")]
+    advertised_listener: Option<String>,
+    /// Data directory (Kafka's `log.dirs`).
+    #[arg(long, env = "STRATA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// TOML file of Kafka-named settings, e.g. `num.partitions = 3`.
+    #[arg(long, env = "STRATA_CONFIG")]
+    config: Option<PathBuf>,
+    /// A Kafka-named setting, NAME=VALUE; repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Server(args) => server(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("strata: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn server(args: ServerArgs) -> Result<(), String> {
+    let config = settings::broker_config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = strata_broker::Server::bind(config).await.map_err(|e| e.to_string())?;
+        let address = server.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%address, "strata broker listening");
+        server.run(shutdown_signal()).await.map_err(|e| e.to_string())
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler can be installed");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+    }
+}
