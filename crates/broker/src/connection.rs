@@ -51,6 +51,8 @@ enum End {
     Closed,
     Idle,
     Shutdown,
+    /// The socket failed (a reset, say): the client's doing, logged quietly.
+    Lost(std::io::Error),
     Refused(String),
 }
 
@@ -99,6 +101,7 @@ pub(crate) async fn serve(
     match &end {
         End::Refused(reason) => tracing::warn!(%peer, %reason, "closing connection"),
         End::Idle => tracing::debug!(%peer, "closing idle connection"),
+        End::Lost(e) => tracing::debug!(%peer, error = %e, "connection lost"),
         End::Closed | End::Shutdown => tracing::debug!(%peer, "connection closed"),
     }
     drop(tx);
@@ -121,7 +124,7 @@ async fn read_frame(
     match tokio::time::timeout(limits.idle, rd.read_exact(&mut prefix)).await {
         Err(_) => return Err(End::Idle),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Ok(Err(e)) => return Err(End::Refused(format!("read failed: {e}"))),
+        Ok(Err(e)) => return Err(End::Lost(e)),
         Ok(Ok(_)) => {}
     }
     let size =

@@ -80,6 +80,22 @@ pub struct RequestFrame {
 /// Decodes a request frame (without its size prefix). The API key must be
 /// known and the version one the spec defines; every byte must be consumed.
 pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
+    let (request, r) = decode_request_prefix(frame)?;
+    finish(r, request.api_key.name(), request.header.request_api_version)?;
+    Ok(request)
+}
+
+/// Decodes a request frame as Apache Kafka's broker does: bytes after the
+/// body are ignored, and their count returned. librdkafka (2.x, checked with
+/// 2.16) follows a Metadata request for all topics with three such bytes
+/// (`01 00 00`), and Kafka reads past them; a broker that refused them would
+/// refuse every librdkafka client.
+pub fn decode_request_ignoring_trailing(frame: Bytes) -> Result<(RequestFrame, usize), DecodeError> {
+    let (request, r) = decode_request_prefix(frame)?;
+    Ok((request, r.remaining()))
+}
+
+fn decode_request_prefix(frame: Bytes) -> Result<(RequestFrame, Reader), DecodeError> {
     let prefix = RequestPrefix::peek(&frame)?;
     let api_key = ApiKey::from_i16(prefix.api_key)
         .ok_or_else(|| DecodeError::from(DecodeErrorKind::UnknownApiKey(prefix.api_key)))?;
@@ -93,8 +109,7 @@ pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
     let header =
         RequestHeader::decode(&mut r, header_version).map_err(|e| e.in_message("RequestHeader", header_version))?;
     let body = RequestBody::decode(api_key, prefix.api_version, &mut r)?;
-    finish(r, api_key.name(), prefix.api_version)?;
-    Ok(RequestFrame { header, api_key, body })
+    Ok((RequestFrame { header, api_key, body }, r))
 }
 
 /// Decodes a response frame (without its size prefix) to a request of `key` at `version`.

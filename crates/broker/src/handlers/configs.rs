@@ -90,7 +90,7 @@ fn describe_resource(
             name: name.to_string(),
             value: r.value.clone(),
             read_only,
-            is_default: r.source == ConfigSource::Default,
+            is_default: version == 0 && r.source == ConfigSource::Default,
             config_source: if version >= 1 { r.source as i8 } else { -1 },
             synonyms: if synonyms && version >= 1 {
                 r.synonyms

@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use strata_protocol::frame::{decode_request, RequestPrefix};
+use strata_protocol::frame::{decode_request_ignoring_trailing, RequestPrefix};
 use strata_protocol::supported::supported_versions;
 use strata_protocol::{ApiKey, RequestBody, ResponseBody};
 
@@ -65,8 +65,17 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, frame: Bytes) -> Dispatched {
             prefix.api_version
         ));
     }
-    let request = match decode_request(frame) {
-        Ok(r) => r,
+    let request = match decode_request_ignoring_trailing(frame) {
+        Ok((r, 0)) => r,
+        Ok((r, trailing)) => {
+            tracing::trace!(
+                api = key.name(),
+                version = prefix.api_version,
+                trailing,
+                "ignored bytes after a request body, as Kafka does"
+            );
+            r
+        }
         Err(e) => return Dispatched::Close(format!("malformed {} v{} request: {e}", key.name(), prefix.api_version)),
     };
     let (correlation_id, version) = (request.header.correlation_id, request.header.request_api_version);
