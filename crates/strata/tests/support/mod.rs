@@ -13,6 +13,7 @@ pub struct Broker {
     pub port: u16,
     pub dir: PathBuf,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     _tmp: Option<tempfile::TempDir>,
     pub log: PathBuf,
 }
@@ -24,26 +25,37 @@ fn free_port() -> u16 {
 impl Broker {
     /// Starts a broker with extra `strata server` arguments.
     pub fn start(args: &[&str]) -> Broker {
+        Broker::start_with_env(args, &[])
+    }
+
+    /// Starts a broker with extra arguments and environment variables.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Broker {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("data");
-        let mut b = Broker::start_in(&dir, args);
+        let mut b = Broker::new(&dir, args, env);
+        b.spawn();
         b._tmp = Some(tmp);
         b
     }
 
     /// Starts a broker on `dir`.
     pub fn start_in(dir: &Path, args: &[&str]) -> Broker {
+        let mut b = Broker::new(dir, args, &[]);
+        b.spawn();
+        b
+    }
+
+    fn new(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Broker {
         let log = dir.with_extension("log");
-        let mut b = Broker {
+        Broker {
             child: None,
             port: free_port(),
             dir: dir.to_path_buf(),
             args: args.iter().map(|s| s.to_string()).collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             _tmp: None,
             log,
-        };
-        b.spawn();
-        b
+        }
     }
 
     fn spawn(&mut self) {
@@ -56,6 +68,7 @@ impl Broker {
             .arg(&self.dir)
             .args(&self.args)
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -155,6 +168,17 @@ pub fn run_checked(program: &Path, args: &[String], timeout: Duration, broker: &
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -162,13 +186,13 @@ pub fn run_checked(program: &Path, args: &[String], timeout: Duration, broker: &
         }
         if Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
     match status {
         Some(s) if s.success() => stdout,
         other => panic!(
@@ -178,5 +202,74 @@ pub fn run_checked(program: &Path, args: &[String], timeout: Duration, broker: &
             other.map_or("timed out".to_string(), |s| s.to_string()),
             broker.log_text()
         ),
+    }
+}
+
+/// A minimal Kafka client over strata-protocol, for tests that need exact
+/// control of the bytes: one request, one response.
+pub mod wire {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use bytes::{Bytes, BytesMut};
+    use strata_protocol::frame::{decode_response, encode_request};
+    use strata_protocol::generated::RequestHeader;
+    use strata_protocol::{RequestBody, ResponseBody};
+
+    /// Connects with a read timeout.
+    pub fn connect(addr: &str) -> TcpStream {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s
+    }
+
+    /// Encodes a request frame.
+    pub fn frame(version: i16, correlation_id: i32, body: &RequestBody) -> BytesMut {
+        let header = RequestHeader {
+            request_api_key: body.api_key() as i16,
+            request_api_version: version,
+            correlation_id,
+            client_id: Some("strata-test".into()),
+            ..Default::default()
+        };
+        let mut out = BytesMut::new();
+        encode_request(&header, body, &mut out).unwrap();
+        out
+    }
+
+    /// Reads one response frame (without its size prefix); `None` when the broker closed the connection.
+    pub fn read_frame(s: &mut TcpStream) -> Option<Bytes> {
+        let mut prefix = [0u8; 4];
+        if let Err(e) = s.read_exact(&mut prefix) {
+            eprintln!("read_frame: {e}");
+            return None;
+        }
+        let mut body = vec![0u8; i32::from_be_bytes(prefix) as usize];
+        s.read_exact(&mut body).ok()?;
+        Some(Bytes::from(body))
+    }
+
+    /// Sends a request and decodes its response.
+    pub fn call(s: &mut TcpStream, version: i16, body: RequestBody) -> ResponseBody {
+        let key = body.api_key();
+        s.write_all(&frame(version, 7, &body)).unwrap();
+        let bytes = read_frame(s).expect("a response");
+        let (header, body) = decode_response(key, version, bytes).unwrap();
+        assert_eq!(header.correlation_id, 7);
+        body
+    }
+
+    /// True when the broker closed the connection (reads end) within the read timeout.
+    pub fn closed(s: &mut TcpStream) -> bool {
+        let mut buf = [0u8; 1024];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => return false,
+            }
+        }
     }
 }

@@ -1,0 +1,129 @@
+//! The broker as an operator runs it: settings from every source, restarts
+//! (clean and SIGKILL) that keep topics and their data, clean shutdown on
+//! SIGTERM, and clear errors for bad settings.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::{run_checked, run_script, Broker};
+
+fn kcat(broker: &Broker, args: &[&str]) -> String {
+    let mut all = vec!["-b".to_string(), broker.addr()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    run_checked(Path::new("kcat"), &all, Duration::from_secs(60), broker)
+}
+
+fn produce(broker: &Broker, topic: &str, lines: &str) {
+    let out = strata_interop::run(
+        Path::new("kcat"),
+        &["-b", &broker.addr(), "-P", "-t", topic],
+        lines.as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert!(out.is_empty());
+}
+
+fn describe(broker: &Broker, topic: &str) -> String {
+    run_script(broker, "admin.py", &["describe", topic], Duration::from_secs(60))
+}
+
+#[test]
+fn topics_configs_and_data_survive_restarts() {
+    let mut broker = Broker::start(&[]);
+    run_script(
+        &broker,
+        "admin.py",
+        &["create", "kept", "4", "retention.ms=12345", "cleanup.policy=compact,delete"],
+        Duration::from_secs(60),
+    );
+    run_script(&broker, "admin.py", &["create", "dropped", "1"], Duration::from_secs(60));
+    produce(&broker, "kept", "a\nb\nc\n");
+    produce(&broker, "dropped", "x\n");
+    run_script(&broker, "admin.py", &["delete", "dropped"], Duration::from_secs(60));
+    let before = describe(&broker, "kept");
+    assert!(before.contains("\"partitions\": 4") && before.contains("\"retention.ms\": \"12345\""), "{before}");
+
+    broker.kill();
+    broker.restart();
+    assert_eq!(describe(&broker, "kept"), before, "after SIGKILL");
+    assert!(describe(&broker, "dropped").contains("\"exists\": false"), "a deleted topic stays deleted");
+    let data = kcat(&broker, &["-C", "-t", "kept", "-o", "beginning", "-e", "-q", "-f", "%s\n"]);
+    let mut values: Vec<&str> = data.lines().collect();
+    values.sort();
+    assert_eq!(values, ["a", "b", "c"]);
+    // A topic recreated under a deleted one's name starts empty.
+    run_script(&broker, "admin.py", &["create", "dropped", "1"], Duration::from_secs(60));
+    let fresh = kcat(&broker, &["-C", "-t", "dropped", "-o", "beginning", "-e", "-q", "-f", "%s\n"]);
+    assert_eq!(fresh, "", "no data of the deleted topic comes back");
+
+    let status = broker.terminate(Duration::from_secs(15));
+    assert!(status.success(), "SIGTERM exits 0: {status}");
+    assert!(broker.log_text().contains("shut down cleanly"), "{}", broker.log_text());
+    assert!(broker.dir.join("kept-0/.strata_cleanshutdown").exists(), "a clean shutdown leaves the clean marker");
+    broker.restart();
+    assert_eq!(describe(&broker, "kept"), before, "after SIGTERM");
+}
+
+#[test]
+fn settings_come_from_file_environment_and_flags_in_that_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("strata.toml");
+    std::fs::write(&file, "num.partitions = 2\nlog.retention.ms = 1000\n[auto.create.topics]\nenable = true\n")
+        .unwrap();
+    let cfg = file.display().to_string();
+
+    let b = Broker::start(&["--config", &cfg]);
+    produce(&b, "from-file", "x\n");
+    assert!(kcat(&b, &["-L", "-t", "from-file"]).contains("with 2 partitions"));
+    drop(b);
+
+    let b = Broker::start_with_env(&["--config", &cfg], &[("STRATA_NUM_PARTITIONS", "3")]);
+    produce(&b, "from-env", "x\n");
+    assert!(kcat(&b, &["-L", "-t", "from-env"]).contains("with 3 partitions"), "the environment overrides the file");
+    drop(b);
+
+    let b = Broker::start(&["--config", &cfg, "--set", "num.partitions=5", "--set", "auto.create.topics.enable=false"]);
+    let out =
+        strata_interop::run(Path::new("kcat"), &["-b", &b.addr(), "-L", "-t", "never"], b"", Duration::from_secs(30));
+    let listing = String::from_utf8(out).unwrap();
+    assert!(listing.contains("Broker: Unknown topic or partition"), "no auto-creation: {listing}");
+    run_script(&b, "admin.py", &["create", "set", "-1"], Duration::from_secs(60));
+    assert!(
+        kcat(&b, &["-L", "-t", "set"]).contains("with 5 partitions"),
+        "--set overrides the file, and -1 means num.partitions"
+    );
+}
+
+#[test]
+fn bad_settings_and_a_shared_data_dir_are_clear_errors() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_strata")).arg("server").args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(&["--set", "num.partitions=lots", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("num.partitions") && err.contains("lots"), "{err}");
+    let (code, err) = run(&["--set", "retention.lightyears=1"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown config 'retention.lightyears'"), "{err}");
+    let (code, err) = run(&["--set", "novalue"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("NAME=VALUE"), "{err}");
+
+    let broker = Broker::start(&[]);
+    let (code, err) = run(&["--listen", "127.0.0.1:0", "--data-dir", broker.dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("another broker is using the data directory"), "{err}");
+}
+
+#[test]
+fn starts_quickly_on_an_empty_data_dir() {
+    let started = Instant::now();
+    let broker = Broker::start(&[]);
+    let elapsed = started.elapsed();
+    println!("listening {elapsed:?} after spawn");
+    assert!(kcat(&broker, &["-L"]).contains("1 brokers"));
+}
