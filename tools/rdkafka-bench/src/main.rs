@@ -1,1 +1,273 @@
-fn main() {}
+//! Throughput and latency of a Kafka-compatible broker through librdkafka,
+//! with a raw file-write reference measured in the same run.
+//!
+//! ```text
+//! rdkafka-bench produce   --brokers B --topic T --count N --size 1024 --acks 1
+//! rdkafka-bench consume   --brokers B --topic T --count N
+//! rdkafka-bench latency   --brokers B --topic T --rate R --seconds S --size 1024 --acks all
+//! rdkafka-bench raw-write --dir D --count N --size 1024
+//! ```
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use hdrhistogram::Histogram;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Produce N records as fast as librdkafka sends them.
+    Produce {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1024)]
+        size: usize,
+        #[arg(long, default_value = "1")]
+        acks: String,
+        #[arg(long, default_value = "none")]
+        compression: String,
+    },
+    /// Consume N records from partition 0 from the beginning.
+    Consume {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+    /// Produce at a fixed rate; report acknowledgement and end-to-end latency.
+    Latency {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 10_000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1024)]
+        size: usize,
+        #[arg(long, default_value = "all")]
+        acks: String,
+    },
+    /// Reference: write N records' bytes to a file in 1 MiB writes, then fdatasync.
+    RawWrite {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1024)]
+        size: usize,
+    },
+}
+
+struct Acks {
+    start: Instant,
+}
+
+impl ClientContext for Acks {}
+
+impl ProducerContext for Acks {
+    type DeliveryOpaque = Box<u64>;
+    fn delivery(&self, result: &DeliveryResult<'_>, sent_ns: Box<u64>) {
+        if let Err((e, _)) = result {
+            eprintln!("delivery failed: {e}");
+            std::process::exit(1);
+        }
+        let now = self.start.elapsed().as_nanos() as u64;
+        ack_latency().lock().unwrap().record((now - *sent_ns) / 1000).unwrap();
+        DELIVERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+static DELIVERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Acknowledgement latencies in µs, recorded on librdkafka's delivery thread.
+fn ack_latency() -> &'static std::sync::Mutex<Histogram<u64>> {
+    static H: std::sync::OnceLock<std::sync::Mutex<Histogram<u64>>> = std::sync::OnceLock::new();
+    H.get_or_init(|| std::sync::Mutex::new(Histogram::new(3).unwrap()))
+}
+
+fn producer(brokers: &str, acks: &str, compression: &str, linger_ms: &str, start: Instant) -> ThreadedProducer<Acks> {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("acks", acks)
+        .set("compression.type", compression)
+        .set("linger.ms", linger_ms)
+        .set("batch.size", "1000000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("queue.buffering.max.kbytes", "1048576")
+        .set("enable.idempotence", "false")
+        .create_with_context(Acks { start })
+        .expect("producer")
+}
+
+fn send(p: &ThreadedProducer<Acks>, topic: &str, payload: &[u8], sent_ns: u64) {
+    let mut record: BaseRecord<(), [u8], Box<u64>> =
+        BaseRecord::with_opaque_to(topic, Box::new(sent_ns)).payload(payload).partition(0);
+    loop {
+        match p.send(record) {
+            Ok(()) => return,
+            Err((_, r)) => {
+                record = r;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
+}
+
+fn report(what: &str, count: u64, bytes: u64, elapsed: Duration) {
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "{what}: {count} records, {:.0} records/s, {:.1} MB/s, {:.2} s",
+        count as f64 / secs,
+        bytes as f64 / secs / 1e6,
+        secs
+    );
+}
+
+fn main() {
+    match Cli::parse().command {
+        Cmd::Produce { brokers, topic, count, size, acks, compression } => {
+            let start = Instant::now();
+            let p = producer(&brokers, &acks, &compression, "5", start);
+            let payload = vec![b'x'; size];
+            for _ in 0..count {
+                send(&p, &topic, &payload, start.elapsed().as_nanos() as u64);
+            }
+            p.flush(Duration::from_secs(120)).expect("flush");
+            while DELIVERED.load(std::sync::atomic::Ordering::Relaxed) < count {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            report(&format!("produce acks={acks}"), count, count * size as u64, start.elapsed());
+        }
+        Cmd::Consume { brokers, topic, count } => {
+            let c: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &brokers)
+                .set("group.id", "rdkafka-bench")
+                .set("enable.auto.commit", "false")
+                .set("fetch.max.bytes", "52428800")
+                .set("max.partition.fetch.bytes", "10485760")
+                .create()
+                .expect("consumer");
+            let mut tpl = TopicPartitionList::new();
+            tpl.add_partition_offset(&topic, 0, Offset::Beginning).unwrap();
+            c.assign(&tpl).unwrap();
+            let start = Instant::now();
+            let (mut n, mut bytes) = (0u64, 0u64);
+            while n < count {
+                match c.poll(Duration::from_secs(10)) {
+                    Some(Ok(m)) => {
+                        n += 1;
+                        bytes += m.payload_len() as u64;
+                    }
+                    Some(Err(e)) => panic!("consume: {e}"),
+                    None => panic!("no record within 10 s after {n}"),
+                }
+            }
+            report("consume", n, bytes, start.elapsed());
+        }
+        Cmd::Latency { brokers, topic, rate, seconds, size, acks } => latency(&brokers, &topic, rate, seconds, size, &acks),
+        Cmd::RawWrite { dir, count, size } => {
+            let path = dir.join("raw-write-reference");
+            let chunk = vec![b'x'; 1 << 20];
+            let total = count * size as u64;
+            let start = Instant::now();
+            let mut f = std::fs::File::create(&path).unwrap();
+            let mut left = total;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                f.write_all(&chunk[..n]).unwrap();
+                left -= n as u64;
+            }
+            f.sync_data().unwrap();
+            report("raw write + fdatasync", count, total, start.elapsed());
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}
+
+fn latency(brokers: &str, topic: &str, rate: u64, seconds: u64, size: usize, acks: &str) {
+    let start = Instant::now();
+    let consumer_start = start;
+    let (brokers_c, topic_c) = (brokers.to_string(), topic.to_string());
+    let total = rate * seconds;
+    let p = producer(brokers, acks, "none", "0", start);
+    let mut payload = vec![0u8; size.max(8)];
+    // One record first (sent at "0"), so the topic exists before the consumer starts.
+    send(&p, topic, &payload, 0);
+    p.flush(Duration::from_secs(30)).expect("flush");
+    ack_latency().lock().unwrap().reset();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let consumer = std::thread::spawn(move || {
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers_c)
+            .set("group.id", "rdkafka-bench-latency")
+            .set("enable.auto.commit", "false")
+            .set("fetch.wait.max.ms", "100")
+            .create()
+            .expect("consumer");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&topic_c, 0, Offset::Beginning).unwrap();
+        c.assign(&tpl).unwrap();
+        match c.poll(Duration::from_secs(30)) {
+            Some(Ok(_)) => ready_tx.send(()).unwrap(), // the warm-up record: the consumer is fetching
+            other => panic!("no warm-up record: {:?}", other.map(|r| r.map(|m| m.offset()))),
+        }
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        while h.len() < total {
+            match c.poll(Duration::from_secs(10)) {
+                Some(Ok(m)) => {
+                    let sent = u64::from_le_bytes(m.payload().unwrap()[..8].try_into().unwrap());
+                    let now = consumer_start.elapsed().as_nanos() as u64;
+                    h.record((now - sent) / 1000).unwrap();
+                }
+                Some(Err(e)) => panic!("consume: {e}"),
+                None => panic!("no record within 10 s"),
+            }
+        }
+        h
+    });
+    ready_rx.recv().unwrap();
+    let interval = Duration::from_nanos(1_000_000_000 / rate);
+    let begin = Instant::now();
+    for i in 0..total {
+        let due = begin + interval * i as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait); // not a spin: the broker shares the machine's two cores
+        }
+        let now = start.elapsed().as_nanos() as u64;
+        payload[..8].copy_from_slice(&now.to_le_bytes());
+        send(&p, topic, &payload, now);
+    }
+    p.flush(Duration::from_secs(60)).expect("flush");
+    let e2e = consumer.join().unwrap();
+    let ack = ack_latency().lock().unwrap().clone();
+    let q = |h: &Histogram<u64>, p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+    println!("latency at {rate} records/s of {size} B for {seconds} s, acks={acks}:");
+    for (name, h) in [("ack (produce → acknowledgement)", &ack), ("end to end (produce → consumer)", &e2e)] {
+        println!(
+            "  {name}: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms ({} samples)",
+            q(h, 0.5),
+            q(h, 0.99),
+            q(h, 0.999),
+            h.max() as f64 / 1000.0,
+            h.len()
+        );
+    }
+}
