@@ -94,7 +94,7 @@ async fn read(broker: &Arc<Broker>, plan: Plan, limits: Limits) -> FetchOutcome 
             partitions.iter().flatten().map(|p| p.end_offset.subscribe()).collect();
         let reads = read_once(&plan, &partitions, limits);
         let bytes: usize = reads.iter().filter_map(|r| r.result.region.as_ref()).map(|r| r.len).sum();
-        let done = bytes >= limits.min_bytes.max(1) || reads.iter().any(|r| r.error) || watches.is_empty();
+        let done = bytes >= limits.min_bytes || reads.iter().any(|r| r.error) || watches.is_empty();
         if done || tokio::time::Instant::now() >= deadline {
             break reads;
         }
