@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of strata. On a machine that has only Rust, it
 # first installs what the tests need: kcat from Debian's packages, and the
-# Python Kafka clients into a virtual environment under target/venv.
+# Python Kafka clients into a virtual environment under target/venv, and
+# kafkajs (with Node.js from Debian if it is missing) into target/node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,20 @@ if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$stamp"
+fi
+
+node_modules=target/node/node_modules
+if [ ! -d "$node_modules/kafkajs" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        step "installing Node.js and npm (Debian packages)"
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    step "installing kafkajs into target/node"
+    mkdir -p target/node
+    npm install --silent --no-audit --no-fund --prefix target/node kafkajs@2.2.4
 fi
 
 step "formatting"

@@ -1,0 +1,43 @@
+// End-to-end checks of strata with kafkajs (its own protocol code).
+// Usage: node kafkajs_e2e.js HOST:PORT   (kafkajs is found through NODE_PATH)
+const { Kafka, CompressionTypes, logLevel } = require('kafkajs')
+
+const broker = process.argv[2]
+const check = (cond, what) => { if (!cond) throw new Error(what) }
+
+async function main () {
+  const kafka = new Kafka({ clientId: 'strata-e2e', brokers: [broker], logLevel: logLevel.ERROR })
+  const admin = kafka.admin()
+  await admin.connect()
+  const topic = 'kjs-' + Date.now()
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] })
+  check((await admin.listTopics()).includes(topic), 'created')
+  const configs = await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: false })
+  const retention = configs.resources[0].configEntries.find(e => e.configName === 'retention.ms')
+  check(retention.configValue === '3600000', 'retention.ms ' + JSON.stringify(retention))
+
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const base = Date.now() - 10000
+  let n = 0
+  for (const [acks, compression] of [[-1, CompressionTypes.None], [1, CompressionTypes.GZIP], [0, CompressionTypes.None]]) {
+    const messages = []
+    for (let i = 0; i < 300; i++, n++) {
+      messages.push({ key: 'k' + n, value: 'v' + n, partition: 0, timestamp: String(base + n), headers: { h: 'x' } })
+    }
+    await producer.send({ topic, acks, compression, messages })
+  }
+  await producer.disconnect()
+
+  const offsets = await admin.fetchTopicOffsets(topic)
+  const p0 = offsets.find(o => o.partition === 0)
+  check(p0.high === '900' && p0.low === '0', 'offsets ' + JSON.stringify(offsets))
+  const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, base + 450)
+  check(byTime.find(o => o.partition === 0).offset === '450', 'by timestamp ' + JSON.stringify(byTime))
+  await admin.deleteTopics({ topics: [topic] })
+  check(!(await admin.listTopics()).includes(topic), 'deleted')
+  await admin.disconnect()
+  console.log('kafkajs ok')
+}
+
+main().catch(e => { console.error(e); process.exit(1) })
