@@ -1,0 +1,87 @@
+//! Produce at the wire: per-partition errors in one request (a corrupt
+//! batch, an unknown partition, an old record format) beside a partition
+//! that succeeds; acks=0 gets no response; bad acks are refused.
+
+mod support;
+
+use std::io::Write;
+
+use bytes::Bytes;
+use strata_protocol::generated::metadata_request::MetadataRequestTopic;
+use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
+use strata_protocol::generated::{ApiVersionsRequest, MetadataRequest, ProduceRequest};
+use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
+use strata_records::{BatchBuilder, Compression};
+use support::wire::{call, connect, frame, read_frame};
+use support::Broker;
+
+fn batch(value: &[u8]) -> Bytes {
+    let mut b = BatchBuilder::new(Compression::Lz4);
+    b.push(0, Some(b"k"), Some(value), &[]);
+    b.build()
+}
+
+fn request(acks: i16, parts: Vec<(i32, Bytes)>) -> ProduceRequest {
+    ProduceRequest {
+        acks,
+        timeout_ms: 5000,
+        topic_data: vec![TopicProduceData {
+            name: "p".into(),
+            partition_data: parts
+                .into_iter()
+                .map(|(index, records)| PartitionProduceData { index, records: Some(records), ..Default::default() })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn each_partition_gets_its_own_answer() {
+    let broker = Broker::start(&["--set", "num.partitions=3"]);
+    let mut s = connect(&broker.addr());
+    let md = MetadataRequest {
+        topics: Some(vec![MetadataRequestTopic { name: Some("p".into()), ..Default::default() }]),
+        allow_auto_topic_creation: true,
+        ..Default::default()
+    };
+    call(&mut s, 12, RequestBody::Metadata(md));
+    let mut corrupt = batch(b"hello").to_vec();
+    let last = corrupt.len() - 1;
+    corrupt[last] ^= 0xff;
+    let mut old_format = batch(b"old").to_vec();
+    old_format[16] = 1; // magic 1
+    let req = request(
+        -1,
+        vec![(0, batch(b"fine")), (1, Bytes::from(corrupt)), (2, Bytes::from(old_format)), (7, batch(b"nowhere"))],
+    );
+    let ResponseBody::Produce(r) = call(&mut s, 9, RequestBody::Produce(req)) else { panic!() };
+    let codes: Vec<i16> = r.responses[0].partition_responses.iter().map(|p| p.error_code).collect();
+    assert_eq!(
+        codes,
+        [
+            ErrorCode::NONE.code(),
+            ErrorCode::CORRUPT_MESSAGE.code(),
+            ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT.code(),
+            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code()
+        ]
+    );
+    assert_eq!(r.responses[0].partition_responses[0].base_offset, 0);
+    assert!(r.responses[0].partition_responses[1].error_message.as_deref().is_some_and(|m| m.contains("CRC")));
+
+    let ResponseBody::Produce(r) = call(&mut s, 9, RequestBody::Produce(request(2, vec![(0, batch(b"x"))]))) else {
+        panic!()
+    };
+    assert_eq!(r.responses[0].partition_responses[0].error_code, ErrorCode::INVALID_REQUIRED_ACKS.code());
+
+    // acks=0: no response; the next request's response comes first.
+    s.write_all(&frame(9, 100, &RequestBody::Produce(request(0, vec![(0, batch(b"quiet"))])))).unwrap();
+    s.write_all(&frame(3, 101, &RequestBody::ApiVersions(ApiVersionsRequest::default()))).unwrap();
+    let f = read_frame(&mut s).unwrap();
+    assert_eq!(i32::from_be_bytes([f[0], f[1], f[2], f[3]]), 101);
+    let ResponseBody::Produce(r) = call(&mut s, 9, RequestBody::Produce(request(1, vec![(0, batch(b"after"))]))) else {
+        panic!()
+    };
+    assert_eq!(r.responses[0].partition_responses[0].base_offset, 2, "the acks=0 record was appended");
+}
