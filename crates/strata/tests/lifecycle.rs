@@ -127,3 +127,47 @@ fn starts_quickly_on_an_empty_data_dir() {
     println!("listening {elapsed:?} after spawn");
     assert!(kcat(&broker, &["-L"]).contains("1 brokers"));
 }
+
+#[test]
+fn sigterm_finishes_in_flight_requests() {
+    use std::io::Write;
+    use strata_protocol::generated::fetch_request::{FetchPartition, FetchTopic};
+    use strata_protocol::generated::{FetchRequest, MetadataRequest};
+    use strata_protocol::{ApiKey, RequestBody, ResponseBody};
+    use support::wire::{call, connect, frame, read_frame};
+
+    let mut broker = Broker::start(&["--set", "num.partitions=1"]);
+    produce(&broker, "t", "x\n");
+    let mut s = connect(&broker.addr());
+    let ResponseBody::Metadata(_) =
+        call(&mut s, 12, RequestBody::Metadata(MetadataRequest { topics: None, ..Default::default() }))
+    else {
+        panic!()
+    };
+    // A long poll at the end of the partition, in flight when SIGTERM arrives.
+    let poll = FetchRequest {
+        max_wait_ms: 1500,
+        min_bytes: 1,
+        max_bytes: 1 << 20,
+        session_epoch: -1,
+        topics: vec![FetchTopic {
+            topic: "t".into(),
+            partitions: vec![FetchPartition { fetch_offset: 1, partition_max_bytes: 1 << 20, ..Default::default() }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    s.write_all(&frame(11, 42, &RequestBody::Fetch(poll))).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = broker.pid();
+    let waiter = std::thread::spawn(move || {
+        // SAFETY: signalling the broker child process.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    });
+    let response = read_frame(&mut s).expect("the in-flight fetch is answered before the broker exits");
+    let (header, _) = strata_protocol::frame::decode_response(ApiKey::Fetch, 11, response).unwrap();
+    assert_eq!(header.correlation_id, 42);
+    waiter.join().unwrap();
+    let status = broker.terminate_wait(Duration::from_secs(15));
+    assert!(status.success(), "{status}");
+}

@@ -113,9 +113,14 @@ impl Broker {
 
     /// SIGTERM, and wait (at most `timeout`) for the exit status.
     pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
-        let mut c = self.child.take().expect("running");
         // SAFETY: sending a signal to our own child process.
-        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        self.terminate_wait(timeout)
+    }
+
+    /// Waits (at most `timeout`) for the exit status after a signal.
+    pub fn terminate_wait(&mut self, timeout: Duration) -> ExitStatus {
+        let mut c = self.child.take().expect("running");
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = c.try_wait().unwrap() {
