@@ -7,21 +7,17 @@ mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
-use support::{run_checked, Broker};
+use support::{run_checked_env, Broker};
 
 #[test]
 fn kafkajs_admin_and_produce() {
     let root = strata_interop::workspace_root();
     let modules = root.join("target/node/node_modules");
     assert!(modules.join("kafkajs").exists(), "{} lacks kafkajs: run scripts/test.sh once", modules.display());
-    std::env::set_var("NODE_PATH", &modules);
     let broker = Broker::start(&[]);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/kafkajs_e2e.js");
-    let out = run_checked(
-        std::path::Path::new("node"),
-        &[script.display().to_string(), broker.addr()],
-        Duration::from_secs(120),
-        &broker,
-    );
+    let args = [script.display().to_string(), broker.addr()];
+    let env = [("NODE_PATH", modules.as_path())];
+    let out = run_checked_env(std::path::Path::new("node"), &args, &env, Duration::from_secs(120), &broker);
     assert!(out.contains("kafkajs ok"), "{out}");
 }

@@ -167,8 +167,20 @@ pub fn run_script(broker: &Broker, name: &str, args: &[&str], timeout: Duration)
 
 /// Runs a program; panics with its output and the broker's log on failure.
 pub fn run_checked(program: &Path, args: &[String], timeout: Duration, broker: &Broker) -> String {
+    run_checked_env(program, args, &[], timeout, broker)
+}
+
+/// [`run_checked`] with extra environment variables for the program.
+pub fn run_checked_env(
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &Path)],
+    timeout: Duration,
+    broker: &Broker,
+) -> String {
     let mut child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
