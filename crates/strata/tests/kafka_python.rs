@@ -1,6 +1,7 @@
 //! kafka-python (its own protocol code) against the real broker: admin,
 //! every acks value with every codec, and consumers with assign, seek and
-//! offsets_for_times. The checks are in python/kafka_python_e2e.py.
+//! offsets_for_times; retention and compaction on the broker's schedule. The
+//! checks are in python/kafka_python_e2e.py.
 
 mod support;
 
@@ -26,4 +27,12 @@ fn consume_assign_seek_and_offsets_for_times() {
     let broker = Broker::start(&[]);
     let out = run_script(&broker, "kafka_python_e2e.py", &["consume"], Duration::from_secs(120));
     assert!(out.contains("consume ok"), "{out}");
+}
+
+#[test]
+fn retention_and_compaction_run_on_schedule() {
+    let broker =
+        Broker::start(&["--set", "log.retention.check.interval.ms=200", "--set", "log.cleaner.backoff.ms=200"]);
+    let out = run_script(&broker, "kafka_python_e2e.py", &["background"], Duration::from_secs(120));
+    assert!(out.contains("background ok"), "{out}");
 }

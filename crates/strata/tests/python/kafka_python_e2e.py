@@ -65,6 +65,12 @@ def section_admin():
     a.create_partitions({name: NewPartitions(4)})
     check(len(a.describe_topics([name])[0]["partitions"]) == 4, "4 partitions")
     expect(InvalidPartitionsError, lambda: a.create_partitions({name: NewPartitions(1)}), "shrink")
+    p = KafkaProducer(bootstrap_servers=BROKER, enable_idempotence=False)
+    p.send(name, value=b"x" * 1000, partition=3).get(timeout=30)
+    p.close()
+    dirs = a.describe_log_dirs(topic_partitions={name: [3]})[0]["log_dirs"][0]
+    sizes = {(t["name"], q["partition_index"]): q["partition_size"] for t in dirs["topics"] for q in t["partitions"]}
+    check(sizes.get((name, 3), 0) > 1000 and dirs["usable_bytes"] > 0 and dirs["error_code"] == 0, f"describe_log_dirs {dirs}")
     cluster = a.describe_cluster()
     check(len(cluster["brokers"]) == 1 and cluster["controller_id"] == 1, f"describe_cluster {cluster}")
     a.delete_topics([name])
@@ -136,6 +142,49 @@ def section_consume():
     c.close()
     a.close()
     print("consume ok")
+
+
+def wait_for(cond, what, seconds=20):
+    deadline = time.time() + seconds
+    while not cond():
+        check(time.time() < deadline, what)
+        time.sleep(0.1)
+
+
+def section_background():
+    """Retention and compaction run by the broker's own schedule (the broker runs with
+    log.retention.check.interval.ms and log.cleaner.backoff.ms of 200)."""
+    a = admin()
+    old = int(time.time() * 1000) - 3600 * 1000
+    expiring, compacted = "kp-ret-" + uuid.uuid4().hex[:6], "kp-cmp-" + uuid.uuid4().hex[:6]
+    a.create_topics([NewTopic(expiring, 1, 1, topic_configs={"retention.ms": "60000", "segment.ms": "100"}),
+                     NewTopic(compacted, 1, 1, topic_configs={"cleanup.policy": "compact", "segment.ms": "100",
+                                                              "min.cleanable.dirty.ratio": "0.01"})])
+    p = KafkaProducer(bootstrap_servers=BROKER, enable_idempotence=False, linger_ms=0)
+    for round in range(3):  # three segments: segment.ms rolls between the rounds
+        for i in range(10):
+            p.send(expiring, value=b"old", timestamp_ms=old, partition=0)
+            p.send(compacted, key=b"k%d" % (i % 2), value=b"%d-%d" % (round, i), partition=0)
+        p.flush()
+        time.sleep(0.3)
+    p.send(expiring, value=b"new", partition=0)
+    p.flush()
+    p.close()
+    tp_e, tp_c = TopicPartition(expiring, 0), TopicPartition(compacted, 0)
+    c = KafkaConsumer(bootstrap_servers=BROKER, enable_auto_commit=False, consumer_timeout_ms=3000)
+    wait_for(lambda: c.beginning_offsets([tp_e])[tp_e] >= 20, "retention removed the expired segments")
+    c.assign([tp_c])
+    c.seek_to_beginning()
+
+    def compacted_values():
+        c.seek_to_beginning()
+        return [(m.key, m.value) for m in c]
+    wait_for(lambda: len(compacted_values()) < 30, "compaction removed superseded records")
+    latest = dict(compacted_values())
+    check(latest == {b"k0": b"2-8", b"k1": b"2-9"}, f"the latest value per key survives: {latest}")
+    c.close()
+    a.close()
+    print("background ok")
 
 
 for section in sys.argv[2:]:

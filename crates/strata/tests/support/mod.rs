@@ -14,6 +14,7 @@ pub struct Broker {
     pub dir: PathBuf,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    file_size_limit: Option<u64>,
     _tmp: Option<tempfile::TempDir>,
     pub log: PathBuf,
 }
@@ -38,6 +39,18 @@ impl Broker {
         b
     }
 
+    /// Starts a broker whose files cannot grow past `bytes` (RLIMIT_FSIZE, with
+    /// SIGXFSZ ignored so that a write past it fails with EFBIG, as a full
+    /// disk fails one with ENOSPC).
+    pub fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Broker {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut b = Broker::new(&tmp.path().join("data"), args, &[]);
+        b.file_size_limit = Some(bytes);
+        b.spawn();
+        b._tmp = Some(tmp);
+        b
+    }
+
     /// Starts a broker on `dir`.
     pub fn start_in(dir: &Path, args: &[&str]) -> Broker {
         let mut b = Broker::new(dir, args, &[]);
@@ -53,6 +66,7 @@ impl Broker {
             dir: dir.to_path_buf(),
             args: args.iter().map(|s| s.to_string()).collect(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            file_size_limit: None,
             _tmp: None,
             log,
         }
@@ -60,7 +74,20 @@ impl Broker {
 
     fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        if let Some(limit) = self.file_size_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, signal).
+            unsafe {
+                command.pre_exec(move || {
+                    let lim = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                    libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+                    libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                    Ok(())
+                });
+            }
+        }
+        let child = command
             .arg("server")
             .arg("--listen")
             .arg(self.addr())

@@ -1,0 +1,18 @@
+//! A full disk, through the broker: writes past the limit are refused with
+//! KAFKA_STORAGE_ERROR, nothing acknowledged is lost, the broker stays up and
+//! other partitions keep working. The checks are in python/disk_full.py.
+
+mod support;
+
+use std::time::Duration;
+use support::{run_script, Broker};
+
+#[test]
+fn a_full_partition_refuses_writes_and_loses_nothing() {
+    let mut broker = Broker::start_with_file_size_limit(&[], 1 << 20);
+    let out = run_script(&broker, "disk_full.py", &[], Duration::from_secs(120));
+    assert!(out.contains("disk full ok"), "{out}");
+    println!("{}", out.trim());
+    assert!(broker.alive(), "the broker is still running");
+    assert!(broker.log_text().contains("offline"), "the failure is logged:\n{}", broker.log_text());
+}
