@@ -164,8 +164,9 @@ impl Replicas {
 /// The storage settings of a topic, from its resolved config values.
 pub(crate) fn log_config(values: &BTreeMap<&'static str, Option<String>>) -> LogConfig {
     let d = LogConfig::default();
-    let num = |name: &str| values.get(name).and_then(|v| v.as_deref()).and_then(|v| v.trim().parse::<f64>().ok());
-    let int = |name: &str, default: i64| num(name).map_or(default, |v| v as i64);
+    let value = |name: &str| values.get(name).and_then(|v| v.as_deref()).map(str::trim);
+    let num = |name: &str| value(name).and_then(|v| v.parse::<f64>().ok());
+    let int = |name: &str, default: i64| value(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(default);
     let policy = values.get("cleanup.policy").and_then(|v| v.clone()).unwrap_or_default();
     let (compact, delete) = (policy.contains("compact"), policy.contains("delete"));
     LogConfig {

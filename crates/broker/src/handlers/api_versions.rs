@@ -1,12 +1,11 @@
 //! ApiVersions: the served APIs and versions, from strata-protocol's table.
 
-use strata_protocol::frame::encode_response;
 use strata_protocol::generated::api_versions_response::ApiVersion;
 use strata_protocol::generated::ApiVersionsResponse;
 use strata_protocol::supported::SUPPORTED_APIS;
 use strata_protocol::{ErrorCode, ResponseBody};
 
-use crate::response::{Chunk, Response};
+use crate::response::Response;
 
 fn api_keys() -> Vec<ApiVersion> {
     SUPPORTED_APIS
@@ -34,8 +33,5 @@ pub(super) fn unsupported(correlation_id: i32) -> Response {
         api_keys: api_keys(),
         ..Default::default()
     };
-    let mut out = bytes::BytesMut::new();
-    encode_response(correlation_id, 0, &ResponseBody::ApiVersions(body), &mut out)
-        .expect("a v0 ApiVersions response always encodes");
-    Response { chunks: vec![Chunk::Bytes(out.freeze())] }
+    Response::encode(correlation_id, 0, &ResponseBody::ApiVersions(body))
 }

@@ -68,44 +68,73 @@ fn put_len(w: &mut BytesMut, n: usize, flexible: bool) {
 /// Encodes the response frame.
 pub(crate) fn encode(correlation_id: i32, version: i16, outcome: FetchOutcome) -> Response {
     let flexible = version >= 12;
-    let mut chunks = Vec::new();
-    let mut w = BytesMut::with_capacity(1024);
-    w.put_i32(0);
+    let mut out = Pieces::default();
+    let w = &mut out.current;
+    w.put_i32(0); // the size, patched in `finish`
     let header = ResponseHeader { correlation_id, ..Default::default() };
-    header.encode(&mut w, response_header_version(ApiKey::Fetch, version)).expect("a response header always encodes");
+    header.encode(w, response_header_version(ApiKey::Fetch, version)).expect("a response header always encodes");
     w.put_i32(0);
     if version >= 7 {
         w.put_i16(outcome.error.code());
         w.put_i32(outcome.session_id);
     }
-    put_len(&mut w, outcome.topics.len(), flexible);
+    put_len(w, outcome.topics.len(), flexible);
     for t in outcome.topics {
+        let w = &mut out.current;
         if version >= 13 {
-            put_uuid(&mut w, &t.id);
+            put_uuid(w, &t.id);
         } else {
-            put_string(&mut w, &t.name, flexible).expect("topic names are short");
+            put_string(w, &t.name, flexible).expect("topic names are short");
         }
-        put_len(&mut w, t.partitions.len(), flexible);
+        put_len(w, t.partitions.len(), flexible);
         for p in t.partitions {
-            partition(&mut w, &mut chunks, p, version);
+            partition(&mut out, p, version);
         }
         if flexible {
-            put_unsigned_varint(&mut w, 0);
+            put_unsigned_varint(&mut out.current, 0);
         }
     }
     if flexible {
-        put_unsigned_varint(&mut w, 0);
+        put_unsigned_varint(&mut out.current, 0);
     }
-    chunks.push(Chunk::Bytes(w.freeze()));
-    let total: usize = chunks.iter().map(chunk_len).sum::<usize>() - 4;
-    let mut response = Response { chunks };
-    let Some(Chunk::Bytes(first)) = response.chunks.first_mut() else {
-        unreachable!("the first chunk holds the header")
-    };
-    let mut patched = BytesMut::from(&first[..]);
-    patched[..4].copy_from_slice(&(total as i32).to_be_bytes());
-    *first = patched.freeze();
-    response
+    out.finish()
+}
+
+/// The response so far: the first piece (which holds the size prefix) stays
+/// mutable until the size is known, so it is patched in place, not copied.
+#[derive(Default)]
+struct Pieces {
+    first: Option<BytesMut>,
+    rest: Vec<Chunk>,
+    current: BytesMut,
+}
+
+impl Pieces {
+    /// Ends the bytes written so far and appends a file region after them.
+    fn push_file(&mut self, region: FileRegion) {
+        let bytes = self.current.split();
+        match self.first {
+            None => self.first = Some(bytes),
+            Some(_) => self.rest.push(Chunk::Bytes(bytes.freeze())),
+        }
+        self.rest.push(Chunk::File(region));
+    }
+
+    fn finish(mut self) -> Response {
+        let tail = self.current.split();
+        let mut first = match self.first.take() {
+            Some(first) => {
+                self.rest.push(Chunk::Bytes(tail.freeze()));
+                first
+            }
+            None => tail,
+        };
+        let total = first.len() + self.rest.iter().map(chunk_len).sum::<usize>() - 4;
+        first[..4].copy_from_slice(&(total as i32).to_be_bytes());
+        let mut chunks = vec![Chunk::Bytes(first.freeze())];
+        chunks.append(&mut self.rest);
+        Response { chunks }
+    }
 }
 
 fn chunk_len(c: &Chunk) -> usize {
@@ -115,7 +144,7 @@ fn chunk_len(c: &Chunk) -> usize {
     }
 }
 
-fn partition(w: &mut BytesMut, chunks: &mut Vec<Chunk>, p: PartitionResult, version: i16) {
+fn partition(out: &mut Pieces, p: PartitionResult, version: i16) {
     let flexible = version >= 12;
     let mut data = p.data;
     let no_tagged = data.diverging_epoch == Default::default()
@@ -132,16 +161,16 @@ fn partition(w: &mut BytesMut, chunks: &mut Vec<Chunk>, p: PartitionResult, vers
     if data.records.is_none() {
         data.records = Some(Bytes::new());
     }
+    let w = &mut out.current;
     data.encode(w, version).expect("a fetch partition always encodes");
     let Some(region) = region else { return };
     let tail: &[u8] = if flexible { &[1, 0] } else { &[0, 0, 0, 0] };
     debug_assert!(w.ends_with(tail));
     w.truncate(w.len() - tail.len());
     put_len(w, region.len, flexible);
-    chunks.push(Chunk::Bytes(w.split().freeze()));
-    chunks.push(Chunk::File(region));
+    out.push_file(region);
     if flexible {
-        put_unsigned_varint(w, 0);
+        put_unsigned_varint(&mut out.current, 0);
     }
 }
 
