@@ -30,6 +30,9 @@ use crate::broker::Broker;
 use crate::handlers::{self, Dispatched, Reply};
 use crate::response;
 
+/// Bytes buffered from the socket per connection (headers and small requests).
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Replies waiting for the writer, per connection.
 pub(crate) const MAX_QUEUED: usize = 64;
 
@@ -67,7 +70,8 @@ pub(crate) async fn serve(
 ) {
     let _ = stream.set_nodelay(true);
     let (rd, mut wr) = stream.into_split();
-    let mut rd = BufReader::with_capacity(64 * 1024, rd);
+    // Small: every connection holds one, and bodies larger than it bypass it.
+    let mut rd = BufReader::with_capacity(READ_BUFFER, rd);
     let (tx, mut rx) = mpsc::channel::<Reply>(MAX_QUEUED);
     let writer = tokio::spawn(async move {
         while let Some(reply) = rx.recv().await {
