@@ -14,6 +14,7 @@ use crate::config::BrokerConfig;
 use crate::data_dir::{self, DirLock};
 use crate::error::BrokerError;
 use crate::fetch_session::FetchSessions;
+use crate::groups::{self, Groups};
 use crate::metadata_log::MetadataLog;
 use crate::replicas::Replicas;
 
@@ -29,6 +30,7 @@ pub struct Broker {
     metadata: tokio::sync::Mutex<Option<MetadataLog>>,
     pub(crate) replicas: Replicas,
     pub(crate) sessions: Mutex<FetchSessions>,
+    pub(crate) groups: Groups,
     _lock: DirLock,
 }
 
@@ -46,12 +48,15 @@ impl Broker {
         let layers = Layers { node_id: config.node_id, static_configs: &config.statics, image: &image };
         replicas.sync(&image, &layers)?;
         let slots: usize = layers.broker_value("max.incremental.fetch.session.cache.slots");
+        let groups = Groups::new(groups::config(&layers, &image))?;
+        groups.load(&replicas)?;
         Ok(Arc::new(Broker {
             cluster_id,
             image: RwLock::new(Arc::new(image)),
             metadata: tokio::sync::Mutex::new(Some(log)),
             replicas,
             sessions: Mutex::new(FetchSessions::new(slots)),
+            groups,
             config,
             _lock: lock,
         }))

@@ -91,7 +91,7 @@ pub(crate) async fn serve(
             Ok(None) => break End::Closed,
             Err(end) => break end,
         };
-        let dispatched = handlers::dispatch(&broker, bytes).await;
+        let dispatched = handlers::dispatch(&broker, peer, bytes).await;
         drop(permit);
         match dispatched {
             Dispatched::Reply(reply) => {

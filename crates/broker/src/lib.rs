@@ -19,6 +19,7 @@ mod connection;
 mod data_dir;
 mod error;
 mod fetch_session;
+mod groups;
 mod handlers;
 mod metadata_log;
 mod replicas;

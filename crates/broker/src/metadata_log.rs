@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use strata_metadata::{MetadataImage, MetadataRecord};
-use strata_records::{BatchBuilder, Batches, Compression};
+use strata_records::{BatchBuilder, Batches, Compression, RecordBatch};
 use strata_storage::{AppendOptions, Log, LogConfig, OpenFiles};
 
 use crate::error::BrokerError;
@@ -30,18 +30,11 @@ impl MetadataLog {
         let config = LogConfig { retention_ms: -1, ..LogConfig::default() };
         let log = Log::open(&data_dir.join(METADATA_DIR), config, now_ms(), files)?;
         let mut image = MetadataImage::default();
-        let mut offset = log.log_start_offset();
-        while offset < log.log_end_offset() {
-            let read = log.read(offset, 1 << 20, i64::MAX, true)?;
-            let Some(region) = read.region else { break };
-            let bytes = region.read().map_err(|e| BrokerError::Startup(format!("reading the metadata log: {e}")))?;
-            for batch in Batches::new(bytes) {
-                let batch = batch.map_err(|e| BrokerError::Startup(format!("metadata log batch: {e}")))?;
-                let records = decode_batch(&batch)?;
-                image = image.apply(&records).map_err(|e| BrokerError::Startup(format!("metadata log: {e}")))?;
-                offset = batch.header.last_offset() + 1;
-            }
-        }
+        for_each_batch(&log, "the metadata log", |batch| {
+            let records = decode_batch(batch)?;
+            image = image.apply(&records).map_err(|e| BrokerError::Startup(format!("metadata log: {e}")))?;
+            Ok(())
+        })?;
         Ok((MetadataLog { log }, image))
     }
 
@@ -64,7 +57,28 @@ impl MetadataLog {
     }
 }
 
-fn decode_batch(batch: &strata_records::RecordBatch) -> Result<Vec<MetadataRecord>, BrokerError> {
+/// Reads every batch of `log` from its start to its end, in order (replay at
+/// start); `what` names the log in errors.
+pub(crate) fn for_each_batch(
+    log: &Log,
+    what: &str,
+    mut f: impl FnMut(&RecordBatch) -> Result<(), BrokerError>,
+) -> Result<(), BrokerError> {
+    let mut offset = log.log_start_offset();
+    while offset < log.log_end_offset() {
+        let read = log.read(offset, 1 << 20, i64::MAX, true)?;
+        let Some(region) = read.region else { break };
+        let bytes = region.read().map_err(|e| BrokerError::Startup(format!("reading {what}: {e}")))?;
+        for batch in Batches::new(bytes) {
+            let batch = batch.map_err(|e| BrokerError::Startup(format!("{what}: {e}")))?;
+            f(&batch)?;
+            offset = batch.header.last_offset() + 1;
+        }
+    }
+    Ok(())
+}
+
+fn decode_batch(batch: &RecordBatch) -> Result<Vec<MetadataRecord>, BrokerError> {
     let corrupt = |e: String| BrokerError::Startup(format!("metadata log: {e}"));
     let data = batch.records_data(64 << 20).map_err(|e| corrupt(e.to_string()))?;
     let mut records = Vec::new();

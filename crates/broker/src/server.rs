@@ -12,6 +12,7 @@ use crate::broker::Broker;
 use crate::config::BrokerConfig;
 use crate::connection::{self, Limits};
 use crate::error::BrokerError;
+use crate::groups;
 use crate::scheduler;
 
 /// How long shutdown waits for in-flight requests.
@@ -45,6 +46,7 @@ impl Server {
         let limits = limits(&broker);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
+        let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
         let mut connections = JoinSet::new();
         tokio::pin!(stop);
         loop {
@@ -71,6 +73,7 @@ impl Server {
             connections.shutdown().await;
         }
         let _ = background.await;
+        let _ = timer.await;
         broker.close().await;
         tracing::info!("shut down cleanly");
         Ok(())

@@ -8,7 +8,8 @@
 //! 12's kcat, librdkafka 2.0.2: without v0 it sends every batch uncompressed;
 //! current librdkafka no longer does this). A Produce request below v3 carries
 //! record format v0 or v1, which is refused per partition. librdkafka also
-//! gates LZ4 on FindCoordinator v0, served with the group coordinator.
+//! gates LZ4 on FindCoordinator v0, and balanced consumer groups on v0 of
+//! JoinGroup, SyncGroup, Heartbeat and LeaveGroup, so those are served from v0.
 //! The tests below pin librdkafka's feature map (src/rdkafka_feature.c).
 //! Every range lies within the versions the spec defines (a test checks this).
 
@@ -34,7 +35,15 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::Fetch, 4, 16),
     api(ApiKey::ListOffsets, 1, 8),
     api(ApiKey::Metadata, 0, 12),
+    api(ApiKey::OffsetCommit, 0, 9),
+    api(ApiKey::OffsetFetch, 0, 9),
     api(ApiKey::FindCoordinator, 0, 6),
+    api(ApiKey::JoinGroup, 0, 9),
+    api(ApiKey::Heartbeat, 0, 4),
+    api(ApiKey::LeaveGroup, 0, 5),
+    api(ApiKey::SyncGroup, 0, 5),
+    api(ApiKey::DescribeGroups, 0, 5),
+    api(ApiKey::ListGroups, 0, 5),
     api(ApiKey::ApiVersions, 0, 4),
     api(ApiKey::CreateTopics, 2, 7),
     api(ApiKey::DeleteTopics, 1, 6),
@@ -43,7 +52,9 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::AlterConfigs, 0, 2),
     api(ApiKey::DescribeLogDirs, 1, 4),
     api(ApiKey::CreatePartitions, 0, 3),
+    api(ApiKey::DeleteGroups, 0, 2),
     api(ApiKey::IncrementalAlterConfigs, 0, 1),
+    api(ApiKey::OffsetDelete, 0, 0),
     api(ApiKey::DescribeCluster, 0, 1),
 ];
 
@@ -76,6 +87,19 @@ mod tests {
         ("ApiVersion", &[(ApiKey::ApiVersions, 0, 0)]),
         ("OffsetTime", &[(ApiKey::ListOffsets, 1, 1)]),
         ("ZSTD", &[(ApiKey::Produce, 7, 7), (ApiKey::Fetch, 10, 10)]),
+        ("BrokerGroupCoordinator", &[(ApiKey::FindCoordinator, 0, 0)]),
+        (
+            "BrokerBalancedConsumer",
+            &[
+                (ApiKey::FindCoordinator, 0, 0),
+                (ApiKey::OffsetCommit, 1, 2),
+                (ApiKey::OffsetFetch, 1, 1),
+                (ApiKey::JoinGroup, 0, 0),
+                (ApiKey::SyncGroup, 0, 0),
+                (ApiKey::Heartbeat, 0, 0),
+                (ApiKey::LeaveGroup, 0, 0),
+            ],
+        ),
     ];
 
     #[test]

@@ -1,4 +1,4 @@
-//! DescribeCluster, DescribeLogDirs and FindCoordinator.
+//! DescribeCluster and DescribeLogDirs.
 
 use std::sync::Arc;
 
@@ -6,10 +6,8 @@ use strata_protocol::generated::describe_cluster_response::DescribeClusterBroker
 use strata_protocol::generated::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
-use strata_protocol::generated::find_coordinator_response::Coordinator;
 use strata_protocol::generated::{
     DescribeClusterRequest, DescribeClusterResponse, DescribeLogDirsRequest, DescribeLogDirsResponse,
-    FindCoordinatorRequest, FindCoordinatorResponse,
 };
 use strata_protocol::ErrorCode;
 
@@ -86,33 +84,4 @@ fn disk_space(dir: &std::path::Path) -> (i64, i64) {
     }
     let frag = st.f_frsize as i64;
     (st.f_blocks as i64 * frag, st.f_bavail as i64 * frag)
-}
-
-/// FindCoordinator: the group and transaction coordinators arrive with their
-/// issues; until then every key gets COORDINATOR_NOT_AVAILABLE, which clients
-/// retry. (Served now because librdkafka enables LZ4 only when the broker
-/// advertises FindCoordinator.)
-pub(super) fn find_coordinator(req: FindCoordinatorRequest, version: i16) -> FindCoordinatorResponse {
-    let code = ErrorCode::COORDINATOR_NOT_AVAILABLE;
-    let message = Some("strata does not run group or transaction coordinators yet".to_string());
-    if version >= 4 {
-        let coordinators = req
-            .coordinator_keys
-            .into_iter()
-            .map(|key| Coordinator {
-                key,
-                node_id: -1,
-                error_code: code.code(),
-                error_message: message.clone(),
-                ..Default::default()
-            })
-            .collect();
-        return FindCoordinatorResponse { coordinators, ..Default::default() };
-    }
-    FindCoordinatorResponse {
-        error_code: code.code(),
-        error_message: message.filter(|_| version >= 1),
-        node_id: -1,
-        ..Default::default()
-    }
 }

@@ -11,17 +11,21 @@ mod cluster;
 mod configs;
 mod fetch;
 mod fetch_response;
+mod groups;
 mod list_offsets;
 mod metadata;
+mod offsets;
 mod produce;
 mod records;
 mod topics;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use strata_coordinator::Client;
 use strata_protocol::frame::{decode_request_ignoring_trailing, RequestPrefix};
 use strata_protocol::supported::supported_versions;
 use strata_protocol::{ApiKey, RequestBody, ResponseBody};
@@ -44,8 +48,16 @@ fn now(response: Option<Response>) -> Dispatched {
     Dispatched::Reply(Box::pin(std::future::ready(response)))
 }
 
-/// Decodes a frame and runs the ordered part of its handler.
-pub(crate) async fn dispatch(broker: &Arc<Broker>, frame: Bytes) -> Dispatched {
+/// A reply that is ready later.
+fn later(
+    encode: impl FnOnce(ResponseBody) -> Option<Response> + Send + 'static,
+    body: impl Future<Output = ResponseBody> + Send + 'static,
+) -> Dispatched {
+    Dispatched::Reply(Box::pin(async move { encode(body.await) }))
+}
+
+/// Decodes a frame from `peer` and runs the ordered part of its handler.
+pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes) -> Dispatched {
     let prefix = match RequestPrefix::peek(&frame) {
         Ok(p) => p,
         Err(e) => return Dispatched::Close(format!("malformed request header: {e}")),
@@ -96,7 +108,38 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, frame: Bytes) -> Dispatched {
         RequestBody::DeleteRecords(r) => ResponseBody::DeleteRecords(records::delete(b, r)),
         RequestBody::DescribeCluster(r) => ResponseBody::DescribeCluster(cluster::describe(b, r)),
         RequestBody::DescribeLogDirs(r) => ResponseBody::DescribeLogDirs(cluster::log_dirs(b, r, version)),
-        RequestBody::FindCoordinator(r) => ResponseBody::FindCoordinator(cluster::find_coordinator(r, version)),
+        RequestBody::FindCoordinator(r) => ResponseBody::FindCoordinator(groups::find_coordinator(b, r, version).await),
+        RequestBody::JoinGroup(r) => {
+            let client_id = request.header.client_id.unwrap_or_default();
+            let host = format!("/{}", peer.ip());
+            let client = Client { client_id: &client_id, host: &host };
+            let reply = groups::join(b, client, r, version);
+            return later(encode, async move { ResponseBody::JoinGroup(reply.await) });
+        }
+        RequestBody::SyncGroup(r) => {
+            let reply = groups::sync(b, r, version);
+            return later(encode, async move { ResponseBody::SyncGroup(reply.await) });
+        }
+        RequestBody::Heartbeat(r) => ResponseBody::Heartbeat(groups::heartbeat(b, r)),
+        RequestBody::LeaveGroup(r) => {
+            let reply = groups::leave(b, r, version);
+            return later(encode, async move { ResponseBody::LeaveGroup(reply.await) });
+        }
+        RequestBody::ListGroups(r) => ResponseBody::ListGroups(groups::list(b, r)),
+        RequestBody::DescribeGroups(r) => ResponseBody::DescribeGroups(groups::describe(b, r)),
+        RequestBody::DeleteGroups(r) => {
+            let reply = groups::delete(b, r);
+            return later(encode, async move { ResponseBody::DeleteGroups(reply.await) });
+        }
+        RequestBody::OffsetCommit(r) => {
+            let reply = offsets::commit(b, r, version);
+            return later(encode, async move { ResponseBody::OffsetCommit(reply.await) });
+        }
+        RequestBody::OffsetFetch(r) => ResponseBody::OffsetFetch(offsets::fetch(b, r, version)),
+        RequestBody::OffsetDelete(r) => {
+            let reply = offsets::delete(b, r);
+            return later(encode, async move { ResponseBody::OffsetDelete(reply.await) });
+        }
         RequestBody::Produce(r) => {
             let reply = produce::handle(b, r);
             return Dispatched::Reply(Box::pin(

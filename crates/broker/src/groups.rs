@@ -1,0 +1,242 @@
+//! The group coordinator at run time: strata-coordinator's state machine
+//! behind a mutex, with `__consumer_offsets` as its journal and a timer.
+//!
+//! A call runs the state machine under the lock; the records it wrote are
+//! appended to their `__consumer_offsets` partition right there (so the log
+//! holds them in the order the state changed) and fsynced after the lock is
+//! released, one group-committed fsync per partition. Only then do the call's
+//! replies leave: its own, and those of the parked JoinGroup and SyncGroup
+//! requests it completed. If the fsync fails, those replies carry
+//! KAFKA_STORAGE_ERROR instead.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use strata_coordinator::record::Encoded;
+use strata_coordinator::{Completed, Config, GroupCoordinator, GroupRecord, Journal, Token};
+use strata_metadata::config::Layers;
+use strata_metadata::MetadataImage;
+use strata_protocol::ErrorCode;
+use strata_records::{BatchBuilder, Compression};
+use strata_storage::AppendOptions;
+use tokio::sync::{oneshot, watch};
+
+use crate::broker::Broker;
+use crate::error::{storage_error_code, BrokerError};
+use crate::metadata_log::for_each_batch;
+use crate::replicas::{Partition, Replicas};
+use crate::time::now_ms;
+
+/// The name of the internal topic holding groups and offsets.
+pub(crate) const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// How often the coordinator's timers are checked.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The coordinator and the parked requests waiting on it.
+#[derive(Debug)]
+pub(crate) struct Groups {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: GroupCoordinator,
+    waiting: HashMap<Token, oneshot::Sender<Completed>>,
+    next_token: Token,
+}
+
+/// The coordinator's settings from the broker configs; the partition count
+/// is the topic's own once it exists.
+pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> Config {
+    let partitions = match image.topic(OFFSETS_TOPIC) {
+        Some(t) => i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
+        None => layers.broker_value("offsets.topic.num.partitions"),
+    };
+    Config {
+        partitions,
+        min_session_timeout_ms: layers.broker_value("group.min.session.timeout.ms"),
+        max_session_timeout_ms: layers.broker_value("group.max.session.timeout.ms"),
+        initial_rebalance_delay_ms: layers.broker_value("group.initial.rebalance.delay.ms"),
+        max_size: layers.broker_value::<i32>("group.max.size").max(1) as usize,
+        offset_metadata_max_bytes: layers.broker_value::<i32>("offset.metadata.max.bytes").max(0) as usize,
+        offsets_retention_ms: layers.broker_value::<i64>("offsets.retention.minutes") * 60_000,
+        offsets_retention_check_interval_ms: layers.broker_value("offsets.retention.check.interval.ms"),
+    }
+}
+
+/// Appends the coordinator's records to `__consumer_offsets` and remembers
+/// what must be fsynced before replies leave.
+struct OffsetsJournal<'a> {
+    replicas: &'a Replicas,
+    flushes: Vec<(Arc<Partition>, i64)>,
+}
+
+impl Journal for OffsetsJournal<'_> {
+    fn append(&mut self, partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode> {
+        let p = self.replicas.get(OFFSETS_TOPIC, partition).ok_or(ErrorCode::NOT_COORDINATOR)?;
+        let now = now_ms();
+        let mut builder = BatchBuilder::new(Compression::None);
+        for (key, value) in &records {
+            builder.push(now, Some(key), value.as_deref(), &[]);
+        }
+        let opts = AppendOptions { leader_epoch: p.leader_epoch, now_ms: now };
+        let info = p.log.append(&builder.build(), opts).map_err(|e| {
+            tracing::error!(partition, error = %e, "appending to __consumer_offsets failed");
+            storage_error_code(&e)
+        })?;
+        let end = info.last_offset + 1;
+        p.end_offset.send_replace(end);
+        self.flushes.push((p, end));
+        Ok(())
+    }
+}
+
+impl Groups {
+    /// A coordinator with nothing loaded.
+    pub(crate) fn new(config: Config) -> Result<Groups, BrokerError> {
+        let seed = crate::data_dir::random_bytes::<16>()
+            .map_err(|e| BrokerError::Startup(format!("seeding member ids: {e}")))?;
+        let engine = GroupCoordinator::new(config, u128::from_le_bytes(seed));
+        Ok(Groups { inner: Mutex::new(Inner { engine, waiting: HashMap::new(), next_token: 0 }) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replays every `__consumer_offsets` partition this broker holds and has
+    /// not loaded yet, and starts serving its groups.
+    pub(crate) fn load(&self, replicas: &Replicas) -> Result<(), BrokerError> {
+        let mut inner = self.lock();
+        let partitions = inner.engine.config().partitions;
+        for index in 0..partitions {
+            if inner.engine.is_loaded(index) {
+                continue;
+            }
+            let Some(p) = replicas.get(OFFSETS_TOPIC, index) else { continue };
+            let now = now_ms();
+            let mut count = 0usize;
+            for_each_batch(&p.log, OFFSETS_TOPIC, |batch| {
+                let corrupt = |e: String| BrokerError::Startup(format!("{OFFSETS_TOPIC}-{index}: {e}"));
+                let data = batch.records_data(64 << 20).map_err(|e| corrupt(e.to_string()))?;
+                for record in batch.records(&data) {
+                    let record = record.map_err(|e| corrupt(e.to_string()))?;
+                    let Some(key) = record.key else { continue };
+                    match GroupRecord::decode(key, record.value) {
+                        Ok(Some(r)) => inner.engine.replay(r, now),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(partition = index, error = %e, "skipped an undecodable group record"),
+                    }
+                    count += 1;
+                }
+                Ok(())
+            })?;
+            inner.engine.loaded(index);
+            tracing::debug!(partition = index, records = count, "loaded group coordinator partition");
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the coordinator. The records `f` wrote are appended; the
+    /// returned [`Pending`] waits until they are durable.
+    pub(crate) fn call<R>(
+        &self,
+        replicas: &Replicas,
+        f: impl FnOnce(&mut GroupCoordinator, &mut dyn Journal) -> R,
+    ) -> Pending<R> {
+        let mut journal = OffsetsJournal { replicas, flushes: Vec::new() };
+        let mut inner = self.lock();
+        let result = f(&mut inner.engine, &mut journal);
+        let ready = inner
+            .engine
+            .take_completed()
+            .into_iter()
+            .filter_map(|(token, reply)| inner.waiting.remove(&token).map(|tx| (tx, reply)))
+            .collect();
+        Pending { result, ready, flushes: journal.flushes }
+    }
+
+    /// Runs `f` on the coordinator, for calls that write nothing and park nothing.
+    pub(crate) fn read_mut<R>(&self, f: impl FnOnce(&mut GroupCoordinator) -> R) -> R {
+        f(&mut self.lock().engine)
+    }
+
+    /// A token for a request about to be parked, and where its answer arrives.
+    pub(crate) fn park(&self) -> (Token, oneshot::Receiver<Completed>) {
+        let mut inner = self.lock();
+        inner.next_token += 1;
+        let token = inner.next_token;
+        let (tx, rx) = oneshot::channel();
+        inner.waiting.insert(token, tx);
+        (token, rx)
+    }
+}
+
+/// A coordinator call's outcome, waiting for its records to be durable.
+pub(crate) struct Pending<R> {
+    result: R,
+    ready: Vec<(oneshot::Sender<Completed>, Completed)>,
+    flushes: Vec<(Arc<Partition>, i64)>,
+}
+
+impl<R> Pending<R> {
+    /// Waits for the fsync, hands parked requests their answers (or the
+    /// fsync's error) and returns the call's result.
+    pub(crate) async fn durable(self) -> Result<R, ErrorCode> {
+        let durable = flush(self.flushes).await;
+        for (tx, reply) in self.ready {
+            let _ = tx.send(match durable {
+                Ok(()) => reply,
+                Err(code) => with_error(reply, code),
+            });
+        }
+        durable.map(|()| self.result)
+    }
+}
+
+async fn flush(flushes: Vec<(Arc<Partition>, i64)>) -> Result<(), ErrorCode> {
+    let mut last: HashMap<usize, (Arc<Partition>, i64)> = HashMap::new();
+    for (p, end) in flushes {
+        let entry = last.entry(Arc::as_ptr(&p) as usize).or_insert((p, end));
+        entry.1 = entry.1.max(end);
+    }
+    for (_, (p, end)) in last {
+        let result = tokio::task::spawn_blocking(move || p.log.flush_to(end)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "fsync of __consumer_offsets failed");
+                return Err(ErrorCode::KAFKA_STORAGE_ERROR);
+            }
+            Err(_) => return Err(ErrorCode::KAFKA_STORAGE_ERROR),
+        }
+    }
+    Ok(())
+}
+
+fn with_error(reply: Completed, code: ErrorCode) -> Completed {
+    match reply {
+        Completed::Join(mut r) => {
+            r.error_code = code.code();
+            Completed::Join(r)
+        }
+        Completed::Sync(mut r) => {
+            r.error_code = code.code();
+            Completed::Sync(r)
+        }
+    }
+}
+
+/// Runs the coordinator's timers until shutdown.
+pub(crate) async fn run_timer(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = shutdown.changed() => return,
+        }
+        let now = now_ms();
+        let _ = broker.groups.call(&broker.replicas, |engine, journal| engine.tick(now, journal)).durable().await;
+    }
+}

@@ -1,0 +1,205 @@
+//! The group coordinator's APIs: FindCoordinator, JoinGroup, SyncGroup,
+//! Heartbeat, LeaveGroup, ListGroups, DescribeGroups and DeleteGroups. The
+//! group state machine is strata-coordinator's; these handlers feed it and
+//! wait for its answers (see `crate::groups`).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use strata_coordinator::{Client, Completed};
+use strata_metadata::controller::{self, NewTopic};
+use strata_metadata::ApiError;
+use strata_protocol::generated::describe_groups_response::DescribedGroup;
+use strata_protocol::generated::find_coordinator_response::Coordinator;
+use strata_protocol::generated::{
+    DeleteGroupsRequest, DeleteGroupsResponse, DescribeGroupsRequest, DescribeGroupsResponse, FindCoordinatorRequest,
+    FindCoordinatorResponse, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest, ListGroupsResponse, SyncGroupRequest, SyncGroupResponse,
+};
+use strata_protocol::ErrorCode;
+
+use crate::broker::Broker;
+use crate::groups::OFFSETS_TOPIC;
+use crate::time::now_ms;
+
+/// FindCoordinator (single key before v4, batched from v4): groups are
+/// served by this broker; transactions arrive with the transaction
+/// coordinator.
+pub(super) async fn find_coordinator(
+    broker: &Arc<Broker>,
+    req: FindCoordinatorRequest,
+    version: i16,
+) -> FindCoordinatorResponse {
+    let keys = if version >= 4 { req.coordinator_keys } else { vec![req.key] };
+    let ready = match req.key_type {
+        0 => ensure_offsets_topic(broker).await,
+        1 => Err(ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, "strata has no transaction coordinator yet")),
+        other => Err(ApiError::new(ErrorCode::INVALID_REQUEST, format!("unknown coordinator key type {other}"))),
+    };
+    let (host, port) = broker.config.advertised.clone();
+    let mut coordinators = keys.into_iter().map(|key| match &ready {
+        Ok(()) => Coordinator {
+            key,
+            node_id: broker.config.node_id,
+            host: host.clone(),
+            port: i32::from(port),
+            ..Default::default()
+        },
+        Err(e) => Coordinator {
+            key,
+            node_id: -1,
+            port: -1,
+            error_code: e.code.code(),
+            error_message: Some(e.message.clone()),
+            ..Default::default()
+        },
+    });
+    if version >= 4 {
+        return FindCoordinatorResponse { coordinators: coordinators.collect(), ..Default::default() };
+    }
+    let c = coordinators.next().unwrap_or_default();
+    FindCoordinatorResponse {
+        error_code: c.error_code,
+        error_message: c.error_message.filter(|_| version >= 1),
+        node_id: c.node_id,
+        host: c.host,
+        port: c.port,
+        ..Default::default()
+    }
+}
+
+/// Creates `__consumer_offsets` if it does not exist yet (compacted, with
+/// offsets.topic.* settings) and loads its partitions into the coordinator.
+pub(super) async fn ensure_offsets_topic(broker: &Arc<Broker>) -> Result<(), ApiError> {
+    if broker.image().topic(OFFSETS_TOPIC).is_none() {
+        let image = broker.image();
+        let layers = broker.layers(&image);
+        let cluster = broker.cluster();
+        let brokers = i32::try_from(cluster.brokers.len()).unwrap_or(i32::MAX);
+        let replication: i32 = layers.broker_value("offsets.topic.replication.factor");
+        let topic = NewTopic {
+            name: OFFSETS_TOPIC.to_string(),
+            num_partitions: layers.broker_value("offsets.topic.num.partitions"),
+            replication_factor: i16::try_from(replication.min(brokers)).unwrap_or(1),
+            assignments: Vec::new(),
+            configs: vec![
+                ("cleanup.policy".to_string(), Some("compact".to_string())),
+                ("compression.type".to_string(), Some("producer".to_string())),
+                (
+                    "segment.bytes".to_string(),
+                    Some(layers.broker_value::<i32>("offsets.topic.segment.bytes").to_string()),
+                ),
+            ],
+        };
+        let id = Broker::new_topic_id()?;
+        match broker.commit(false, |image| controller::create_topic(image, &topic, &cluster, id)).await {
+            Ok(_) => tracing::info!(partitions = topic.num_partitions, "created {OFFSETS_TOPIC}"),
+            Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => {}
+            Err(e) => return Err(e),
+        }
+    }
+    tokio::task::block_in_place(|| broker.groups.load(&broker.replicas))
+        .map_err(|e| ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, e.to_string()))
+}
+
+/// Waits for a parked request's answer.
+async fn parked(rx: tokio::sync::oneshot::Receiver<Completed>) -> Option<Completed> {
+    rx.await.ok()
+}
+
+/// JoinGroup: answered when the rebalance completes (or at once for errors
+/// and MEMBER_ID_REQUIRED).
+pub(super) fn join(
+    broker: &Arc<Broker>,
+    client: Client<'_>,
+    req: JoinGroupRequest,
+    version: i16,
+) -> impl Future<Output = JoinGroupResponse> + Send + 'static {
+    let (token, rx) = broker.groups.park();
+    let now = now_ms();
+    let call = broker.groups.call(&broker.replicas, |e, j| e.join_group(now, client, version, req, token, j));
+    async move {
+        let _ = call.durable().await;
+        match parked(rx).await {
+            Some(Completed::Join(r)) => r,
+            _ => JoinGroupResponse {
+                error_code: ErrorCode::COORDINATOR_NOT_AVAILABLE.code(),
+                protocol_name: (version < 7).then(String::new),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// SyncGroup: answered once the leader's assignment is stored.
+pub(super) fn sync(
+    broker: &Arc<Broker>,
+    req: SyncGroupRequest,
+    version: i16,
+) -> impl Future<Output = SyncGroupResponse> + Send + 'static {
+    let (token, rx) = broker.groups.park();
+    let now = now_ms();
+    let call = broker.groups.call(&broker.replicas, |e, j| e.sync_group(now, version, req, token, j));
+    async move {
+        let _ = call.durable().await;
+        match parked(rx).await {
+            Some(Completed::Sync(r)) => r,
+            _ => SyncGroupResponse { error_code: ErrorCode::COORDINATOR_NOT_AVAILABLE.code(), ..Default::default() },
+        }
+    }
+}
+
+/// Heartbeat.
+pub(super) fn heartbeat(broker: &Arc<Broker>, req: HeartbeatRequest) -> HeartbeatResponse {
+    let now = now_ms();
+    broker.groups.read_mut(|e| e.heartbeat(now, req))
+}
+
+/// LeaveGroup: answered once the group's new state is durable.
+pub(super) fn leave(
+    broker: &Arc<Broker>,
+    req: LeaveGroupRequest,
+    version: i16,
+) -> impl Future<Output = LeaveGroupResponse> + Send + 'static {
+    let now = now_ms();
+    let call = broker.groups.call(&broker.replicas, |e, j| e.leave_group(now, version, req, j));
+    async move {
+        call.durable().await.unwrap_or_else(|code| LeaveGroupResponse { error_code: code.code(), ..Default::default() })
+    }
+}
+
+/// ListGroups.
+pub(super) fn list(broker: &Arc<Broker>, req: ListGroupsRequest) -> ListGroupsResponse {
+    broker.groups.read_mut(|e| e.list_groups(&req))
+}
+
+/// DescribeGroups.
+pub(super) fn describe(broker: &Arc<Broker>, req: DescribeGroupsRequest) -> DescribeGroupsResponse {
+    let groups: Vec<DescribedGroup> =
+        broker.groups.read_mut(|e| req.groups.iter().map(|g| e.describe_group(g)).collect());
+    DescribeGroupsResponse { groups, ..Default::default() }
+}
+
+/// DeleteGroups: answered once the tombstones are durable.
+pub(super) fn delete(
+    broker: &Arc<Broker>,
+    req: DeleteGroupsRequest,
+) -> impl Future<Output = DeleteGroupsResponse> + Send + 'static {
+    let names = req.groups_names.clone();
+    let call = broker.groups.call(&broker.replicas, move |e, j| {
+        req.groups_names.iter().map(|g| e.delete_group_request(g, j)).collect::<Vec<_>>()
+    });
+    async move {
+        let results = call.durable().await.unwrap_or_else(|code| {
+            names
+                .into_iter()
+                .map(|group_id| strata_protocol::generated::delete_groups_response::DeletableGroupResult {
+                    group_id,
+                    error_code: code.code(),
+                    ..Default::default()
+                })
+                .collect()
+        });
+        DeleteGroupsResponse { results, ..Default::default() }
+    }
+}

@@ -1,0 +1,285 @@
+//! Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, and the
+//! expiry of offsets.retention.minutes.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use strata_protocol::generated::consumer_protocol_subscription::ConsumerProtocolSubscription;
+use strata_protocol::generated::offset_commit_request::OffsetCommitRequest;
+use strata_protocol::generated::offset_commit_response::{
+    OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
+use strata_protocol::generated::offset_delete_request::OffsetDeleteRequest;
+use strata_protocol::generated::offset_delete_response::{
+    OffsetDeleteResponse, OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
+};
+use strata_protocol::internal::group::{OffsetCommitKey, OffsetCommitValue};
+use strata_protocol::{ErrorCode, Reader, Struct};
+
+use crate::coordinator::{partition_for, GroupCoordinator, Journal};
+use crate::group::{Committed, Group, State};
+use crate::membership::validate_member;
+use crate::record::GroupRecord;
+
+/// The offsets asked for: every one of the group's (`None`), or these
+/// partitions by topic.
+pub type Wanted = Option<Vec<(String, Vec<i32>)>>;
+
+/// A group's answer to OffsetFetch: per topic, per partition, its committed
+/// offset if there is one.
+pub type Fetched = Vec<(String, Vec<(i32, Option<Committed>)>)>;
+
+fn offset_record(group: &str, topic: &str, partition: i32, value: Option<&Committed>) -> GroupRecord {
+    let key = OffsetCommitKey { group: group.to_string(), topic: topic.to_string(), partition };
+    let value = value.map(|c| OffsetCommitValue {
+        offset: c.offset,
+        leader_epoch: c.leader_epoch,
+        metadata: c.metadata.clone(),
+        commit_timestamp: c.timestamp,
+        ..Default::default()
+    });
+    GroupRecord::Offset(key, value)
+}
+
+/// Whether a commit with this generation and member may go ahead (Kafka's
+/// `ClassicGroup.validateOffsetCommit`).
+fn validate_commit(group: &Group, generation: i32, member_id: &str, instance: Option<&str>) -> Result<(), ErrorCode> {
+    if generation < 0 && group.state == State::Empty {
+        return Ok(()); // a standalone consumer or an admin client
+    }
+    if generation >= 0 || !member_id.is_empty() || instance.is_some() {
+        validate_member(group, member_id, instance)?;
+        if generation != group.generation {
+            return Err(ErrorCode::ILLEGAL_GENERATION);
+        }
+    } else if group.state != State::Empty {
+        return Err(ErrorCode::UNKNOWN_MEMBER_ID);
+    }
+    if group.state == State::CompletingRebalance {
+        return Err(ErrorCode::REBALANCE_IN_PROGRESS);
+    }
+    Ok(())
+}
+
+/// The topics the members of a non-empty consumer group subscribe to.
+fn subscribed_topics(group: &Group) -> BTreeSet<String> {
+    let protocol = group.protocol.clone().unwrap_or_default();
+    let mut topics = BTreeSet::new();
+    for member in group.members.values() {
+        let mut r = Reader::new(member.metadata(&protocol));
+        let Ok(version) = r.i16() else { continue };
+        if let Ok(sub) = ConsumerProtocolSubscription::decode(&mut r, version.clamp(0, 3)) {
+            topics.extend(sub.topics);
+        }
+    }
+    topics
+}
+
+impl GroupCoordinator {
+    /// OffsetCommit. `exists` says whether a topic partition exists.
+    pub fn commit_offsets(
+        &mut self,
+        now: i64,
+        version: i16,
+        req: OffsetCommitRequest,
+        exists: &dyn Fn(&str, i32) -> bool,
+        journal: &mut dyn Journal,
+    ) -> OffsetCommitResponse {
+        let generation = if version == 0 { -1 } else { req.generation_id_or_member_epoch };
+        let top = if req.group_id.is_empty() {
+            Err(ErrorCode::INVALID_GROUP_ID)
+        } else {
+            self.serving(&req.group_id).and_then(|_| match self.groups.get(&req.group_id) {
+                Some(g) => validate_commit(g, generation, &req.member_id, req.group_instance_id.as_deref()),
+                None if generation < 0 => Ok(()),
+                None => Err(ErrorCode::ILLEGAL_GENERATION),
+            })
+        };
+        let max_metadata = self.config.offset_metadata_max_bytes;
+        let mut accepted = Vec::new();
+        let mut topics: Vec<OffsetCommitResponseTopic> = req
+            .topics
+            .iter()
+            .map(|t| OffsetCommitResponseTopic {
+                name: t.name.clone(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| {
+                        let metadata = p.committed_metadata.clone().unwrap_or_default();
+                        let code = match top {
+                            Err(code) => code,
+                            Ok(()) if !exists(&t.name, p.partition_index) => ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+                            Ok(()) if metadata.len() > max_metadata => ErrorCode::OFFSET_METADATA_TOO_LARGE,
+                            Ok(()) => {
+                                let timestamp =
+                                    if version == 1 && p.commit_timestamp >= 0 { p.commit_timestamp } else { now };
+                                let committed = Committed {
+                                    offset: p.committed_offset,
+                                    leader_epoch: p.committed_leader_epoch,
+                                    metadata,
+                                    timestamp,
+                                };
+                                accepted.push((t.name.clone(), p.partition_index, committed));
+                                ErrorCode::NONE
+                            }
+                        };
+                        OffsetCommitResponsePartition {
+                            partition_index: p.partition_index,
+                            error_code: code.code(),
+                            ..Default::default()
+                        }
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect();
+        if accepted.is_empty() {
+            return OffsetCommitResponse { topics, ..Default::default() };
+        }
+        let records = accepted.iter().map(|(t, p, c)| offset_record(&req.group_id, t, *p, Some(c)).encode()).collect();
+        let partition = partition_for(&req.group_id, self.config.partitions);
+        if let Err(code) = journal.append(partition, records) {
+            for p in topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                if p.error_code == 0 {
+                    p.error_code = code.code();
+                }
+            }
+            return OffsetCommitResponse { topics, ..Default::default() };
+        }
+        let group = self.groups.entry(req.group_id.clone()).or_insert_with(|| Group::new(&req.group_id, now));
+        for (t, p, c) in accepted {
+            group.offsets.insert((t, p), c);
+        }
+        OffsetCommitResponse { topics, ..Default::default() }
+    }
+
+    /// One group's committed offsets (OffsetFetch), or the group-level error.
+    pub fn fetch_offsets(&self, group_id: &str, wanted: Wanted) -> Result<Fetched, ErrorCode> {
+        self.serving(group_id)?;
+        let group = self.groups.get(group_id);
+        let committed = |t: &str, p: i32| group.and_then(|g| g.offsets.get(&(t.to_string(), p))).cloned();
+        let wanted = wanted.unwrap_or_else(|| {
+            let mut all: Vec<(String, Vec<i32>)> = Vec::new();
+            for (t, p) in group.map(|g| g.offsets.keys()).into_iter().flatten() {
+                match all.last_mut() {
+                    Some((last, ps)) if last == t => ps.push(*p),
+                    _ => all.push((t.clone(), vec![*p])),
+                }
+            }
+            all
+        });
+        Ok(wanted
+            .into_iter()
+            .map(|(t, ps)| {
+                let found = ps.into_iter().map(|p| (p, committed(&t, p))).collect();
+                (t, found)
+            })
+            .collect())
+    }
+
+    /// OffsetDelete: removes offsets of topics the group does not consume.
+    pub fn delete_offsets(&mut self, req: OffsetDeleteRequest, journal: &mut dyn Journal) -> OffsetDeleteResponse {
+        let fail = |code: ErrorCode| OffsetDeleteResponse { error_code: code.code(), ..Default::default() };
+        if let Err(code) = self.serving(&req.group_id) {
+            return fail(code);
+        }
+        let Some(group) = self.groups.get(&req.group_id) else { return fail(ErrorCode::GROUP_ID_NOT_FOUND) };
+        let consumer = group.protocol_type.as_deref() == Some("consumer");
+        if group.state != State::Empty && !consumer {
+            return fail(ErrorCode::NON_EMPTY_GROUP);
+        }
+        let subscribed = if group.state == State::Empty { BTreeSet::new() } else { subscribed_topics(group) };
+        let mut removed = Vec::new();
+        let topics = req
+            .topics
+            .iter()
+            .map(|t| OffsetDeleteResponseTopic {
+                name: t.name.clone(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| {
+                        let code = if subscribed.contains(&t.name) {
+                            ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC
+                        } else {
+                            if group.offsets.contains_key(&(t.name.clone(), p.partition_index)) {
+                                removed.push((t.name.clone(), p.partition_index));
+                            }
+                            ErrorCode::NONE
+                        };
+                        OffsetDeleteResponsePartition { partition_index: p.partition_index, error_code: code.code() }
+                    })
+                    .collect(),
+            })
+            .collect();
+        if let Err(code) = self.remove_offsets(&req.group_id, &removed, journal) {
+            return fail(code);
+        }
+        OffsetDeleteResponse { topics, ..Default::default() }
+    }
+
+    /// Writes tombstones for these offsets of the group, then forgets them.
+    pub(crate) fn remove_offsets(
+        &mut self,
+        group_id: &str,
+        offsets: &[(String, i32)],
+        journal: &mut dyn Journal,
+    ) -> Result<(), ErrorCode> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let records = offsets.iter().map(|(t, p)| offset_record(group_id, t, *p, None).encode()).collect();
+        journal.append(partition_for(group_id, self.config.partitions), records)?;
+        if let Some(group) = self.groups.get_mut(group_id) {
+            for key in offsets {
+                group.offsets.remove(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Expires offsets (offsets.retention.minutes): every offset of a group
+    /// that has been Empty that long, and each offset of a standalone group
+    /// (never had members) committed that long ago. A group left with neither
+    /// members nor offsets is deleted.
+    pub(crate) fn expire_offsets(&mut self, now: i64, journal: &mut dyn Journal) {
+        let retention = self.config.offsets_retention_ms;
+        let expired: Vec<(String, Vec<(String, i32)>)> = self
+            .groups
+            .values()
+            .filter(|g| g.state == State::Empty)
+            .map(|g| {
+                let whole = g.protocol_type.is_some() && g.state_since + retention <= now;
+                let keys = g
+                    .offsets
+                    .iter()
+                    .filter(|(_, c)| whole || (g.protocol_type.is_none() && c.timestamp + retention <= now))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                (g.id.clone(), keys)
+            })
+            .filter(|(_, keys): &(String, Vec<(String, i32)>)| !keys.is_empty())
+            .collect();
+        for (group_id, keys) in expired {
+            if self.remove_offsets(&group_id, &keys, journal).is_err() {
+                continue;
+            }
+            if self.groups.get(&group_id).is_some_and(|g| g.offsets.is_empty()) {
+                // Should the tombstone fail, the group stays and the next pass retries.
+                let _ = self.delete_group(&group_id, journal);
+            }
+        }
+    }
+
+    /// Writes a group's tombstone (and its offsets'), then forgets the group.
+    pub(crate) fn delete_group(&mut self, group_id: &str, journal: &mut dyn Journal) -> Result<(), ErrorCode> {
+        let Some(group) = self.groups.get(group_id) else { return Err(ErrorCode::GROUP_ID_NOT_FOUND) };
+        let mut records: Vec<(Bytes, Option<Bytes>)> =
+            group.offsets.keys().map(|(t, p)| offset_record(group_id, t, *p, None).encode()).collect();
+        records.push(GroupRecord::Group(group_id.to_string(), None).encode());
+        journal.append(partition_for(group_id, self.config.partitions), records)?;
+        self.groups.remove(group_id);
+        Ok(())
+    }
+}
