@@ -1,0 +1,71 @@
+//! Consumer groups through the real binary, with confluent-kafka (current
+//! librdkafka) and kafka-python: partitions spread over members and move
+//! when one is SIGKILLed, every group gets every record, a crashed consumer
+//! resumes at its last commit, cooperative-sticky moves only what must move,
+//! a static member restarts without a rebalance, and committed offsets
+//! survive a SIGKILL of the broker. The checks are in python/groups_e2e.py.
+
+mod support;
+
+use std::time::Duration;
+use support::{run_script, Broker};
+
+const LIMIT: Duration = Duration::from_secs(150);
+
+fn scenario(client: &str, name: &str) {
+    let broker = Broker::start(&[]);
+    let out = run_script(&broker, "groups_e2e.py", &[client, name], LIMIT);
+    assert!(out.contains(&format!("{name} ok")), "{out}");
+    println!("{client} {name}: {out}");
+}
+
+#[test]
+fn confluent_partitions_spread_and_move_after_a_member_is_killed() {
+    scenario("confluent", "spread");
+}
+
+#[test]
+fn kafka_python_partitions_spread_and_move_after_a_member_is_killed() {
+    scenario("kafka-python", "spread");
+}
+
+#[test]
+fn confluent_two_groups_each_receive_every_record() {
+    scenario("confluent", "broadcast");
+}
+
+#[test]
+fn kafka_python_two_groups_each_receive_every_record() {
+    scenario("kafka-python", "broadcast");
+}
+
+#[test]
+fn confluent_consumer_resumes_after_its_last_commit() {
+    scenario("confluent", "resume");
+}
+
+#[test]
+fn kafka_python_consumer_resumes_after_its_last_commit() {
+    scenario("kafka-python", "resume");
+}
+
+#[test]
+fn confluent_cooperative_sticky_moves_only_what_must_move() {
+    scenario("confluent", "cooperative");
+}
+
+#[test]
+fn confluent_static_member_restarts_without_a_rebalance() {
+    scenario("confluent", "static");
+}
+
+#[test]
+fn committed_offsets_survive_a_broker_sigkill() {
+    let mut broker = Broker::start(&[]);
+    let out = run_script(&broker, "groups_e2e.py", &["confluent", "commit-fixed", "durable", "kept"], LIMIT);
+    assert!(out.contains("committed"), "{out}");
+    broker.kill();
+    broker.restart();
+    let out = run_script(&broker, "groups_e2e.py", &["confluent", "check-fixed", "durable", "kept"], LIMIT);
+    assert!(out.contains("offsets survived"), "{out}");
+}

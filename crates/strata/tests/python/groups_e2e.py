@@ -1,0 +1,364 @@
+"""Consumer groups against the real broker, with confluent-kafka or kafka-python.
+
+Each group member runs in its own process (this script in `member` mode), so
+that a member can be SIGKILLed; members print one JSON line per event
+(assignment changes, consumed records, commits) and the driver checks them.
+
+Usage:
+  groups_e2e.py HOST:PORT CLIENT SCENARIO      (CLIENT: confluent | kafka-python)
+  groups_e2e.py HOST:PORT CLIENT commit-fixed GROUP TOPIC
+  groups_e2e.py HOST:PORT CLIENT check-fixed GROUP TOPIC
+Scenarios: spread, broadcast, resume, cooperative, static.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+BROKER, CLIENT, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+SESSION_MS = 6000
+# Fixed offsets committed before a broker SIGKILL (commit-fixed / check-fixed).
+FIXED = {0: 17, 1: 42, 2: 0}
+
+
+def emit(**event):
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def admin_create(topic, partitions):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    a = AdminClient({"bootstrap.servers": BROKER})
+    a.create_topics([NewTopic(topic, partitions, 1)])[topic].result(timeout=30)
+
+
+def produce(topic, partitions, per_partition):
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": BROKER, "linger.ms": 5})
+    for part in range(partitions):
+        for i in range(per_partition):
+            p.produce(topic, value=f"{part}:{i}".encode(), partition=part)
+    assert p.flush(30) == 0
+
+
+# ---------------------------------------------------------------- members
+
+
+class ConfluentMember:
+    def __init__(self, group, topic, extra):
+        from confluent_kafka import Consumer
+
+        conf = {
+            "bootstrap.servers": BROKER,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": SESSION_MS,
+            "heartbeat.interval.ms": 500,
+        }
+        conf.update(extra)
+        self.c = Consumer(conf)
+        self.c.subscribe([topic], on_assign=self.on_assign, on_revoke=self.on_revoke)
+
+    def on_assign(self, c, parts):
+        # confluent-kafka (un)assigns itself, eagerly or incrementally, after the callbacks.
+        emit(event="assign", partitions=sorted(p.partition for p in parts))
+
+    def on_revoke(self, c, parts):
+        emit(event="revoke", partitions=sorted(p.partition for p in parts))
+
+    def poll(self):
+        m = self.c.poll(0.2)
+        if m is None or m.error():
+            return None
+        return (m.partition(), m.offset())
+
+    def assigned(self):
+        return sorted(tp.partition for tp in self.c.assignment())
+
+    def commit(self):
+        done = self.c.commit(asynchronous=False)
+        return {tp.partition: tp.offset for tp in done}
+
+
+class KafkaPythonMember:
+    def __init__(self, group, topic, extra):
+        from kafka import KafkaConsumer
+
+        self.c = KafkaConsumer(
+            topic,
+            bootstrap_servers=BROKER,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+            **extra,
+        )
+        self.buffer = []
+
+    def poll(self):
+        if not self.buffer:
+            for records in self.c.poll(timeout_ms=200).values():
+                self.buffer.extend((r.partition, r.offset) for r in records)
+        return self.buffer.pop(0) if self.buffer else None
+
+    def assigned(self):
+        return sorted(tp.partition for tp in self.c.assignment())
+
+    def commit(self):
+        # Commit exactly what was handed to the caller, not what is buffered.
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        positions = {}
+        for tp in self.c.assignment():
+            pos = self.c.position(tp)
+            pending = [o for (p, o) in self.buffer if p == tp.partition]
+            positions[tp] = min(pending) if pending else pos
+        self.c.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in positions.items()})
+        return {tp.partition: o for tp, o in positions.items()}
+
+
+def member(group, topic, mode, extra):
+    cls = ConfluentMember if CLIENT == "confluent" else KafkaPythonMember
+    m = cls(group, topic, extra)
+    last = None
+    consumed = 0
+    crash_after = int(mode.split(":")[1]) if mode.startswith("crash:") else None
+    while True:
+        got = m.poll()
+        now = m.assigned()
+        if now != last:
+            emit(event="assigned", partitions=now)
+            last = now
+        if got is None:
+            continue
+        consumed += 1
+        if mode != "idle":
+            emit(event="record", partition=got[0], offset=got[1])
+        if crash_after is not None:
+            if consumed % 50 == 0 and consumed <= crash_after:
+                emit(event="committed", offsets=m.commit())
+            if consumed == crash_after + 20:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- driver
+
+
+class Member:
+    """A member process and the events it printed."""
+
+    def __init__(self, name, group, topic, mode="idle", extra=None):
+        self.name = name
+        args = [sys.executable, __file__, BROKER, CLIENT, "member", group, topic, mode, json.dumps(extra or {})]
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        self.events = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.p.stdout:
+            with self.lock:
+                self.events.append(json.loads(line))
+
+    def of(self, kind):
+        with self.lock:
+            return [e for e in self.events if e["event"] == kind]
+
+    def assigned(self):
+        a = self.of("assigned")
+        return set(a[-1]["partitions"]) if a else set()
+
+    def kill(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait()
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_until(what, cond, timeout=45):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def covers(members, partitions):
+    """Every partition held by exactly one member, and every member holds one."""
+    sets = [m.assigned() for m in members]
+    held = [p for s in sets for p in s]
+    return sorted(held) == list(range(partitions)) and all(sets)
+
+
+def sizes(members):
+    return sorted(len(m.assigned()) for m in members)
+
+
+def scenario_spread():
+    admin_create("spread", 6)
+    ms = [Member(f"m{i}", "spread-group", "spread") for i in range(3)]
+    wait_until("3 members with 2 partitions each", lambda: covers(ms, 6) and sizes(ms) == [2, 2, 2])
+    ms.append(Member("m3", "spread-group", "spread"))
+    wait_until("4 members sharing 6 partitions", lambda: covers(ms, 6) and sizes(ms) == [1, 1, 2, 2])
+    victim = ms.pop(0)
+    moved = victim.assigned()
+    victim.kill()
+    start = time.time()
+    wait_until("the killed member's partitions to move", lambda: covers(ms, 6))
+    elapsed = time.time() - start
+    assert elapsed >= SESSION_MS / 1000 - 1.5, f"partitions moved after {elapsed:.1f}s, before the session timeout"
+    for m in ms:
+        m.stop()
+    print(f"partitions {sorted(moved)} moved {elapsed:.1f}s after the SIGKILL (session.timeout.ms={SESSION_MS})")
+    print("spread ok")
+
+
+def scenario_broadcast():
+    admin_create("broadcast", 3)
+    produce("broadcast", 3, 100)
+    groups = [Member(f"g{i}", f"broadcast-{i}", "broadcast", mode="records") for i in range(2)]
+    want = {(p, o) for p in range(3) for o in range(100)}
+    for g in groups:
+        wait_until(f"{g.name} to receive every record", lambda g=g: {(e["partition"], e["offset"]) for e in g.of("record")} == want)
+    for g in groups:
+        got = [(e["partition"], e["offset"]) for e in g.of("record")]
+        assert len(got) == len(want), f"{g.name}: {len(got)} records for {len(want)} distinct"
+        g.stop()
+    print("broadcast ok")
+
+
+def scenario_resume():
+    admin_create("resume", 3)
+    produce("resume", 3, 300)
+    first = Member("first", "resume-group", "resume", mode="crash:530")
+    first.p.wait(60)
+    assert first.p.returncode == -signal.SIGKILL, f"the member exited with {first.p.returncode}"
+    time.sleep(0.5)
+    committed = {}
+    for e in first.of("committed"):
+        committed.update({int(p): o for p, o in e["offsets"].items() if o >= 0})
+    seen_first = {(e["partition"], e["offset"]) for e in first.of("record")}
+    assert len(seen_first) == 550, len(seen_first)
+    second = Member("second", "resume-group", "resume", mode="records")
+    want = {(p, o) for p in range(3) for o in range(300)}
+    wait_until(
+        "the restarted member to reach the end",
+        lambda: seen_first | {(e["partition"], e["offset"]) for e in second.of("record")} == want,
+        timeout=60,
+    )
+    second.stop()
+    seen_second = [(e["partition"], e["offset"]) for e in second.of("record")]
+    for p in range(3):
+        offsets = [o for (q, o) in seen_second if q == p]
+        start = committed.get(p, 0)
+        resumed = min(offsets, default=300)
+        assert resumed == start, f"partition {p}: resumed at {resumed}, committed {start}"
+    twice = seen_first & set(seen_second)
+    expected_twice = {(p, o) for (p, o) in seen_first if o >= committed.get(p, 0)}
+    assert twice == expected_twice, f"seen twice {len(twice)}, uncommitted {len(expected_twice)}"
+    print(f"resumed at {committed}; {len(twice)} uncommitted records seen twice, none skipped")
+    print("resume ok")
+
+
+def scenario_cooperative():
+    admin_create("coop", 6)
+    extra = {"partition.assignment.strategy": "cooperative-sticky"}
+    ms = [Member(f"m{i}", "coop-group", "coop", extra=extra) for i in range(3)]
+    wait_until("3 members with 2 partitions each", lambda: covers(ms, 6) and sizes(ms) == [2, 2, 2])
+    before = [m.assigned() for m in ms]
+    revokes_before = [len(m.of("revoke")) for m in ms]
+    ms.append(Member("m3", "coop-group", "coop", extra=extra))
+    wait_until("4 members sharing 6 partitions", lambda: covers(ms, 6) and sizes(ms) == [1, 1, 2, 2])
+    time.sleep(2)  # let any further rebalance show itself
+    assert covers(ms, 6) and sizes(ms) == [1, 1, 2, 2]
+    newcomer = ms[3].assigned()
+    for m, old in zip(ms, before):
+        assert m.assigned() <= old, f"{m.name} gained {m.assigned() - old} while a member joined"
+    revoked = set()
+    for m, n in zip(ms, revokes_before):
+        for e in m.of("revoke")[n:]:
+            revoked |= set(e["partitions"])
+    assert revoked == newcomer, f"revoked {revoked}, the newcomer holds {newcomer}"
+    for m in ms:
+        m.stop()
+    print(f"only {sorted(newcomer)} moved to the new member")
+    print("cooperative ok")
+
+
+def scenario_static():
+    admin_create("static", 6)
+
+    def start(i):
+        extra = {"group.instance.id": f"instance-{i}", "session.timeout.ms": 20000}
+        return Member(f"s{i}", "static-group", "static", extra=extra)
+
+    ms = [start(i) for i in range(3)]
+    wait_until("3 static members with 2 partitions each", lambda: covers(ms, 6) and sizes(ms) == [2, 2, 2])
+    held = [m.assigned() for m in ms]
+    assigns = [len(m.of("assign")) for m in ms]
+    revokes = [len(m.of("revoke")) for m in ms]
+    ms[0].kill()
+    ms[0] = start(0)
+    wait_until("the restarted static member to get its partitions back", lambda: ms[0].assigned() == held[0], timeout=30)
+    time.sleep(3)
+    for i in (1, 2):
+        assert ms[i].assigned() == held[i], f"s{i} changed to {ms[i].assigned()}"
+        assert len(ms[i].of("assign")) == assigns[i], f"s{i} went through a rebalance"
+        assert len(ms[i].of("revoke")) == revokes[i], f"s{i} had partitions revoked"
+    for m in ms:
+        m.stop()
+    print("static ok")
+
+
+def commit_fixed(group, topic):
+    admin_create(topic, 3)
+    produce(topic, 3, 50)
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": BROKER, "group.id": group, "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition(topic, p, o) for p, o in FIXED.items()], asynchronous=False)
+    c.close()
+    print("committed")
+
+
+def check_fixed(group, topic):
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": BROKER, "group.id": group, "enable.auto.commit": False})
+    got = {tp.partition: tp.offset for tp in c.committed([TopicPartition(topic, p) for p in FIXED], timeout=30)}
+    assert got == FIXED, f"committed offsets after the restart: {got}"
+    c.subscribe([topic])
+    first = {}
+    deadline = time.time() + 30
+    while len(first) < len(FIXED) and time.time() < deadline:
+        m = c.poll(0.5)
+        if m and not m.error():
+            first.setdefault(m.partition(), m.offset())
+    c.close()
+    assert first == FIXED, f"resumed at {first}, committed {FIXED}"
+    print("offsets survived")
+
+
+if SCENARIO == "member":
+    member(sys.argv[4], sys.argv[5], sys.argv[6], json.loads(sys.argv[7]))
+elif SCENARIO == "commit-fixed":
+    commit_fixed(sys.argv[4], sys.argv[5])
+elif SCENARIO == "check-fixed":
+    check_fixed(sys.argv[4], sys.argv[5])
+else:
+    globals()["scenario_" + SCENARIO]()
