@@ -1,7 +1,8 @@
 //! kafkajs (its own protocol code) against the real broker: admin (create,
-//! describe configs, offsets by time, delete) and produce with acks -1, 1
-//! and 0. kafkajs consumes only as a group member, which comes with the
-//! group coordinator (issue 5). The checks are in node/kafkajs_e2e.js.
+//! describe configs, offsets by time, delete), produce with acks -1, 1 and 0,
+//! and a consumer group (kafkajs consumes only as a group member) with its
+//! committed offsets, listing, description and deletion. The checks are in
+//! node/kafkajs_e2e.js.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 use support::{run_checked_env, Broker};
 
 #[test]
-fn kafkajs_admin_and_produce() {
+fn kafkajs_admin_produce_and_consumer_group() {
     let root = strata_interop::workspace_root();
     let modules = root.join("target/node/node_modules");
     assert!(modules.join("kafkajs").exists(), "{} lacks kafkajs: run scripts/test.sh once", modules.display());

@@ -34,6 +34,36 @@ async function main () {
   check(p0.high === '900' && p0.low === '0', 'offsets ' + JSON.stringify(offsets))
   const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, base + 450)
   check(byTime.find(o => o.partition === 0).offset === '450', 'by timestamp ' + JSON.stringify(byTime))
+
+  // A consumer group: every record once, field by field, then the committed offset.
+  const groupId = 'kjs-group-' + Date.now()
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10000 })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const seen = []
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('consumed ' + seen.length + ' of 900')), 60000)
+    consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push(message)
+        if (seen.length === 900) { clearTimeout(timer); resolve() }
+      }
+    }).catch(reject)
+  })
+  seen.forEach((m, i) => {
+    check(m.offset === String(i) && m.key.toString() === 'k' + i && m.value.toString() === 'v' + i, 'record ' + i)
+    check(m.timestamp === String(base + i) && m.headers.h.toString() === 'x', 'record ' + i + ' timestamp/header')
+  })
+  await consumer.disconnect() // commits, then leaves the group
+  const committed = await admin.fetchOffsets({ groupId, topics: [topic] })
+  const c0 = committed[0].partitions.find(p => p.partition === 0)
+  check(c0.offset === '900', 'committed ' + JSON.stringify(committed))
+  const groups = (await admin.listGroups()).groups.map(g => g.groupId)
+  check(groups.includes(groupId), 'listGroups ' + JSON.stringify(groups))
+  const described = await admin.describeGroups([groupId])
+  check(described.groups[0].state === 'Empty', 'describeGroups ' + JSON.stringify(described))
+  await admin.deleteGroups([groupId])
+  check(!(await admin.listGroups()).groups.some(g => g.groupId === groupId), 'group deleted')
   await admin.deleteTopics({ topics: [topic] })
   check(!(await admin.listTopics()).includes(topic), 'deleted')
   await admin.disconnect()
