@@ -2,8 +2,9 @@
 //! librdkafka) and kafka-python: partitions spread over members and move
 //! when one is SIGKILLed, every group gets every record, a crashed consumer
 //! resumes at its last commit, cooperative-sticky moves only what must move,
-//! a static member restarts without a rebalance, and committed offsets
-//! survive a SIGKILL of the broker. The checks are in python/groups_e2e.py.
+//! a static member restarts without a rebalance, the group admin APIs answer
+//! both clients' admin classes, and committed offsets survive a SIGKILL of
+//! the broker. The checks are in python/groups_e2e.py.
 
 mod support;
 
@@ -57,6 +58,11 @@ fn confluent_cooperative_sticky_moves_only_what_must_move() {
 #[test]
 fn confluent_static_member_restarts_without_a_rebalance() {
     scenario("confluent", "static");
+}
+
+#[test]
+fn group_admin_through_confluent_and_kafka_python_admin_clients() {
+    scenario("both", "admin");
 }
 
 #[test]

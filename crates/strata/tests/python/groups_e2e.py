@@ -8,7 +8,7 @@ Usage:
   groups_e2e.py HOST:PORT CLIENT SCENARIO      (CLIENT: confluent | kafka-python)
   groups_e2e.py HOST:PORT CLIENT commit-fixed GROUP TOPIC
   groups_e2e.py HOST:PORT CLIENT check-fixed GROUP TOPIC
-Scenarios: spread, broadcast, resume, cooperative, static.
+Scenarios: spread, broadcast, resume, cooperative, static, admin.
 """
 import json
 import os
@@ -323,6 +323,52 @@ def scenario_static():
     for m in ms:
         m.stop()
     print("static ok")
+
+
+def scenario_admin():
+    """The group admin APIs through both clients' admin classes."""
+    from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, TopicPartition
+    from confluent_kafka.admin import AdminClient
+    from kafka import KafkaAdminClient
+    from kafka.structs import TopicPartition as KafkaTopicPartition
+
+    admin_create("adm", 2)
+    live = Member("live", "adm-live", "adm")
+    wait_until("the live group to be stable", lambda: covers([live], 2))
+    a = AdminClient({"bootstrap.servers": BROKER})
+    k = KafkaAdminClient(bootstrap_servers=BROKER)
+
+    # Offsets of a group without members, set and read by an admin client.
+    offsets = [TopicPartition("adm", 0, 5), TopicPartition("adm", 1, 7)]
+    a.alter_consumer_group_offsets([ConsumerGroupTopicPartitions("adm-idle", offsets)])["adm-idle"].result(timeout=30)
+    got = a.list_consumer_group_offsets([ConsumerGroupTopicPartitions("adm-idle")])["adm-idle"].result(timeout=30)
+    assert {(tp.partition, tp.offset) for tp in got.topic_partitions} == {(0, 5), (1, 7)}, got
+
+    stable = a.list_consumer_groups(states={ConsumerGroupState.STABLE}).result(timeout=30)
+    assert [g.group_id for g in stable.valid] == ["adm-live"], stable.valid
+    every = {g.group_id: g.state for g in a.list_consumer_groups().result(timeout=30).valid}
+    assert every == {"adm-live": ConsumerGroupState.STABLE, "adm-idle": ConsumerGroupState.EMPTY}, every
+    assert [g["group_id"] for g in k.list_groups(states_filter=["Empty"])] == ["adm-idle"]
+
+    d = a.describe_consumer_groups(["adm-live"])["adm-live"].result(timeout=30)
+    assert d.state == ConsumerGroupState.STABLE and d.partition_assignor == "range", d
+    assert len(d.members) == 1 and sorted(tp.partition for tp in d.members[0].assignment.topic_partitions) == [0, 1]
+    kd = k.describe_groups(["adm-live"])["adm-live"]
+    assert kd["members"][0]["member_metadata"]["topics"] == ["adm"], kd
+
+    # Offsets of a topic the live group consumes cannot be deleted; the idle group's can.
+    r = k.delete_group_offsets("adm-live", [KafkaTopicPartition("adm", 0)])
+    assert r[KafkaTopicPartition("adm", 0)].__name__ == "GroupSubscribedToTopicError", r
+    k.delete_group_offsets("adm-idle", [KafkaTopicPartition("adm", 0)])
+    got = a.list_consumer_group_offsets([ConsumerGroupTopicPartitions("adm-idle")])["adm-idle"].result(timeout=30)
+    assert {(tp.partition, tp.offset) for tp in got.topic_partitions} == {(1, 7)}, got
+
+    # Only an empty group can be deleted.
+    assert k.delete_groups(["adm-live", "adm-none"]) == {"adm-live": "NonEmptyGroupError", "adm-none": "GroupIdNotFoundError"}
+    a.delete_consumer_groups(["adm-idle"])["adm-idle"].result(timeout=30)
+    assert [g.group_id for g in a.list_consumer_groups().result(timeout=30).valid] == ["adm-live"]
+    live.stop()
+    print("admin ok")
 
 
 def commit_fixed(group, topic):
