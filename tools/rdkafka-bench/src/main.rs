@@ -6,6 +6,9 @@
 //! rdkafka-bench consume   --brokers B --topic T --count N
 //! rdkafka-bench latency   --brokers B --topic T --rate R --seconds S --size 1024 --acks all
 //! rdkafka-bench raw-write --dir D --count N --size 1024
+//! rdkafka-bench group-join --brokers B --topic T --members 10   (T has the partitions)
+//! rdkafka-bench commits   --brokers B --topic T --threads 8 --seconds 5
+//! rdkafka-bench raw-fsync --dir D --seconds 5
 //! ```
 
 use std::io::Write;
@@ -65,6 +68,36 @@ enum Cmd {
         size: usize,
         #[arg(long, default_value = "all")]
         acks: String,
+    },
+    /// Time from the first subscribe until M members of a new group hold
+    /// every partition of T between them.
+    GroupJoin {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        #[arg(long, default_value_t = 100)]
+        partitions: usize,
+    },
+    /// Synchronous offset commits from N threads (each its own standalone group) for S seconds.
+    Commits {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 8)]
+        threads: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Reference: 100-byte writes, each followed by fdatasync, for S seconds.
+    RawFsync {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
     },
     /// Reference: write N records' bytes to a file in 1 MiB writes, then fdatasync.
     RawWrite {
@@ -183,6 +216,20 @@ fn main() {
             report("consume", n, bytes, start.elapsed());
         }
         Cmd::Latency { brokers, topic, rate, seconds, size, acks } => latency(&brokers, &topic, rate, seconds, size, &acks),
+        Cmd::GroupJoin { brokers, topic, members, partitions } => group_join(&brokers, &topic, members, partitions),
+        Cmd::Commits { brokers, topic, threads, seconds } => commits(&brokers, &topic, threads, seconds),
+        Cmd::RawFsync { dir, seconds } => {
+            let path = dir.join("raw-fsync-reference");
+            let mut f = std::fs::File::create(&path).unwrap();
+            let (start, mut n) = (Instant::now(), 0u64);
+            while start.elapsed() < Duration::from_secs(seconds) {
+                f.write_all(&[b'x'; 100]).unwrap();
+                f.sync_data().unwrap();
+                n += 1;
+            }
+            println!("raw 100-byte write + fdatasync: {:.0} per second", n as f64 / start.elapsed().as_secs_f64());
+            std::fs::remove_file(path).unwrap();
+        }
         Cmd::RawWrite { dir, count, size } => {
             let path = dir.join("raw-write-reference");
             let chunk = vec![b'x'; 1 << 20];
@@ -270,4 +317,94 @@ fn latency(brokers: &str, topic: &str, rate: u64, seconds: u64, size: usize, ack
             h.len()
         );
     }
+}
+
+fn group_consumer(brokers: &str, group: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "500")
+        .create()
+        .expect("consumer")
+}
+
+fn group_join(brokers: &str, topic: &str, members: usize, partitions: usize) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let group = format!("join-{}-{}", members, std::process::id());
+    let held: Arc<Vec<AtomicUsize>> = Arc::new((0..members).map(|_| AtomicUsize::new(0)).collect());
+    let done = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..members)
+        .map(|i| {
+            let (held, done, brokers, group, topic) =
+                (held.clone(), done.clone(), brokers.to_string(), group.clone(), topic.to_string());
+            std::thread::spawn(move || {
+                let c = group_consumer(&brokers, &group);
+                c.subscribe(&[&topic]).unwrap();
+                while !done.load(Ordering::Relaxed) {
+                    let _ = c.poll(Duration::from_millis(5));
+                    held[i].store(c.assignment().map(|a| a.count()).unwrap_or(0), Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let deadline = start + Duration::from_secs(60);
+    loop {
+        let counts: Vec<usize> = held.iter().map(|h| h.load(Ordering::Relaxed)).collect();
+        if counts.iter().sum::<usize>() == partitions && counts.iter().all(|&c| c > 0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "members hold {counts:?} after 60 s");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let elapsed = start.elapsed();
+    done.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    println!(
+        "group join: {members} members hold all {partitions} partitions {:.0} ms after the first subscribe",
+        elapsed.as_secs_f64() * 1000.0
+    );
+}
+
+fn commits(brokers: &str, topic: &str, threads: usize, seconds: u64) {
+    use rdkafka::consumer::CommitMode;
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            let (brokers, topic) = (brokers.to_string(), topic.to_string());
+            std::thread::spawn(move || {
+                let c = group_consumer(&brokers, &format!("commits-{i}-{}", std::process::id()));
+                let mut n = 0u64;
+                let mut lat = Histogram::<u64>::new(3).unwrap();
+                while start.elapsed() < Duration::from_secs(seconds) {
+                    let mut tpl = TopicPartitionList::new();
+                    tpl.add_partition_offset(&topic, 0, Offset::Offset(n as i64)).unwrap();
+                    let t = Instant::now();
+                    c.commit(&tpl, CommitMode::Sync).expect("commit");
+                    lat.record(t.elapsed().as_micros() as u64).unwrap();
+                    n += 1;
+                }
+                (n, lat)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    let mut lat = Histogram::<u64>::new(3).unwrap();
+    for h in handles {
+        let (n, l) = h.join().unwrap();
+        total += n;
+        lat.add(l).unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "offset commits, {threads} threads: {:.0} per second (p50 {:.2} ms, p99 {:.2} ms)",
+        total as f64 / secs,
+        lat.value_at_quantile(0.5) as f64 / 1000.0,
+        lat.value_at_quantile(0.99) as f64 / 1000.0
+    );
 }
