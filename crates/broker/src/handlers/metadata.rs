@@ -13,6 +13,7 @@ use strata_protocol::generated::{MetadataRequest, MetadataResponse};
 use strata_protocol::{ErrorCode, Uuid};
 
 use crate::broker::Broker;
+use crate::groups::OFFSETS_TOPIC;
 
 /// Serves a Metadata request.
 pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: i16) -> MetadataResponse {
@@ -50,6 +51,10 @@ pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: 
 }
 
 async fn auto_create(broker: &Arc<Broker>, name: &str) -> Option<Arc<MetadataImage>> {
+    if name == OFFSETS_TOPIC {
+        // Created as the group coordinator needs it (compacted, offsets.topic.*), as Kafka does.
+        return super::groups::ensure_offsets_topic(broker).await.ok().map(|()| broker.image());
+    }
     let id = Broker::new_topic_id().ok()?;
     let cluster = broker.cluster();
     let t = NewTopic { name: name.to_string(), num_partitions: -1, replication_factor: -1, ..Default::default() };
