@@ -15,6 +15,9 @@ use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use support::wire::{call, connect};
 use support::Broker;
 
+/// (topic, partition, offset, metadata) as OffsetFetch returns them.
+type Committed = (String, i32, i64, Option<String>);
+
 fn find(s: &mut std::net::TcpStream, version: i16, key_type: i8, keys: &[&str]) -> Vec<(String, i32, i16)> {
     let req = FindCoordinatorRequest {
         key: if version < 4 { keys[0].to_string() } else { String::new() },
@@ -87,7 +90,7 @@ fn offset_fetch_for_several_groups_at_once() {
         .collect();
     let req = OffsetFetchRequest { groups, require_stable: true, ..Default::default() };
     let ResponseBody::OffsetFetch(r) = call(&mut s, 9, RequestBody::OffsetFetch(req)) else { panic!() };
-    let got: Vec<(String, Vec<(String, i32, i64, Option<String>)>)> = r
+    let got: Vec<(String, Vec<Committed>)> = r
         .groups
         .into_iter()
         .map(|g| {
