@@ -9,6 +9,7 @@
 //! * `broker`: shared state; every metadata change goes through `Broker::commit`.
 //! * `replicas`: the partitions and their logs, kept in step with the image.
 //! * `metadata_log`: the local metadata log the image is replayed from.
+//! * `groups`: the group coordinator behind a mutex, journaled to `__consumer_offsets`.
 //! * `fetch_session`: KIP-227 sessions.
 //! * `scheduler`: flush, retention, compaction and checkpoint passes.
 //! * `response`: response chunks and sendfile.
