@@ -3,8 +3,8 @@
 //! when one is SIGKILLed, every group gets every record, a crashed consumer
 //! resumes at its last commit, cooperative-sticky moves only what must move,
 //! a static member restarts without a rebalance, the group admin APIs answer
-//! both clients' admin classes, and committed offsets survive a SIGKILL of
-//! the broker. The checks are in python/groups_e2e.py.
+//! both clients' admin classes, offsets of an empty group expire, and
+//! committed offsets survive a SIGKILL of the broker. The checks are in python/groups_e2e.py.
 
 mod support;
 
@@ -14,8 +14,11 @@ use support::{run_script, Broker};
 const LIMIT: Duration = Duration::from_secs(150);
 
 fn scenario(client: &str, name: &str) {
-    let broker = Broker::start(&[]);
-    let out = run_script(&broker, "groups_e2e.py", &[client, name], LIMIT);
+    scenario_on(&Broker::start(&[]), client, name);
+}
+
+fn scenario_on(broker: &Broker, client: &str, name: &str) {
+    let out = run_script(broker, "groups_e2e.py", &[client, name], LIMIT);
     assert!(out.contains(&format!("{name} ok")), "{out}");
     println!("{client} {name}: {out}");
 }
@@ -63,6 +66,13 @@ fn confluent_static_member_restarts_without_a_rebalance() {
 #[test]
 fn group_admin_through_confluent_and_kafka_python_admin_clients() {
     scenario("both", "admin");
+}
+
+#[test]
+fn offsets_of_an_empty_group_expire_after_the_retention() {
+    let broker =
+        Broker::start(&["--set", "offsets.retention.minutes=1", "--set", "offsets.retention.check.interval.ms=1000"]);
+    scenario_on(&broker, "confluent", "expiry");
 }
 
 #[test]

@@ -8,7 +8,8 @@ Usage:
   groups_e2e.py HOST:PORT CLIENT SCENARIO      (CLIENT: confluent | kafka-python)
   groups_e2e.py HOST:PORT CLIENT commit-fixed GROUP TOPIC
   groups_e2e.py HOST:PORT CLIENT check-fixed GROUP TOPIC
-Scenarios: spread, broadcast, resume, cooperative, static, admin.
+Scenarios: spread, broadcast, resume, cooperative, static, admin, expiry
+(expiry needs a broker with offsets.retention.minutes=1).
 """
 import json
 import os
@@ -369,6 +370,41 @@ def scenario_admin():
     assert [g.group_id for g in a.list_consumer_groups().result(timeout=30).valid] == ["adm-live"]
     live.stop()
     print("admin ok")
+
+
+def scenario_expiry():
+    """Offsets of a group that stays empty expire after offsets.retention.minutes (1 here)."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    admin_create("expiry", 1)
+    produce("expiry", 1, 10)
+    conf = {"bootstrap.servers": BROKER, "group.id": "expiry-group", "auto.offset.reset": "earliest"}
+    c = Consumer(dict(conf, **{"enable.auto.commit": False}))
+    c.subscribe(["expiry"])
+    seen = 0
+    deadline = time.time() + 30
+    while seen < 10 and time.time() < deadline:
+        m = c.poll(0.5)
+        if m and not m.error():
+            seen += 1
+    c.commit(asynchronous=False)
+    c.close()  # leaves the group: it is Empty from now on
+    emptied = time.time()
+    probe = Consumer(dict(conf, **{"enable.auto.commit": False}))
+
+    def committed():
+        return probe.committed([TopicPartition("expiry", 0)], timeout=10)[0].offset
+
+    assert committed() == 10, committed()
+    wait_until("the offsets to expire", lambda: committed() < 0, timeout=100)
+    waited = time.time() - emptied
+    assert waited >= 55, f"offsets expired {waited:.0f}s after the group emptied, before offsets.retention.minutes=1"
+    groups = [g.group_id for g in AdminClient({"bootstrap.servers": BROKER}).list_consumer_groups().result(30).valid]
+    assert "expiry-group" not in groups, groups
+    probe.close()
+    print(f"offsets expired {waited:.0f}s after the group emptied; the group is gone")
+    print("expiry ok")
 
 
 def commit_fixed(group, topic):
