@@ -159,18 +159,41 @@ impl Groups {
     }
 
     /// Runs `f` on the coordinator, for calls that write nothing and park nothing.
-    pub(crate) fn read_mut<R>(&self, f: impl FnOnce(&mut GroupCoordinator) -> R) -> R {
+    pub(crate) fn direct<R>(&self, f: impl FnOnce(&mut GroupCoordinator) -> R) -> R {
         f(&mut self.lock().engine)
     }
 
-    /// A token for a request about to be parked, and where its answer arrives.
-    pub(crate) fn park(&self) -> (Token, oneshot::Receiver<Completed>) {
-        let mut inner = self.lock();
-        inner.next_token += 1;
-        let token = inner.next_token;
+    /// Runs `f` for a request that may be parked (JoinGroup, SyncGroup): `f`
+    /// gets the request's token; [`Parked::answer`] waits for its answer.
+    pub(crate) fn call_parked(
+        &self,
+        replicas: &Replicas,
+        f: impl FnOnce(&mut GroupCoordinator, &mut dyn Journal, Token),
+    ) -> Parked {
         let (tx, rx) = oneshot::channel();
-        inner.waiting.insert(token, tx);
-        (token, rx)
+        let token = {
+            let mut inner = self.lock();
+            inner.next_token += 1;
+            let token = inner.next_token;
+            inner.waiting.insert(token, tx);
+            token
+        };
+        Parked { call: self.call(replicas, |e, j| f(e, j, token)), answer: rx }
+    }
+}
+
+/// A parked request: the call that parked it, and where its answer arrives.
+pub(crate) struct Parked {
+    call: Pending<()>,
+    answer: oneshot::Receiver<Completed>,
+}
+
+impl Parked {
+    /// The answer, once given (`None` if the coordinator dropped the request).
+    pub(crate) async fn answer(self) -> Option<Completed> {
+        // An fsync failure reaches the parked request inside its answer.
+        let _ = self.call.durable().await;
+        self.answer.await.ok()
     }
 }
 
@@ -183,8 +206,9 @@ pub(crate) struct Pending<R> {
 
 impl<R> Pending<R> {
     /// Waits for the fsync, hands parked requests their answers (or the
-    /// fsync's error) and returns the call's result.
-    pub(crate) async fn durable(self) -> Result<R, ErrorCode> {
+    /// fsync's error), and returns the call's result with the fsync's outcome:
+    /// on an error the caller answers with it instead of the result's codes.
+    pub(crate) async fn durable(self) -> (R, Result<(), ErrorCode>) {
         let durable = flush(self.flushes).await;
         for (tx, reply) in self.ready {
             let _ = tx.send(match durable {
@@ -192,7 +216,7 @@ impl<R> Pending<R> {
                 Err(code) => with_error(reply, code),
             });
         }
-        durable.map(|()| self.result)
+        (self.result, durable)
     }
 }
 

@@ -102,11 +102,6 @@ pub(super) async fn ensure_offsets_topic(broker: &Arc<Broker>) -> Result<(), Api
         .map_err(|e| ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, e.to_string()))
 }
 
-/// Waits for a parked request's answer.
-async fn parked(rx: tokio::sync::oneshot::Receiver<Completed>) -> Option<Completed> {
-    rx.await.ok()
-}
-
 /// JoinGroup: answered when the rebalance completes (or at once for errors
 /// and MEMBER_ID_REQUIRED).
 pub(super) fn join(
@@ -115,12 +110,12 @@ pub(super) fn join(
     req: JoinGroupRequest,
     version: i16,
 ) -> impl Future<Output = JoinGroupResponse> + Send + 'static {
-    let (token, rx) = broker.groups.park();
     let now = now_ms();
-    let call = broker.groups.call(&broker.replicas, |e, j| e.join_group(now, client, version, req, token, j));
+    let parked = broker.groups.call_parked(&broker.replicas, |e, j, token| {
+        e.join_group(now, client, version, req, token, j);
+    });
     async move {
-        let _ = call.durable().await;
-        match parked(rx).await {
+        match parked.answer().await {
             Some(Completed::Join(r)) => r,
             _ => JoinGroupResponse {
                 error_code: ErrorCode::COORDINATOR_NOT_AVAILABLE.code(),
@@ -137,12 +132,10 @@ pub(super) fn sync(
     req: SyncGroupRequest,
     version: i16,
 ) -> impl Future<Output = SyncGroupResponse> + Send + 'static {
-    let (token, rx) = broker.groups.park();
     let now = now_ms();
-    let call = broker.groups.call(&broker.replicas, |e, j| e.sync_group(now, version, req, token, j));
+    let parked = broker.groups.call_parked(&broker.replicas, |e, j, token| e.sync_group(now, version, req, token, j));
     async move {
-        let _ = call.durable().await;
-        match parked(rx).await {
+        match parked.answer().await {
             Some(Completed::Sync(r)) => r,
             _ => SyncGroupResponse { error_code: ErrorCode::COORDINATOR_NOT_AVAILABLE.code(), ..Default::default() },
         }
@@ -152,7 +145,7 @@ pub(super) fn sync(
 /// Heartbeat.
 pub(super) fn heartbeat(broker: &Arc<Broker>, req: HeartbeatRequest) -> HeartbeatResponse {
     let now = now_ms();
-    broker.groups.read_mut(|e| e.heartbeat(now, req))
+    broker.groups.direct(|e| e.heartbeat(now, req))
 }
 
 /// LeaveGroup: answered once the group's new state is durable.
@@ -164,19 +157,22 @@ pub(super) fn leave(
     let now = now_ms();
     let call = broker.groups.call(&broker.replicas, |e, j| e.leave_group(now, version, req, j));
     async move {
-        call.durable().await.unwrap_or_else(|code| LeaveGroupResponse { error_code: code.code(), ..Default::default() })
+        match call.durable().await {
+            (r, Ok(())) => r,
+            (_, Err(code)) => LeaveGroupResponse { error_code: code.code(), ..Default::default() },
+        }
     }
 }
 
 /// ListGroups.
 pub(super) fn list(broker: &Arc<Broker>, req: ListGroupsRequest) -> ListGroupsResponse {
-    broker.groups.read_mut(|e| e.list_groups(&req))
+    broker.groups.direct(|e| e.list_groups(&req))
 }
 
 /// DescribeGroups.
 pub(super) fn describe(broker: &Arc<Broker>, req: DescribeGroupsRequest) -> DescribeGroupsResponse {
     let groups: Vec<DescribedGroup> =
-        broker.groups.read_mut(|e| req.groups.iter().map(|g| e.describe_group(g)).collect());
+        broker.groups.direct(|e| req.groups.iter().map(|g| e.describe_group(g)).collect());
     DescribeGroupsResponse { groups, ..Default::default() }
 }
 
@@ -185,21 +181,16 @@ pub(super) fn delete(
     broker: &Arc<Broker>,
     req: DeleteGroupsRequest,
 ) -> impl Future<Output = DeleteGroupsResponse> + Send + 'static {
-    let names = req.groups_names.clone();
     let call = broker.groups.call(&broker.replicas, move |e, j| {
         req.groups_names.iter().map(|g| e.delete_group_request(g, j)).collect::<Vec<_>>()
     });
     async move {
-        let results = call.durable().await.unwrap_or_else(|code| {
-            names
-                .into_iter()
-                .map(|group_id| strata_protocol::generated::delete_groups_response::DeletableGroupResult {
-                    group_id,
-                    error_code: code.code(),
-                    ..Default::default()
-                })
-                .collect()
-        });
+        let (mut results, durable) = call.durable().await;
+        if let Err(code) = durable {
+            for r in &mut results {
+                r.error_code = code.code();
+            }
+        }
         DeleteGroupsResponse { results, ..Default::default() }
     }
 }

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use strata_coordinator::{Fetched, Wanted};
-use strata_protocol::generated::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
 use strata_protocol::generated::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
     OffsetFetchResponseTopics,
@@ -31,28 +30,15 @@ pub(super) fn commit(
     let exists = move |topic: &str, partition: i32| {
         image.topic(topic).is_some_and(|t| usize::try_from(partition).is_ok_and(|p| p < t.partitions.len()))
     };
-    let asked: Vec<(String, Vec<i32>)> =
-        req.topics.iter().map(|t| (t.name.clone(), t.partitions.iter().map(|p| p.partition_index).collect())).collect();
     let call = broker.groups.call(&broker.replicas, |e, j| e.commit_offsets(now, version, req, &exists, j));
     async move {
-        call.durable().await.unwrap_or_else(|code| OffsetCommitResponse {
-            topics: asked
-                .into_iter()
-                .map(|(name, partitions)| OffsetCommitResponseTopic {
-                    name,
-                    partitions: partitions
-                        .into_iter()
-                        .map(|partition_index| OffsetCommitResponsePartition {
-                            partition_index,
-                            error_code: code.code(),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        })
+        let (mut r, durable) = call.durable().await;
+        if let Err(code) = durable {
+            for p in r.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                p.error_code = code.code();
+            }
+        }
+        r
     }
 }
 
@@ -65,7 +51,7 @@ pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16)
             .into_iter()
             .map(|g| {
                 let wanted: Wanted = g.topics.map(|ts| ts.into_iter().map(|t| (t.name, t.partition_indexes)).collect());
-                let fetched = broker.groups.read_mut(|e| e.fetch_offsets(&g.group_id, wanted));
+                let fetched = broker.groups.direct(|e| e.fetch_offsets(&g.group_id, wanted));
                 group_v8(g.group_id, fetched)
             })
             .collect();
@@ -73,7 +59,7 @@ pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16)
     }
     let wanted: Wanted = req.topics.map(|ts| ts.into_iter().map(|t| (t.name, t.partition_indexes)).collect());
     let asked = wanted.clone();
-    match broker.groups.read_mut(|e| e.fetch_offsets(&req.group_id, wanted)) {
+    match broker.groups.direct(|e| e.fetch_offsets(&req.group_id, wanted)) {
         Ok(fetched) => OffsetFetchResponse { topics: topics_v0(version, fetched, None), ..Default::default() },
         Err(code) if version >= 2 => OffsetFetchResponse { error_code: code.code(), ..Default::default() },
         Err(code) => {
@@ -138,8 +124,9 @@ pub(super) fn delete(
 ) -> impl Future<Output = OffsetDeleteResponse> + Send + 'static {
     let call = broker.groups.call(&broker.replicas, |e, j| e.delete_offsets(req, j));
     async move {
-        call.durable()
-            .await
-            .unwrap_or_else(|code| OffsetDeleteResponse { error_code: code.code(), ..Default::default() })
+        match call.durable().await {
+            (r, Ok(())) => r,
+            (_, Err(code)) => OffsetDeleteResponse { error_code: code.code(), ..Default::default() },
+        }
     }
 }
