@@ -63,6 +63,9 @@ pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> Config {
         offset_metadata_max_bytes: layers.broker_value::<i32>("offset.metadata.max.bytes").max(0) as usize,
         offsets_retention_ms: layers.broker_value::<i64>("offsets.retention.minutes") * 60_000,
         offsets_retention_check_interval_ms: layers.broker_value("offsets.retention.check.interval.ms"),
+        consumer_session_timeout_ms: layers.broker_value("group.consumer.session.timeout.ms"),
+        consumer_heartbeat_interval_ms: layers.broker_value("group.consumer.heartbeat.interval.ms"),
+        consumer_max_size: layers.broker_value::<i32>("group.consumer.max.size").max(1) as usize,
     }
 }
 

@@ -9,8 +9,18 @@ use strata_protocol::ErrorCode;
 use crate::coordinator::{GroupCoordinator, Journal};
 use crate::group::{Group, State};
 
-/// The group type every classic group has (ListGroups v5).
+/// The group type of classic groups (ListGroups v5).
 const CLASSIC: &str = "classic";
+/// The group type of KIP-848 groups.
+const CONSUMER: &str = "consumer";
+
+/// A group's type and Kafka's name for its state.
+fn kind(group: &Group) -> (&'static str, &'static str) {
+    match &group.consumer {
+        Some(c) => (CONSUMER, c.state_name()),
+        None => (CLASSIC, group.state.name()),
+    }
+}
 
 fn describe(group: &Group) -> DescribedGroup {
     let stable = group.state == State::Stable;
@@ -41,19 +51,21 @@ fn describe(group: &Group) -> DescribedGroup {
 impl GroupCoordinator {
     /// ListGroups: every group served, filtered by state (v4+) and type (v5+).
     pub fn list_groups(&self, req: &ListGroupsRequest) -> ListGroupsResponse {
-        let state_ok = |g: &Group| {
-            req.states_filter.is_empty() || req.states_filter.iter().any(|s| s.eq_ignore_ascii_case(g.state.name()))
-        };
-        let type_ok = req.types_filter.is_empty() || req.types_filter.iter().any(|t| t.eq_ignore_ascii_case(CLASSIC));
+        let wanted =
+            |filter: &[String], value: &str| filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value));
         let groups = self
             .groups
             .values()
-            .filter(|g| self.serving(&g.id).is_ok() && type_ok && state_ok(g))
+            .filter(|g| self.serving(&g.id).is_ok())
+            .filter(|g| {
+                let (group_type, state) = kind(g);
+                wanted(&req.types_filter, group_type) && wanted(&req.states_filter, state)
+            })
             .map(|g| ListedGroup {
                 group_id: g.id.clone(),
                 protocol_type: g.protocol_type.clone().unwrap_or_default(),
-                group_state: g.state.name().to_string(),
-                group_type: CLASSIC.to_string(),
+                group_state: kind(g).1.to_string(),
+                group_type: kind(g).0.to_string(),
                 ..Default::default()
             })
             .collect();
@@ -71,6 +83,8 @@ impl GroupCoordinator {
             return error(code);
         }
         match self.groups.get(group_id) {
+            // As Kafka: a KIP-848 group is described by ConsumerGroupDescribe.
+            Some(group) if group.consumer.is_some() => error(ErrorCode::GROUP_ID_NOT_FOUND),
             Some(group) => describe(group),
             None => DescribedGroup { group_state: "Dead".to_string(), ..error(ErrorCode::NONE) },
         }

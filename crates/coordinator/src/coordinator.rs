@@ -37,6 +37,12 @@ pub struct Config {
     pub offsets_retention_ms: i64,
     /// `offsets.retention.check.interval.ms`.
     pub offsets_retention_check_interval_ms: i64,
+    /// `group.consumer.session.timeout.ms` (KIP-848 members).
+    pub consumer_session_timeout_ms: i32,
+    /// `group.consumer.heartbeat.interval.ms`.
+    pub consumer_heartbeat_interval_ms: i32,
+    /// `group.consumer.max.size`.
+    pub consumer_max_size: usize,
 }
 
 impl Default for Config {
@@ -50,6 +56,9 @@ impl Default for Config {
             offset_metadata_max_bytes: 4096,
             offsets_retention_ms: 7 * 24 * 3_600_000,
             offsets_retention_check_interval_ms: 600_000,
+            consumer_session_timeout_ms: 45_000,
+            consumer_heartbeat_interval_ms: 5_000,
+            consumer_max_size: i32::MAX as usize,
         }
     }
 }
@@ -145,6 +154,10 @@ impl GroupCoordinator {
             GroupRecord::Group(id, None) => {
                 self.groups.remove(&id);
             }
+            GroupRecord::Consumer(id, record) => {
+                let session = now + i64::from(self.config.consumer_session_timeout_ms);
+                self.apply_consumer(&id, record, session, now);
+            }
         }
     }
 
@@ -220,6 +233,7 @@ impl GroupCoordinator {
         let ids: Vec<String> = self.groups.keys().cloned().collect();
         for id in ids {
             self.tick_group(&id, now, journal);
+            self.tick_consumer(&id, now, journal);
         }
         if now - self.last_expiry >= self.config.offsets_retention_check_interval_ms {
             self.last_expiry = now;

@@ -20,6 +20,8 @@ use indexmap::IndexMap;
 use bytes::Bytes;
 use strata_protocol::internal::group::{group_metadata_value::MemberMetadata, GroupMetadataValue};
 
+use crate::consumer_group::ConsumerGroup;
+
 /// A reply the coordinator owes to a parked request, and to whom.
 pub type Token = u64;
 
@@ -141,6 +143,9 @@ pub(crate) struct Group {
     pub(crate) initial_delay: Option<(i64, i64)>,
     /// Committed offsets by (topic, partition).
     pub(crate) offsets: BTreeMap<(String, i32), Committed>,
+    /// Set while the group uses the KIP-848 consumer protocol; then it has
+    /// no classic members and `state` is Empty or Stable as it has members.
+    pub(crate) consumer: Option<ConsumerGroup>,
 }
 
 impl Group {
@@ -160,6 +165,7 @@ impl Group {
             rebalance_deadline: 0,
             initial_delay: None,
             offsets: BTreeMap::new(),
+            consumer: None,
         }
     }
 

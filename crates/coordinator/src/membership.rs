@@ -83,7 +83,10 @@ impl GroupCoordinator {
     fn with_group<R>(&mut self, id: &str, f: impl FnOnce(&mut Self, &mut Group) -> R) -> Option<R> {
         let mut group = self.groups.remove(id)?;
         let r = f(self, &mut group);
-        let vacant = group.state == State::Empty && group.generation == 0 && group.offsets.is_empty();
+        let vacant = group.state == State::Empty
+            && group.generation == 0
+            && group.offsets.is_empty()
+            && group.consumer.is_none();
         if !vacant || !group.pending.is_empty() {
             self.groups.insert(id.to_string(), group);
         }
@@ -143,6 +146,9 @@ impl GroupCoordinator {
             self.groups.insert(id.clone(), Group::new(&id, now));
         }
         self.with_group(&id, |this, group| {
+            if let Err(code) = this.convert_to_classic(group, journal) {
+                return this.complete(token, Completed::Join(join_error(version, &join.member_id, code)));
+            }
             if !group.accepts(&join.protocol_type, &join.protocols) {
                 let code = ErrorCode::INCONSISTENT_GROUP_PROTOCOL;
                 return this.complete(token, Completed::Join(join_error(version, &join.member_id, code)));

@@ -19,7 +19,7 @@ use strata_protocol::{ErrorCode, Reader, Struct};
 use crate::coordinator::{partition_for, GroupCoordinator, Journal};
 use crate::group::{Committed, Group, State};
 use crate::membership::validate_member;
-use crate::record::GroupRecord;
+use crate::record::{ConsumerRecord, GroupRecord};
 
 /// The offsets asked for: every one of the group's (`None`), or these
 /// partitions by topic.
@@ -42,8 +42,25 @@ fn offset_record(group: &str, topic: &str, partition: i32, value: Option<&Commit
 }
 
 /// Whether a commit with this generation and member may go ahead (Kafka's
-/// `ClassicGroup.validateOffsetCommit`).
-fn validate_commit(group: &Group, generation: i32, member_id: &str, instance: Option<&str>) -> Result<(), ErrorCode> {
+/// `ClassicGroup.validateOffsetCommit`, and `ConsumerGroup.validateOffsetCommit`
+/// for KIP-848 groups, where the generation is the member epoch).
+fn validate_commit(
+    group: &Group,
+    version: i16,
+    generation: i32,
+    member_id: &str,
+    instance: Option<&str>,
+) -> Result<(), ErrorCode> {
+    if let Some(consumer) = &group.consumer {
+        if generation < 0 && consumer.members.is_empty() {
+            return Ok(());
+        }
+        let member = consumer.members.get(member_id).ok_or(ErrorCode::UNKNOWN_MEMBER_ID)?;
+        if version < 9 {
+            return Err(ErrorCode::UNSUPPORTED_VERSION);
+        }
+        return if generation == member.current.epoch { Ok(()) } else { Err(ErrorCode::STALE_MEMBER_EPOCH) };
+    }
     if generation < 0 && group.state == State::Empty {
         return Ok(()); // a standalone consumer or an admin client
     }
@@ -63,6 +80,10 @@ fn validate_commit(group: &Group, generation: i32, member_id: &str, instance: Op
 
 /// The topics the members of a non-empty consumer group subscribe to.
 fn subscribed_topics(group: &Group) -> BTreeSet<String> {
+    if let Some(consumer) = &group.consumer {
+        let names = consumer.members.values().flat_map(|m| m.meta.subscribed_topic_names.iter());
+        return names.chain(consumer.topics.iter().map(|t| &t.topic_name)).cloned().collect();
+    }
     let protocol = group.protocol.clone().unwrap_or_default();
     let mut topics = BTreeSet::new();
     for member in group.members.values() {
@@ -90,7 +111,7 @@ impl GroupCoordinator {
             Err(ErrorCode::INVALID_GROUP_ID)
         } else {
             self.serving(&req.group_id).and_then(|_| match self.groups.get(&req.group_id) {
-                Some(g) => validate_commit(g, generation, &req.member_id, req.group_instance_id.as_deref()),
+                Some(g) => validate_commit(g, version, generation, &req.member_id, req.group_instance_id.as_deref()),
                 None if generation < 0 => Ok(()),
                 None => Err(ErrorCode::ILLEGAL_GENERATION),
             })
@@ -259,7 +280,7 @@ impl GroupCoordinator {
                     .collect();
                 (g.id.clone(), keys)
             })
-            .filter(|(_, keys): &(String, Vec<(String, i32)>)| !keys.is_empty())
+            .filter(|(id, keys): &(String, Vec<(String, i32)>)| !keys.is_empty() || self.vacant_consumer_group(id))
             .collect();
         for (group_id, keys) in expired {
             if self.remove_offsets(&group_id, &keys, journal).is_err() {
@@ -272,11 +293,23 @@ impl GroupCoordinator {
         }
     }
 
+    /// Whether a group is a KIP-848 group with neither members nor offsets.
+    fn vacant_consumer_group(&self, id: &str) -> bool {
+        self.groups
+            .get(id)
+            .is_some_and(|g| g.offsets.is_empty() && g.consumer.as_ref().is_some_and(|c| c.members.is_empty()))
+    }
+
     /// Writes a group's tombstone (and its offsets'), then forgets the group.
     pub(crate) fn delete_group(&mut self, group_id: &str, journal: &mut dyn Journal) -> Result<(), ErrorCode> {
         let Some(group) = self.groups.get(group_id) else { return Err(ErrorCode::GROUP_ID_NOT_FOUND) };
         let mut records: Vec<(Bytes, Option<Bytes>)> =
             group.offsets.keys().map(|(t, p)| offset_record(group_id, t, *p, None).encode()).collect();
+        if group.consumer.is_some() {
+            for r in [ConsumerRecord::TargetEpoch(None), ConsumerRecord::Topics(None), ConsumerRecord::Epoch(None)] {
+                records.push(r.encode(group_id));
+            }
+        }
         records.push(GroupRecord::Group(group_id.to_string(), None).encode());
         journal.append(partition_for(group_id, self.config.partitions), records)?;
         self.groups.remove(group_id);

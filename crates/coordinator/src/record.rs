@@ -6,8 +6,16 @@
 //! ```text
 //! key version 0 or 1   OffsetCommitKey   {group, topic, partition}
 //! key version 2        GroupMetadataKey  {group}
-//! key version 3+       KIP-848 / share-group records (not written by strata; skipped on replay)
+//! key version 3        ConsumerGroupMetadataKey          {group}          → group epoch
+//! key version 4        ConsumerGroupPartitionMetadataKey {group}          → subscribed topics
+//! key version 5        ConsumerGroupMemberMetadataKey    {group, member}  → subscription, client
+//! key version 6        ConsumerGroupTargetAssignmentMetadataKey {group}   → assignment epoch
+//! key version 7        ConsumerGroupTargetAssignmentMemberKey {group, member} → target partitions
+//! key version 8        ConsumerGroupCurrentMemberAssignmentKey {group, member} → epoch, owned partitions
+//! key version 9+       share-group records (not written by strata; skipped on replay)
 //! ```
+//!
+//! Versions 3–8 are KIP-848 consumer groups; all their values are version 0.
 //!
 //! Values: OffsetCommitValue (strata writes version 3: offset, leader epoch,
 //! metadata, commit timestamp) and GroupMetadataValue (strata writes version 3,
@@ -15,7 +23,14 @@
 //! or the group is gone, and compaction eventually drops both key and value.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use strata_protocol::internal::group::{GroupMetadataKey, GroupMetadataValue, OffsetCommitKey, OffsetCommitValue};
+use strata_protocol::internal::group::{
+    ConsumerGroupCurrentMemberAssignmentKey, ConsumerGroupCurrentMemberAssignmentValue, ConsumerGroupMemberMetadataKey,
+    ConsumerGroupMemberMetadataValue, ConsumerGroupMetadataKey, ConsumerGroupMetadataValue,
+    ConsumerGroupPartitionMetadataKey, ConsumerGroupPartitionMetadataValue, ConsumerGroupTargetAssignmentMemberKey,
+    ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMetadataKey,
+    ConsumerGroupTargetAssignmentMetadataValue, GroupMetadataKey, GroupMetadataValue, OffsetCommitKey,
+    OffsetCommitValue,
+};
 use strata_protocol::{DecodeError, Reader, Struct};
 
 /// The OffsetCommitValue version strata writes.
@@ -30,6 +45,25 @@ pub enum GroupRecord {
     Offset(OffsetCommitKey, Option<OffsetCommitValue>),
     /// A group's membership as of its last completed generation, or its removal.
     Group(String, Option<GroupMetadataValue>),
+    /// A KIP-848 consumer group's record, by group id.
+    Consumer(String, ConsumerRecord),
+}
+
+/// The records of a KIP-848 consumer group; `None` is a tombstone.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsumerRecord {
+    /// The group epoch (key version 3).
+    Epoch(Option<ConsumerGroupMetadataValue>),
+    /// The topics the group subscribes to, with their ids and partition counts (4).
+    Topics(Option<ConsumerGroupPartitionMetadataValue>),
+    /// A member's subscription and client (5).
+    Member(String, Option<ConsumerGroupMemberMetadataValue>),
+    /// The epoch of the target assignment (6).
+    TargetEpoch(Option<ConsumerGroupTargetAssignmentMetadataValue>),
+    /// A member's target assignment (7).
+    Target(String, Option<ConsumerGroupTargetAssignmentMemberValue>),
+    /// A member's epoch and the partitions it owns or is revoking (8).
+    Current(String, Option<ConsumerGroupCurrentMemberAssignmentValue>),
 }
 
 /// A record's key and value bytes, ready for a record batch.
@@ -53,6 +87,7 @@ impl GroupRecord {
                 versioned(2, &GroupMetadataKey { group: group.clone() }),
                 value.as_ref().map(|v| versioned(GROUP_VALUE_VERSION, v)),
             ),
+            GroupRecord::Consumer(group, record) => record.encode(group),
         }
     }
 
@@ -89,7 +124,72 @@ impl GroupRecord {
                 };
                 Ok(Some(GroupRecord::Group(key.group, value)))
             }
+            3..=8 => ConsumerRecord::decode(key_version, &mut r, value).map(Some),
             _ => Ok(None),
         }
+    }
+}
+
+/// A value of version 0, or a tombstone.
+fn value0<S: Struct>(value: &Option<S>) -> Option<Bytes> {
+    value.as_ref().map(|v| versioned(0, v))
+}
+
+/// Decodes a KIP-848 value (any version: strata reads the fields of version 0).
+fn decode0<S: Struct>(value: Option<&[u8]>) -> Result<Option<S>, DecodeError> {
+    let Some(bytes) = value else { return Ok(None) };
+    let mut r = Reader::new(Bytes::copy_from_slice(bytes));
+    r.i16()?;
+    S::decode(&mut r, 0).map(Some)
+}
+
+impl ConsumerRecord {
+    /// Encodes the record of `group`.
+    pub(crate) fn encode(&self, group: &str) -> Encoded {
+        let group_id = group.to_string();
+        let member = |m: &String| (group_id.clone(), m.clone());
+        match self {
+            ConsumerRecord::Epoch(v) => (versioned(3, &ConsumerGroupMetadataKey { group_id }), value0(v)),
+            ConsumerRecord::Topics(v) => (versioned(4, &ConsumerGroupPartitionMetadataKey { group_id }), value0(v)),
+            ConsumerRecord::Member(m, v) => {
+                let (group_id, member_id) = member(m);
+                (versioned(5, &ConsumerGroupMemberMetadataKey { group_id, member_id }), value0(v))
+            }
+            ConsumerRecord::TargetEpoch(v) => {
+                (versioned(6, &ConsumerGroupTargetAssignmentMetadataKey { group_id }), value0(v))
+            }
+            ConsumerRecord::Target(m, v) => {
+                let (group_id, member_id) = member(m);
+                (versioned(7, &ConsumerGroupTargetAssignmentMemberKey { group_id, member_id }), value0(v))
+            }
+            ConsumerRecord::Current(m, v) => {
+                let (group_id, member_id) = member(m);
+                (versioned(8, &ConsumerGroupCurrentMemberAssignmentKey { group_id, member_id }), value0(v))
+            }
+        }
+    }
+
+    fn decode(key_version: i16, r: &mut Reader, value: Option<&[u8]>) -> Result<GroupRecord, DecodeError> {
+        let (group, record) = match key_version {
+            3 => (ConsumerGroupMetadataKey::decode(r, 3)?.group_id, ConsumerRecord::Epoch(decode0(value)?)),
+            4 => (ConsumerGroupPartitionMetadataKey::decode(r, 4)?.group_id, ConsumerRecord::Topics(decode0(value)?)),
+            5 => {
+                let k = ConsumerGroupMemberMetadataKey::decode(r, 5)?;
+                (k.group_id, ConsumerRecord::Member(k.member_id, decode0(value)?))
+            }
+            6 => (
+                ConsumerGroupTargetAssignmentMetadataKey::decode(r, 6)?.group_id,
+                ConsumerRecord::TargetEpoch(decode0(value)?),
+            ),
+            7 => {
+                let k = ConsumerGroupTargetAssignmentMemberKey::decode(r, 7)?;
+                (k.group_id, ConsumerRecord::Target(k.member_id, decode0(value)?))
+            }
+            _ => {
+                let k = ConsumerGroupCurrentMemberAssignmentKey::decode(r, 8)?;
+                (k.group_id, ConsumerRecord::Current(k.member_id, decode0(value)?))
+            }
+        };
+        Ok(GroupRecord::Consumer(group, record))
     }
 }

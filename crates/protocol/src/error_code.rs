@@ -22,6 +22,11 @@ macro_rules! error_codes {
                 match self { $(ErrorCode::$name => stringify!($name),)* }
             }
 
+            /// Kafka's description of the error.
+            pub const fn message(self) -> &'static str {
+                match self { $(ErrorCode::$name => $doc,)* }
+            }
+
             /// The error with this wire code, if Kafka defines one.
             pub const fn from_code(code: i16) -> Option<ErrorCode> {
                 match code { $($code => Some(ErrorCode::$name),)* _ => None }

@@ -4,7 +4,10 @@
 //! resumes at its last commit, cooperative-sticky moves only what must move,
 //! a static member restarts without a rebalance, the group admin APIs answer
 //! both clients' admin classes, offsets of an empty group expire, and
-//! committed offsets survive a SIGKILL of the broker. The checks are in python/groups_e2e.py.
+//! committed offsets survive a SIGKILL of the broker. The same scenarios run
+//! with confluent-kafka's KIP-848 consumer protocol (`group.protocol=consumer`,
+//! assignment by the broker), plus its admin view and regex subscriptions.
+//! The checks are in python/groups_e2e.py.
 
 mod support;
 
@@ -61,6 +64,51 @@ fn confluent_cooperative_sticky_moves_only_what_must_move() {
 #[test]
 fn confluent_static_member_restarts_without_a_rebalance() {
     scenario("confluent", "static");
+}
+
+/// A broker whose KIP-848 sessions last 6 s and whose members heartbeat every 500 ms.
+fn kip848_broker() -> Broker {
+    Broker::start(&[
+        "--set",
+        "group.consumer.session.timeout.ms=6000",
+        "--set",
+        "group.consumer.heartbeat.interval.ms=500",
+    ])
+}
+
+#[test]
+fn kip848_partitions_spread_and_move_after_a_member_is_killed() {
+    scenario_on(&kip848_broker(), "kip848", "spread");
+}
+
+#[test]
+fn kip848_two_groups_each_receive_every_record() {
+    scenario_on(&kip848_broker(), "kip848", "broadcast");
+}
+
+#[test]
+fn kip848_consumer_resumes_after_its_last_commit() {
+    scenario_on(&kip848_broker(), "kip848", "resume");
+}
+
+#[test]
+fn kip848_a_new_member_takes_partitions_only_from_others() {
+    scenario_on(&kip848_broker(), "kip848", "cooperative");
+}
+
+#[test]
+fn kip848_static_member_that_closes_comes_back_without_a_rebalance() {
+    scenario_on(&kip848_broker(), "kip848", "static");
+}
+
+#[test]
+fn kip848_group_through_the_admin_client() {
+    scenario_on(&kip848_broker(), "kip848", "consumer_admin");
+}
+
+#[test]
+fn kip848_regex_subscription_follows_new_topics() {
+    scenario_on(&kip848_broker(), "kip848", "regex");
 }
 
 #[test]

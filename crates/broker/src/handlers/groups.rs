@@ -1,22 +1,25 @@
 //! The group coordinator's APIs: FindCoordinator, JoinGroup, SyncGroup,
-//! Heartbeat, LeaveGroup, ListGroups, DescribeGroups and DeleteGroups. The
+//! Heartbeat, LeaveGroup, ConsumerGroupHeartbeat, ConsumerGroupDescribe,
+//! ListGroups, DescribeGroups and DeleteGroups. The
 //! group state machine is strata-coordinator's; these handlers feed it and
 //! wait for its answers (see `crate::groups`).
 
 use std::future::Future;
 use std::sync::Arc;
 
-use strata_coordinator::{Client, Completed};
+use strata_coordinator::{Client, Completed, Topics};
 use strata_metadata::controller::{self, NewTopic};
-use strata_metadata::ApiError;
+use strata_metadata::{ApiError, MetadataImage};
 use strata_protocol::generated::describe_groups_response::DescribedGroup;
 use strata_protocol::generated::find_coordinator_response::Coordinator;
 use strata_protocol::generated::{
-    DeleteGroupsRequest, DeleteGroupsResponse, DescribeGroupsRequest, DescribeGroupsResponse, FindCoordinatorRequest,
-    FindCoordinatorResponse, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest, ListGroupsResponse, SyncGroupRequest, SyncGroupResponse,
+    ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest,
+    ConsumerGroupHeartbeatResponse, DeleteGroupsRequest, DeleteGroupsResponse, DescribeGroupsRequest,
+    DescribeGroupsResponse, FindCoordinatorRequest, FindCoordinatorResponse, HeartbeatRequest, HeartbeatResponse,
+    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest, ListGroupsResponse,
+    SyncGroupRequest, SyncGroupResponse,
 };
-use strata_protocol::ErrorCode;
+use strata_protocol::{ErrorCode, Uuid};
 
 use crate::broker::Broker;
 use crate::groups::OFFSETS_TOPIC;
@@ -146,6 +149,46 @@ pub(super) fn sync(
 pub(super) fn heartbeat(broker: &Arc<Broker>, req: HeartbeatRequest) -> HeartbeatResponse {
     let now = now_ms();
     broker.groups.direct(|e| e.heartbeat(now, req))
+}
+
+/// The broker's topics as the coordinator's assignors see them.
+struct ImageTopics(Arc<MetadataImage>);
+
+impl Topics for ImageTopics {
+    fn get(&self, name: &str) -> Option<(Uuid, i32)> {
+        let t = self.0.topic(name)?;
+        Some((t.id, i32::try_from(t.partitions.len()).unwrap_or(i32::MAX)))
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0.topics().map(|t| t.name.clone()).collect()
+    }
+}
+
+/// ConsumerGroupHeartbeat (KIP-848): answered once the group's new state is durable.
+pub(super) fn consumer_heartbeat(
+    broker: &Arc<Broker>,
+    client: Client<'_>,
+    req: ConsumerGroupHeartbeatRequest,
+) -> impl Future<Output = ConsumerGroupHeartbeatResponse> + Send + 'static {
+    let now = now_ms();
+    let topics = ImageTopics(broker.image());
+    let call = broker.groups.call(&broker.replicas, |e, j| e.consumer_heartbeat(now, client, req, &topics, j));
+    async move {
+        match call.durable().await {
+            (r, Ok(())) => r,
+            (_, Err(code)) => ConsumerGroupHeartbeatResponse { error_code: code.code(), ..Default::default() },
+        }
+    }
+}
+
+/// ConsumerGroupDescribe.
+pub(super) fn consumer_describe(
+    broker: &Arc<Broker>,
+    req: ConsumerGroupDescribeRequest,
+) -> ConsumerGroupDescribeResponse {
+    let groups = broker.groups.direct(|e| req.group_ids.iter().map(|g| e.describe_consumer_group(g)).collect());
+    ConsumerGroupDescribeResponse { groups, ..Default::default() }
 }
 
 /// LeaveGroup: answered once the group's new state is durable.

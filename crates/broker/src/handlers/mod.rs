@@ -121,6 +121,14 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
             return later(encode, async move { ResponseBody::SyncGroup(reply.await) });
         }
         RequestBody::Heartbeat(r) => ResponseBody::Heartbeat(groups::heartbeat(b, r)),
+        RequestBody::ConsumerGroupHeartbeat(r) => {
+            let client_id = request.header.client_id.unwrap_or_default();
+            let host = format!("/{}", peer.ip());
+            let client = Client { client_id: &client_id, host: &host };
+            let reply = groups::consumer_heartbeat(b, client, r);
+            return later(encode, async move { ResponseBody::ConsumerGroupHeartbeat(reply.await) });
+        }
+        RequestBody::ConsumerGroupDescribe(r) => ResponseBody::ConsumerGroupDescribe(groups::consumer_describe(b, r)),
         RequestBody::LeaveGroup(r) => {
             let reply = groups::leave(b, r, version);
             return later(encode, async move { ResponseBody::LeaveGroup(reply.await) });

@@ -5,11 +5,15 @@ that a member can be SIGKILLed; members print one JSON line per event
 (assignment changes, consumed records, commits) and the driver checks them.
 
 Usage:
-  groups_e2e.py HOST:PORT CLIENT SCENARIO      (CLIENT: confluent | kafka-python)
+  groups_e2e.py HOST:PORT CLIENT SCENARIO      (CLIENT: confluent | kafka-python | kip848)
   groups_e2e.py HOST:PORT CLIENT commit-fixed GROUP TOPIC
   groups_e2e.py HOST:PORT CLIENT check-fixed GROUP TOPIC
-Scenarios: spread, broadcast, resume, cooperative, static, admin, expiry
+Scenarios: spread, broadcast, resume, cooperative, static, admin, expiry;
+for kip848 also consumer_admin and regex
 (expiry needs a broker with offsets.retention.minutes=1).
+CLIENT kip848 is confluent-kafka with group.protocol=consumer (KIP-848): the
+broker assigns, and session and heartbeat times are the broker's
+(group.consumer.session.timeout.ms=6000 and group.consumer.heartbeat.interval.ms=500 in the tests).
 """
 import json
 import os
@@ -20,6 +24,9 @@ import threading
 import time
 
 BROKER, CLIENT, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+KIP848 = CLIENT == "kip848"
+# Client-side group settings the KIP-848 protocol leaves to the broker.
+BROKER_SIDE = ("session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy")
 SESSION_MS = 6000
 # Fixed offsets committed before a broker SIGKILL (commit-fixed / check-fixed).
 FIXED = {0: 17, 1: 42, 2: 0}
@@ -63,6 +70,9 @@ class ConfluentMember:
             "heartbeat.interval.ms": 500,
         }
         conf.update(extra)
+        if KIP848:
+            conf = {k: v for k, v in conf.items() if k not in BROKER_SIDE}
+            conf["group.protocol"] = "consumer"
         self.c = Consumer(conf)
         self.c.subscribe([topic], on_assign=self.on_assign, on_revoke=self.on_revoke)
 
@@ -127,8 +137,18 @@ class KafkaPythonMember:
 
 
 def member(group, topic, mode, extra):
-    cls = ConfluentMember if CLIENT == "confluent" else KafkaPythonMember
+    cls = KafkaPythonMember if CLIENT == "kafka-python" else ConfluentMember
     m = cls(group, topic, extra)
+
+    def leave(*_):
+        # SIGTERM: close the consumer, so that it leaves (or, static, announces it will be back).
+        try:
+            m.c.close()
+        except BrokenPipeError:
+            pass  # the driver is gone; nobody reads the revoke event
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, leave)
     last = None
     consumed = 0
     crash_after = int(mode.split(":")[1]) if mode.startswith("crash:") else None
@@ -313,7 +333,13 @@ def scenario_static():
     held = [m.assigned() for m in ms]
     assigns = [len(m.of("assign")) for m in ms]
     revokes = [len(m.of("revoke")) for m in ms]
-    ms[0].kill()
+    if KIP848:
+        # KIP-848: a static member that crashed holds its instance id until its
+        # session ends (a newcomer with it gets UNRELEASED_INSTANCE_ID, as from
+        # Kafka); one that closes announces its return with member epoch -2.
+        ms[0].stop()
+    else:
+        ms[0].kill()
     ms[0] = start(0)
     wait_until("the restarted static member to get its partitions back", lambda: ms[0].assigned() == held[0], timeout=30)
     time.sleep(3)
@@ -370,6 +396,60 @@ def scenario_admin():
     assert [g.group_id for g in a.list_consumer_groups().result(timeout=30).valid] == ["adm-live"]
     live.stop()
     print("admin ok")
+
+
+def scenario_consumer_admin():
+    """A KIP-848 group through confluent-kafka's AdminClient (ConsumerGroupDescribe, ListGroups v5)."""
+    from confluent_kafka import ConsumerGroupState, ConsumerGroupType
+    from confluent_kafka.admin import AdminClient
+
+    admin_create("kadm", 4)
+    ms = [Member(f"k{i}", "kadm-group", "kadm") for i in range(2)]
+    wait_until("2 members with 2 partitions each", lambda: covers(ms, 4) and sizes(ms) == [2, 2])
+    a = AdminClient({"bootstrap.servers": BROKER})
+    wait_until(
+        "the group to be described as stable",
+        lambda: a.describe_consumer_groups(["kadm-group"])["kadm-group"].result(timeout=30).state
+        == ConsumerGroupState.STABLE,
+    )
+    d = a.describe_consumer_groups(["kadm-group"])["kadm-group"].result(timeout=30)
+    assert d.type == ConsumerGroupType.CONSUMER and d.partition_assignor == "uniform", d
+    held = sorted(sorted(tp.partition for tp in m.assignment.topic_partitions) for m in d.members)
+    assert held == sorted(sorted(m.assigned()) for m in ms), (held, [m.assigned() for m in ms])
+    assert all(tp.topic == "kadm" for m in d.members for tp in m.assignment.topic_partitions), d
+    listed = a.list_consumer_groups(types={ConsumerGroupType.CONSUMER}).result(timeout=30).valid
+    assert [(g.group_id, g.type) for g in listed] == [("kadm-group", ConsumerGroupType.CONSUMER)], listed
+    classic = a.list_consumer_groups(types={ConsumerGroupType.CLASSIC}).result(timeout=30).valid
+    assert [g.group_id for g in classic] == [], classic
+    refused = a.delete_consumer_groups(["kadm-group"])["kadm-group"]
+    try:
+        refused.result(timeout=30)
+        raise AssertionError("a group with members was deleted")
+    except Exception as e:  # noqa: BLE001 - confluent raises KafkaException
+        assert "NON_EMPTY_GROUP" in str(e), e
+    for m in ms:
+        m.stop()
+    wait_until(
+        "the group to be empty once its members closed",
+        lambda: a.describe_consumer_groups(["kadm-group"])["kadm-group"].result(timeout=30).state
+        == ConsumerGroupState.EMPTY,
+    )
+    a.delete_consumer_groups(["kadm-group"])["kadm-group"].result(timeout=30)
+    assert a.list_consumer_groups().result(timeout=30).valid == []
+    print("consumer_admin ok")
+
+
+def scenario_regex():
+    """A KIP-848 member subscribed by regular expression gets the matching topics, including one created later."""
+    admin_create("re-a", 2)
+    admin_create("other", 2)
+    m = Member("re", "re-group", "^re-.*", mode="records")
+    wait_until("the member to hold re-a", lambda: m.assigned() == {0, 1})
+    admin_create("re-b", 1)
+    produce("re-b", 1, 5)
+    wait_until("records of re-b, created after the subscription", lambda: len(m.of("record")) == 5, timeout=60)
+    m.stop()
+    print("regex ok")
 
 
 def scenario_expiry():
