@@ -31,5 +31,8 @@ done
 echo "# group.initial.rebalance.delay.ms=0"
 run group-join --brokers 127.0.0.1:9193 --topic join100 --members 1
 run group-join --brokers 127.0.0.1:9193 --topic join100 --members 10
+echo "# KIP-848 (group.protocol=consumer; no initial delay in this protocol)"
+run group-join --brokers 127.0.0.1:9193 --topic join100 --members 1 --protocol consumer
+run group-join --brokers 127.0.0.1:9193 --topic join100 --members 10 --protocol consumer
 echo "# group.initial.rebalance.delay.ms=3000 (Kafka's default)"
 run group-join --brokers 127.0.0.1:9194 --topic join100 --members 10

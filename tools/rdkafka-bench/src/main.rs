@@ -6,7 +6,7 @@
 //! rdkafka-bench consume   --brokers B --topic T --count N
 //! rdkafka-bench latency   --brokers B --topic T --rate R --seconds S --size 1024 --acks all
 //! rdkafka-bench raw-write --dir D --count N --size 1024
-//! rdkafka-bench group-join --brokers B --topic T --members 10   (T has the partitions)
+//! rdkafka-bench group-join --brokers B --topic T --members 10 [--protocol consumer]   (T has the partitions)
 //! rdkafka-bench commits   --brokers B --topic T --threads 8 --seconds 5
 //! rdkafka-bench raw-fsync --dir D --seconds 5
 //! ```
@@ -80,6 +80,9 @@ enum Cmd {
         members: usize,
         #[arg(long, default_value_t = 100)]
         partitions: usize,
+        /// `classic` (JoinGroup/SyncGroup) or `consumer` (KIP-848, assigned by the broker).
+        #[arg(long, default_value = "classic")]
+        protocol: String,
     },
     /// Synchronous offset commits from N threads (each its own standalone group) for S seconds.
     Commits {
@@ -215,8 +218,12 @@ fn main() {
             }
             report("consume", n, bytes, start.elapsed());
         }
-        Cmd::Latency { brokers, topic, rate, seconds, size, acks } => latency(&brokers, &topic, rate, seconds, size, &acks),
-        Cmd::GroupJoin { brokers, topic, members, partitions } => group_join(&brokers, &topic, members, partitions),
+        Cmd::Latency { brokers, topic, rate, seconds, size, acks } => {
+            latency(&brokers, &topic, rate, seconds, size, &acks)
+        }
+        Cmd::GroupJoin { brokers, topic, members, partitions, protocol } => {
+            group_join(&brokers, &topic, members, partitions, &protocol)
+        }
         Cmd::Commits { brokers, topic, threads, seconds } => commits(&brokers, &topic, threads, seconds),
         Cmd::RawFsync { dir, seconds } => {
             let path = dir.join("raw-fsync-reference");
@@ -319,18 +326,19 @@ fn latency(brokers: &str, topic: &str, rate: u64, seconds: u64, size: usize, ack
     }
 }
 
-fn group_consumer(brokers: &str, group: &str) -> BaseConsumer {
-    ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "500")
-        .create()
-        .expect("consumer")
+fn group_consumer(brokers: &str, group: &str, protocol: &str) -> BaseConsumer {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", brokers).set("group.id", group).set("enable.auto.commit", "false");
+    if protocol == "consumer" {
+        // KIP-848: the broker sets session and heartbeat times.
+        config.set("group.protocol", "consumer");
+    } else {
+        config.set("session.timeout.ms", "10000").set("heartbeat.interval.ms", "500");
+    }
+    config.create().expect("consumer")
 }
 
-fn group_join(brokers: &str, topic: &str, members: usize, partitions: usize) {
+fn group_join(brokers: &str, topic: &str, members: usize, partitions: usize, protocol: &str) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     let group = format!("join-{}-{}", members, std::process::id());
@@ -339,10 +347,16 @@ fn group_join(brokers: &str, topic: &str, members: usize, partitions: usize) {
     let start = Instant::now();
     let threads: Vec<_> = (0..members)
         .map(|i| {
-            let (held, done, brokers, group, topic) =
-                (held.clone(), done.clone(), brokers.to_string(), group.clone(), topic.to_string());
+            let (held, done, brokers, group, topic, protocol) = (
+                held.clone(),
+                done.clone(),
+                brokers.to_string(),
+                group.clone(),
+                topic.to_string(),
+                protocol.to_string(),
+            );
             std::thread::spawn(move || {
-                let c = group_consumer(&brokers, &group);
+                let c = group_consumer(&brokers, &group, &protocol);
                 c.subscribe(&[&topic]).unwrap();
                 while !done.load(Ordering::Relaxed) {
                     let _ = c.poll(Duration::from_millis(5));
@@ -366,7 +380,7 @@ fn group_join(brokers: &str, topic: &str, members: usize, partitions: usize) {
         t.join().unwrap();
     }
     println!(
-        "group join: {members} members hold all {partitions} partitions {:.0} ms after the first subscribe",
+        "group join ({protocol}): {members} members hold all {partitions} partitions {:.0} ms after the first subscribe",
         elapsed.as_secs_f64() * 1000.0
     );
 }
@@ -378,7 +392,7 @@ fn commits(brokers: &str, topic: &str, threads: usize, seconds: u64) {
         .map(|i| {
             let (brokers, topic) = (brokers.to_string(), topic.to_string());
             std::thread::spawn(move || {
-                let c = group_consumer(&brokers, &format!("commits-{i}-{}", std::process::id()));
+                let c = group_consumer(&brokers, &format!("commits-{i}-{}", std::process::id()), "classic");
                 let mut n = 0u64;
                 let mut lat = Histogram::<u64>::new(3).unwrap();
                 while start.elapsed() < Duration::from_secs(seconds) {
