@@ -175,6 +175,27 @@ impl GroupCoordinator {
         OffsetCommitResponse { topics, ..Default::default() }
     }
 
+    /// OffsetFetch v9's member check for a KIP-848 group (Kafka's
+    /// `ConsumerGroup.validateOffsetFetch`): a member that names itself must
+    /// be in the group at the epoch it names. Classic groups are not checked.
+    pub fn validate_offset_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        let Some(consumer) = self.groups.get(group_id).and_then(|g| g.consumer.as_ref()) else { return Ok(()) };
+        if member_epoch < 0 && member_id.is_none() {
+            return Ok(());
+        }
+        let member = member_id.and_then(|id| consumer.members.get(id)).ok_or(ErrorCode::UNKNOWN_MEMBER_ID)?;
+        if member.current.epoch == member_epoch {
+            Ok(())
+        } else {
+            Err(ErrorCode::STALE_MEMBER_EPOCH)
+        }
+    }
+
     /// One group's committed offsets (OffsetFetch), or the group-level error.
     pub fn fetch_offsets(&self, group_id: &str, wanted: Wanted) -> Result<Fetched, ErrorCode> {
         self.serving(group_id)?;

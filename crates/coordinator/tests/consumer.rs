@@ -279,6 +279,11 @@ fn offset_commits_carry_the_member_epoch() {
     assert_eq!(commit(&mut h, 8, &s.id, s.epoch), ErrorCode::UNSUPPORTED_VERSION.code());
     assert_eq!(commit(&mut h, 9, "nobody", s.epoch), ErrorCode::UNKNOWN_MEMBER_ID.code());
     assert_eq!(commit(&mut h, 9, "", -1), ErrorCode::UNKNOWN_MEMBER_ID.code());
+    // OffsetFetch v9 checks a named member the same way.
+    assert_eq!(h.c.validate_offset_fetch(G, Some(&s.id), s.epoch), Ok(()));
+    assert_eq!(h.c.validate_offset_fetch(G, Some(&s.id), s.epoch - 1), Err(ErrorCode::STALE_MEMBER_EPOCH));
+    assert_eq!(h.c.validate_offset_fetch(G, Some("nobody"), 1), Err(ErrorCode::UNKNOWN_MEMBER_ID));
+    assert_eq!(h.c.validate_offset_fetch(G, None, -1), Ok(()));
 }
 
 #[test]

@@ -51,7 +51,10 @@ pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16)
             .into_iter()
             .map(|g| {
                 let wanted: Wanted = g.topics.map(|ts| ts.into_iter().map(|t| (t.name, t.partition_indexes)).collect());
-                let fetched = broker.groups.direct(|e| e.fetch_offsets(&g.group_id, wanted));
+                let fetched = broker.groups.direct(|e| {
+                    e.validate_offset_fetch(&g.group_id, g.member_id.as_deref(), g.member_epoch)
+                        .and_then(|()| e.fetch_offsets(&g.group_id, wanted))
+                });
                 group_v8(g.group_id, fetched)
             })
             .collect();
