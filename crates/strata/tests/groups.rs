@@ -112,6 +112,38 @@ fn kip848_regex_subscription_follows_new_topics() {
 }
 
 #[test]
+fn kip848_members_keep_their_partitions_across_a_broker_sigkill() {
+    let mut broker = kip848_broker();
+    let sync = tempfile::tempdir().unwrap();
+    let mut driver = std::process::Command::new(strata_interop::python())
+        .arg(support::script("groups_e2e.py"))
+        .args([broker.addr().as_str(), "kip848", "survive"])
+        .env("SYNC_DIR", sync.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + LIMIT;
+    while !sync.path().join("ready").exists() {
+        assert!(std::time::Instant::now() < deadline && driver.try_wait().unwrap().is_none(), "the group never formed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    broker.kill();
+    broker.restart();
+    std::fs::write(sync.path().join("restarted"), b"").unwrap();
+    while driver.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = driver.kill();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = driver.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("survive ok"), "{text}\n--- broker log ---\n{}", broker.log_text());
+    println!("{text}");
+}
+
+#[test]
 fn group_admin_through_confluent_and_kafka_python_admin_clients() {
     scenario("both", "admin");
 }

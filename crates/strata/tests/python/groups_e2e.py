@@ -452,6 +452,39 @@ def scenario_regex():
     print("regex ok")
 
 
+def scenario_survive():
+    """Members of a KIP-848 group keep their ids and partitions across a broker SIGKILL.
+
+    The test kills and restarts the broker between two files in $SYNC_DIR:
+    this script writes `ready`, the test writes `restarted`."""
+    from confluent_kafka.admin import AdminClient
+
+    sync = os.environ["SYNC_DIR"]
+    admin_create("surv", 4)
+    ms = [Member(f"k{i}", "surv-group", "surv", mode="records") for i in range(2)]
+    wait_until("2 members with 2 partitions each", lambda: covers(ms, 4) and sizes(ms) == [2, 2])
+
+    def described():
+        a = AdminClient({"bootstrap.servers": BROKER})
+        d = a.describe_consumer_groups(["surv-group"])["surv-group"].result(timeout=30)
+        return d.state, sorted((m.member_id, sorted(tp.partition for tp in m.assignment.topic_partitions)) for m in d.members)
+
+    before = described()
+    held = [m.assigned() for m in ms]
+    assigns = [len(m.of("assign")) for m in ms]
+    open(os.path.join(sync, "ready"), "w").close()
+    wait_until("the broker to be restarted", lambda: os.path.exists(os.path.join(sync, "restarted")), timeout=60)
+    produce("surv", 4, 10)
+    wait_until("the records produced after the restart", lambda: sum(len(m.of("record")) for m in ms) == 40, timeout=60)
+    after = described()
+    assert after == before, f"before the SIGKILL {before}, after {after}"
+    assert [m.assigned() for m in ms] == held and [len(m.of("assign")) for m in ms] == assigns, "a rebalance happened"
+    for m in ms:
+        m.stop()
+    print(f"members and assignment unchanged across the broker SIGKILL: {after}")
+    print("survive ok")
+
+
 def scenario_expiry():
     """Offsets of a group that stays empty expire after offsets.retention.minutes (1 here)."""
     from confluent_kafka import Consumer, TopicPartition
