@@ -89,12 +89,9 @@ impl Current {
     /// Its record value.
     pub(crate) fn to_record(&self) -> ConsumerGroupCurrentMemberAssignmentValue {
         let list = |a: &Assignment| {
-            a.iter()
-                .map(|(t, ps)| TopicPartitions {
-                    topic_id: *t,
-                    partitions: ps.iter().copied().collect(),
-                    ..Default::default()
-                })
+            listed(a)
+                .into_iter()
+                .map(|(topic_id, partitions)| TopicPartitions { topic_id, partitions, ..Default::default() })
                 .collect()
         };
         ConsumerGroupCurrentMemberAssignmentValue {
@@ -130,16 +127,18 @@ pub(crate) fn to_assignment(pairs: impl IntoIterator<Item = (Uuid, Vec<i32>)>) -
     a
 }
 
+/// An assignment as (topic id, partitions) pairs, in id and partition order,
+/// as records and responses list it.
+pub(crate) fn listed(a: &Assignment) -> Vec<(Uuid, Vec<i32>)> {
+    a.iter().map(|(t, ps)| (*t, ps.iter().copied().collect())).collect()
+}
+
 /// A target assignment's record value.
 pub(crate) fn target_record(a: &Assignment) -> ConsumerGroupTargetAssignmentMemberValue {
     ConsumerGroupTargetAssignmentMemberValue {
-        topic_partitions: a
-            .iter()
-            .map(|(t, ps)| TopicPartition {
-                topic_id: *t,
-                partitions: ps.iter().copied().collect(),
-                ..Default::default()
-            })
+        topic_partitions: listed(a)
+            .into_iter()
+            .map(|(topic_id, partitions)| TopicPartition { topic_id, partitions, ..Default::default() })
             .collect(),
         ..Default::default()
     }

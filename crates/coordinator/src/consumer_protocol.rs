@@ -27,7 +27,8 @@ use strata_protocol::{ErrorCode, Uuid};
 
 use crate::assignor::{self, Subscriber, ASSIGNORS};
 use crate::consumer_group::{
-    target_record, to_assignment, Assignment, ConsumerGroup, ConsumerMember, Current, MemberState, STATIC_LEAVE_EPOCH,
+    listed, target_record, to_assignment, Assignment, ConsumerGroup, ConsumerMember, Current, MemberState,
+    STATIC_LEAVE_EPOCH,
 };
 use crate::coordinator::{Client, GroupCoordinator, Journal};
 use crate::group::{Group, State};
@@ -153,8 +154,12 @@ fn epoch_record(epoch: i32) -> ConsumerRecord {
     ConsumerRecord::Epoch(Some(ConsumerGroupMetadataValue { epoch, ..Default::default() }))
 }
 
-fn listed(a: &Assignment) -> Vec<(Uuid, Vec<i32>)> {
-    a.iter().map(|(t, ps)| (*t, ps.iter().copied().collect())).collect()
+/// The records of a member leaving for good: its own go, and the group
+/// epoch moves on so that the others are reassigned.
+fn departure(member_id: &str, group_epoch: i32) -> Vec<ConsumerRecord> {
+    let mut records = removal(member_id).to_vec();
+    records.push(epoch_record(group_epoch + 1));
+    records
 }
 
 /// What one heartbeat changes, worked out before anything is written.
@@ -355,9 +360,7 @@ impl GroupCoordinator {
             let left = Current { epoch: STATIC_LEAVE_EPOCH, previous_epoch: c.epoch, ..c.clone() };
             vec![ConsumerRecord::Current(member_id.clone(), Some(left.to_record()))]
         } else {
-            let mut r = removal(&member_id).to_vec();
-            r.push(epoch_record(group.epoch + 1));
-            r
+            departure(&member_id, group.epoch)
         };
         self.write_consumer(&req.group_id, partition, records, now, journal)?;
         Ok(ConsumerGroupHeartbeatResponse {
@@ -415,8 +418,7 @@ impl GroupCoordinator {
     fn remove_consumer_member(&mut self, group_id: &str, member_id: &str, now: i64, journal: &mut dyn Journal) {
         let Ok(partition) = self.serving(group_id) else { return };
         let Some(epoch) = self.groups.get(group_id).and_then(|g| g.consumer.as_ref()).map(|c| c.epoch) else { return };
-        let mut records = removal(member_id).to_vec();
-        records.push(epoch_record(epoch + 1));
+        let records = departure(member_id, epoch);
         // A failed write leaves the member in place; the next tick tries again.
         let _ = self.write_consumer(group_id, partition, records, now, journal);
     }
@@ -442,9 +444,8 @@ impl GroupCoordinator {
         if !consumer.members.is_empty() {
             return Err(ErrorCode::INCONSISTENT_GROUP_PROTOCOL);
         }
-        let records = [ConsumerRecord::TargetEpoch(None), ConsumerRecord::Topics(None), ConsumerRecord::Epoch(None)];
         let partition = self.serving(&group.id)?;
-        journal.append(partition, records.iter().map(|r| r.encode(&group.id)).collect())?;
+        journal.append(partition, ConsumerRecord::group_tombstones().iter().map(|r| r.encode(&group.id)).collect())?;
         group.consumer = None;
         group.protocol_type = None;
         Ok(())

@@ -327,9 +327,7 @@ impl GroupCoordinator {
         let mut records: Vec<(Bytes, Option<Bytes>)> =
             group.offsets.keys().map(|(t, p)| offset_record(group_id, t, *p, None).encode()).collect();
         if group.consumer.is_some() {
-            for r in [ConsumerRecord::TargetEpoch(None), ConsumerRecord::Topics(None), ConsumerRecord::Epoch(None)] {
-                records.push(r.encode(group_id));
-            }
+            records.extend(ConsumerRecord::group_tombstones().iter().map(|r| r.encode(group_id)));
         }
         records.push(GroupRecord::Group(group_id.to_string(), None).encode());
         journal.append(partition_for(group_id, self.config.partitions), records)?;

@@ -144,6 +144,13 @@ fn decode0<S: Struct>(value: Option<&[u8]>) -> Result<Option<S>, DecodeError> {
 }
 
 impl ConsumerRecord {
+    /// The tombstones that end a consumer group's KIP-848 state (its members'
+    /// records are gone already: only an empty group is deleted or converted).
+    /// The group-epoch tombstone comes last; replay drops the state on it.
+    pub(crate) fn group_tombstones() -> [ConsumerRecord; 3] {
+        [ConsumerRecord::TargetEpoch(None), ConsumerRecord::Topics(None), ConsumerRecord::Epoch(None)]
+    }
+
     /// Encodes the record of `group`.
     pub(crate) fn encode(&self, group: &str) -> Encoded {
         let group_id = group.to_string();
