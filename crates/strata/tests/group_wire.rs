@@ -1,7 +1,8 @@
 //! Group coordinator requests that the client libraries in the other tests
 //! do not send: FindCoordinator with batched keys (v4+) and in every version,
-//! OffsetFetch for several groups at once (v8+), and the errors of a
-//! transaction key and an unknown member — checked on the wire.
+//! OffsetFetch for several groups at once (v8+), the errors of a
+//! transaction key and an unknown member, and malformed KIP-848 heartbeats —
+//! checked on the wire.
 
 mod support;
 
@@ -120,4 +121,80 @@ fn offset_fetch_for_several_groups_at_once() {
         HeartbeatRequest { group_id: "g1".into(), generation_id: 1, member_id: "nobody".into(), ..Default::default() };
     let ResponseBody::Heartbeat(r) = call(&mut s, 4, RequestBody::Heartbeat(hb)) else { panic!() };
     assert_eq!(r.error_code, ErrorCode::UNKNOWN_MEMBER_ID.code());
+}
+
+/// KIP-848 requests no client library sends on purpose: the coordinator's
+/// field checks come back as INVALID_REQUEST with Kafka's message, an unknown
+/// member and an unknown assignor get their own errors, and ConsumerGroupDescribe
+/// answers for a group that does not exist — each on a connection that stays usable.
+#[test]
+fn consumer_group_heartbeat_refuses_bad_requests_with_a_clear_error() {
+    use strata_protocol::generated::consumer_group_heartbeat_request::ConsumerGroupHeartbeatRequest;
+    use strata_protocol::generated::ConsumerGroupDescribeRequest;
+
+    let broker = Broker::start(&[]);
+    let mut s = connect(&broker.addr());
+    find(&mut s, 4, 0, &["k"]);
+    let mut beat = |req: ConsumerGroupHeartbeatRequest| {
+        let ResponseBody::ConsumerGroupHeartbeat(r) = call(&mut s, 1, RequestBody::ConsumerGroupHeartbeat(req)) else {
+            panic!()
+        };
+        (r.error_code, r.error_message.unwrap_or_default())
+    };
+    let join = ConsumerGroupHeartbeatRequest {
+        group_id: "k".into(),
+        member_id: "m-1".into(),
+        member_epoch: 0,
+        rebalance_timeout_ms: 30_000,
+        subscribed_topic_names: Some(vec!["t".into()]),
+        topic_partitions: Some(vec![]),
+        ..Default::default()
+    };
+    let cases = [
+        (
+            ConsumerGroupHeartbeatRequest { rebalance_timeout_ms: -1, ..join.clone() },
+            ErrorCode::INVALID_REQUEST,
+            "RebalanceTimeoutMs",
+        ),
+        (
+            ConsumerGroupHeartbeatRequest { topic_partitions: None, ..join.clone() },
+            ErrorCode::INVALID_REQUEST,
+            "TopicPartitions",
+        ),
+        (
+            ConsumerGroupHeartbeatRequest { group_id: String::new(), ..join.clone() },
+            ErrorCode::INVALID_REQUEST,
+            "GroupId",
+        ),
+        (
+            ConsumerGroupHeartbeatRequest {
+                subscribed_topic_names: None,
+                subscribed_topic_regex: Some("(".into()),
+                ..join.clone()
+            },
+            ErrorCode::INVALID_REQUEST,
+            "SubscribedTopicRegex",
+        ),
+        (
+            ConsumerGroupHeartbeatRequest { server_assignor: Some("magic".into()), ..join.clone() },
+            ErrorCode::UNSUPPORTED_ASSIGNOR,
+            "magic",
+        ),
+        (ConsumerGroupHeartbeatRequest { member_epoch: 3, ..join.clone() }, ErrorCode::UNKNOWN_MEMBER_ID, "m-1"),
+    ];
+    for (req, code, says) in cases {
+        let (got, message) = beat(req);
+        assert_eq!(ErrorCode::from_code(got), Some(code), "{message}");
+        assert!(message.contains(says), "{code:?}: {message}");
+    }
+    // The same connection then joins for real: epoch 1, the member id it chose.
+    let (ok, _) = beat(join);
+    assert_eq!(ok, 0);
+    let describe = ConsumerGroupDescribeRequest { group_ids: vec!["k".into(), "nope".into()], ..Default::default() };
+    let ResponseBody::ConsumerGroupDescribe(d) = call(&mut s, 0, RequestBody::ConsumerGroupDescribe(describe)) else {
+        panic!()
+    };
+    assert_eq!((d.groups[0].error_code, d.groups[0].members.len()), (0, 1));
+    assert_eq!(d.groups[0].members[0].member_id, "m-1");
+    assert_eq!(d.groups[1].error_code, ErrorCode::GROUP_ID_NOT_FOUND.code());
 }

@@ -436,6 +436,16 @@ def scenario_consumer_admin():
     )
     a.delete_consumer_groups(["kadm-group"])["kadm-group"].result(timeout=30)
     assert a.list_consumer_groups().result(timeout=30).valid == []
+
+    # A group whose members ask for the range assignor gets it: contiguous ranges in member-id order.
+    ranged = [Member(f"r{i}", "kadm-range", "kadm", extra={"group.remote.assignor": "range"}) for i in range(2)]
+    wait_until("2 range members with 2 partitions each", lambda: covers(ranged, 4) and sizes(ranged) == [2, 2])
+    d = a.describe_consumer_groups(["kadm-range"])["kadm-range"].result(timeout=30)
+    assert d.partition_assignor == "range", d
+    by_id = sorted((m.member_id, sorted(tp.partition for tp in m.assignment.topic_partitions)) for m in d.members)
+    assert [ps for _, ps in by_id] == [[0, 1], [2, 3]], by_id
+    for m in ranged:
+        m.stop()
     print("consumer_admin ok")
 
 
