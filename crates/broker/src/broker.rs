@@ -16,6 +16,7 @@ use crate::error::BrokerError;
 use crate::fetch_session::FetchSessions;
 use crate::groups::{self, Groups};
 use crate::metadata_log::MetadataLog;
+use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
 
 /// Segment files kept open at once, over all partitions.
@@ -31,6 +32,7 @@ pub struct Broker {
     pub(crate) replicas: Replicas,
     pub(crate) sessions: Mutex<FetchSessions>,
     pub(crate) groups: Groups,
+    pub(crate) producer_ids: ProducerIds,
     _lock: DirLock,
 }
 
@@ -57,6 +59,7 @@ impl Broker {
             replicas,
             sessions: Mutex::new(FetchSessions::new(slots)),
             groups,
+            producer_ids: ProducerIds::default(),
             config,
             _lock: lock,
         }))

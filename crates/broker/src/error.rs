@@ -2,7 +2,7 @@
 
 use strata_protocol::ErrorCode;
 use strata_records::RecordsError;
-use strata_storage::StorageError;
+use strata_storage::{ProducerError, StorageError};
 
 /// What stops the broker from starting or from doing its work.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,9 @@ pub(crate) fn storage_error_code(e: &StorageError) -> ErrorCode {
         StorageError::InvalidBatch(r) => records_error_code(r),
         StorageError::BatchTooLarge { .. } => ErrorCode::MESSAGE_TOO_LARGE,
         StorageError::OffsetOutOfRange { .. } => ErrorCode::OFFSET_OUT_OF_RANGE,
+        StorageError::InvalidRecord(_) => ErrorCode::INVALID_RECORD,
+        StorageError::Producer(ProducerError::OutOfOrderSequence { .. }) => ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
         _ => ErrorCode::KAFKA_STORAGE_ERROR,
     }
 }

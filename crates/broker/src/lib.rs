@@ -23,6 +23,7 @@ mod fetch_session;
 mod groups;
 mod handlers;
 mod metadata_log;
+mod producer_ids;
 mod replicas;
 mod response;
 mod scheduler;

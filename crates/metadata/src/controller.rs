@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use strata_protocol::internal::metadata::{ConfigRecord, PartitionRecord, RemoveTopicRecord, TopicRecord};
+use strata_protocol::internal::metadata::{
+    ConfigRecord, PartitionRecord, ProducerIdsRecord, RemoveTopicRecord, TopicRecord,
+};
 use strata_protocol::{ErrorCode, Uuid};
 
 use crate::config::{broker_config, topic_config, ConfigDef, ConfigType};
@@ -24,6 +26,24 @@ pub struct Cluster {
     pub default_partitions: i32,
     /// default.replication.factor.
     pub default_replication_factor: i16,
+}
+
+/// Producer ids handed to a broker at a time (Kafka's block size).
+pub const PRODUCER_ID_BLOCK_SIZE: i64 = 1000;
+
+/// The next block of producer ids for `broker_id` (AllocateProducerIds): the
+/// ids `[image.next_producer_id(), +PRODUCER_ID_BLOCK_SIZE)`, and the record
+/// that hands them out, so that no id is ever given twice.
+pub fn allocate_producer_ids(
+    image: &MetadataImage,
+    broker_id: i32,
+) -> Result<(std::ops::Range<i64>, MetadataRecord), ApiError> {
+    let first = image.next_producer_id();
+    let end = first
+        .checked_add(PRODUCER_ID_BLOCK_SIZE)
+        .ok_or_else(|| ApiError::new(ErrorCode::UNKNOWN_SERVER_ERROR, "the producer id space is exhausted"))?;
+    let record = ProducerIdsRecord { broker_id, next_producer_id: end, ..Default::default() };
+    Ok((first..end, MetadataRecord::ProducerIds(record)))
 }
 
 /// A CreateTopics entry.

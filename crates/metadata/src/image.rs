@@ -90,6 +90,7 @@ pub struct MetadataImage {
     topics: BTreeMap<String, Arc<TopicImage>>,
     ids: HashMap<Uuid, String>,
     configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
+    next_producer_id: i64,
 }
 
 impl MetadataImage {
@@ -111,6 +112,12 @@ impl MetadataImage {
     /// The configs set on a resource (only those set, not defaults).
     pub fn configs(&self, resource: &ConfigResource) -> Option<&BTreeMap<String, String>> {
         self.configs.get(resource)
+    }
+
+    /// The first producer id of the next block the controller hands out
+    /// (every id below it was given to some broker).
+    pub fn next_producer_id(&self) -> i64 {
+        self.next_producer_id
     }
 
     /// A new image with `records` applied in order. On error the image is
@@ -176,6 +183,15 @@ impl MetadataImage {
                     .ok_or_else(|| MetadataError::Inconsistent("removal of an unknown topic id".into()))?;
                 self.topics.remove(&name);
                 self.configs.remove(&ConfigResource::Topic(name));
+            }
+            MetadataRecord::ProducerIds(p) => {
+                if p.next_producer_id <= self.next_producer_id {
+                    return Err(MetadataError::Inconsistent(format!(
+                        "producer id block ending at {} does not follow {}",
+                        p.next_producer_id, self.next_producer_id
+                    )));
+                }
+                self.next_producer_id = p.next_producer_id;
             }
             MetadataRecord::Config(c) => {
                 let resource = ConfigResource::from_code(c.resource_type, &c.resource_name)

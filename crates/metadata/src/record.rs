@@ -17,7 +17,7 @@
 use bytes::{Bytes, BytesMut};
 use strata_protocol::codec::put_unsigned_varint;
 use strata_protocol::internal::metadata::{
-    ConfigRecord, PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord,
+    ConfigRecord, PartitionChangeRecord, PartitionRecord, ProducerIdsRecord, RemoveTopicRecord, TopicRecord,
 };
 use strata_protocol::{Reader, Struct};
 
@@ -39,6 +39,8 @@ pub enum MetadataRecord {
     PartitionChange(PartitionChangeRecord),
     /// A topic was deleted (type 9).
     RemoveTopic(RemoveTopicRecord),
+    /// A block of producer ids was handed out (type 15).
+    ProducerIds(ProducerIdsRecord),
 }
 
 impl MetadataRecord {
@@ -50,6 +52,7 @@ impl MetadataRecord {
             MetadataRecord::Config(_) => (4, 0),
             MetadataRecord::PartitionChange(_) => (5, 0),
             MetadataRecord::RemoveTopic(_) => (9, 0),
+            MetadataRecord::ProducerIds(_) => (15, 0),
         }
     }
 
@@ -66,6 +69,7 @@ impl MetadataRecord {
             MetadataRecord::Config(r) => r.encode(&mut w, version),
             MetadataRecord::PartitionChange(r) => r.encode(&mut w, version),
             MetadataRecord::RemoveTopic(r) => r.encode(&mut w, version),
+            MetadataRecord::ProducerIds(r) => r.encode(&mut w, version),
         };
         done.expect("strata's own metadata records always encode in the version it picks");
         w.freeze()
@@ -91,6 +95,7 @@ impl MetadataRecord {
             4 => MetadataRecord::Config(ConfigRecord::decode(&mut r, 0).map_err(err)?),
             5 => MetadataRecord::PartitionChange(PartitionChangeRecord::decode(&mut r, 0).map_err(err)?),
             9 => MetadataRecord::RemoveTopic(RemoveTopicRecord::decode(&mut r, 0).map_err(err)?),
+            15 => MetadataRecord::ProducerIds(ProducerIdsRecord::decode(&mut r, 0).map_err(err)?),
             _ => return Err(unknown),
         };
         if r.remaining() != 0 {

@@ -48,6 +48,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::CreateTopics, 2, 7),
     api(ApiKey::DeleteTopics, 1, 6),
     api(ApiKey::DeleteRecords, 0, 2),
+    api(ApiKey::InitProducerId, 0, 5),
     api(ApiKey::DescribeConfigs, 1, 4),
     api(ApiKey::AlterConfigs, 0, 2),
     api(ApiKey::DescribeLogDirs, 1, 4),
@@ -56,6 +57,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::IncrementalAlterConfigs, 0, 1),
     api(ApiKey::OffsetDelete, 0, 0),
     api(ApiKey::DescribeCluster, 0, 1),
+    api(ApiKey::DescribeProducers, 0, 0),
     api(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     api(ApiKey::ConsumerGroupDescribe, 0, 0),
 ];
@@ -90,6 +92,7 @@ mod tests {
         ("OffsetTime", &[(ApiKey::ListOffsets, 1, 1)]),
         ("ZSTD", &[(ApiKey::Produce, 7, 7), (ApiKey::Fetch, 10, 10)]),
         ("BrokerGroupCoordinator", &[(ApiKey::FindCoordinator, 0, 0)]),
+        ("IdempotentProducer", &[(ApiKey::InitProducerId, 0, 0)]),
         (
             "BrokerBalancedConsumer",
             &[

@@ -42,6 +42,12 @@ pub enum StorageError {
         /// The log end offset.
         end: i64,
     },
+    /// A batch that is well formed but not allowed from a client (Kafka's INVALID_RECORD).
+    #[error("{0}")]
+    InvalidRecord(String),
+    /// A producer's batch that its state refuses (a sequence gap, a stale epoch).
+    #[error(transparent)]
+    Producer(#[from] crate::producers::ProducerError),
     /// A checkpoint or index file that cannot be parsed.
     #[error("corrupt {what} {path}: {reason}")]
     Corrupt {

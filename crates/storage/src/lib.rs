@@ -18,6 +18,7 @@ mod error;
 pub mod files;
 pub mod index;
 pub mod log;
+pub mod producers;
 pub mod segment;
 
 pub use cleaner::CleanStats;
@@ -25,3 +26,4 @@ pub use config::{CleanupPolicy, LogConfig};
 pub use error::StorageError;
 pub use files::OpenFiles;
 pub use log::{AppendInfo, AppendOptions, FileRegion, Log, ReadResult};
+pub use producers::{ProducerEntry, ProducerError};

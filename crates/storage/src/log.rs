@@ -33,6 +33,7 @@ use crate::config::LogConfig;
 use crate::epoch::LeaderEpochCache;
 use crate::error::{io, StorageError};
 use crate::files::OpenFiles;
+use crate::producers::{self, ProducerEntry, Producers, Verdict};
 use crate::segment::Segment;
 
 /// Marker file a clean close leaves, so the next open skips recovery.
@@ -58,6 +59,9 @@ pub struct AppendInfo {
     pub log_append_time: i64,
     /// The log start offset after the append.
     pub log_start_offset: i64,
+    /// True when the batch was a producer's retry of one already in the log:
+    /// nothing was written and the offsets are the original ones.
+    pub duplicate: bool,
 }
 
 /// Bytes of a segment file to send as they are (with sendfile, on plaintext).
@@ -107,6 +111,7 @@ pub(crate) struct State {
     /// Offsets below this were seen by a compaction pass (in memory only).
     pub(crate) cleaner_offset: i64,
     epochs: LeaderEpochCache,
+    producers: Producers,
     offline: bool,
     unflushed_records: i64,
     oldest_unflushed_ms: Option<i64>,
@@ -180,6 +185,7 @@ impl Log {
         let log_start_offset = saved.log_start_offset.max(first_base).min(next_offset);
         let mut epochs = LeaderEpochCache::load(dir)?;
         epochs.truncate_from_end(next_offset)?;
+        let producers = rebuild_producers(dir, &segments, next_offset)?;
         if clean {
             std::fs::remove_file(&marker).map_err(io("delete", &marker))?;
         }
@@ -191,6 +197,7 @@ impl Log {
             log_start_offset,
             cleaner_offset: log_start_offset,
             epochs,
+            producers,
             offline: false,
             unflushed_records: 0,
             oldest_unflushed_ms: None,
@@ -237,6 +244,12 @@ impl Log {
         if st.offline {
             return Err(StorageError::Offline(self.dir.clone()));
         }
+        if let Verdict::Duplicate(b) = check_producer(&st.producers, &batches)? {
+            let log_append_time = if st.config.log_append_time { b.timestamp } else { -1 };
+            let (first_offset, last_offset) = (b.first_offset(), b.last_offset);
+            let log_start_offset = st.log_start_offset;
+            return Ok(AppendInfo { first_offset, last_offset, log_append_time, log_start_offset, duplicate: true });
+        }
         let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
         if let Err(e) = self.maybe_roll(&mut st, total as u64, opts.now_ms) {
             st.offline = true;
@@ -261,10 +274,14 @@ impl Log {
         }
         self.write_batches(&mut st, &mut slices, &headers, total, opts.now_ms)?;
         st.epochs.assign(opts.leader_epoch, first_offset)?;
+        for h in &headers {
+            st.producers.update(h);
+        }
         st.next_offset = next;
         st.unflushed_records += next - first_offset;
         st.oldest_unflushed_ms.get_or_insert(opts.now_ms);
-        Ok(AppendInfo { first_offset, last_offset: next - 1, log_append_time, log_start_offset: st.log_start_offset })
+        let log_start_offset = st.log_start_offset;
+        Ok(AppendInfo { first_offset, last_offset: next - 1, log_append_time, log_start_offset, duplicate: false })
     }
 
     /// Writes the patched batches to the active segment. Any failure takes
@@ -307,11 +324,14 @@ impl Log {
         self.roll(st)
     }
 
+    /// Starts a new segment at the log end, after snapshotting the producer
+    /// state there (so recovery replays at most the new segment).
     fn roll(&self, st: &mut State) -> Result<(), StorageError> {
         if let Some(active) = st.segments.values_mut().next_back() {
             active.flush()?;
         }
         let base = st.next_offset;
+        producers::write_snapshot(&self.dir, base, &st.producers)?;
         let segment = Segment::create(&self.dir, base, &st.files)?;
         st.segments.insert(base, segment);
         sync_dir(&self.dir)
@@ -497,6 +517,7 @@ impl Log {
         st.next_offset = next;
         st.log_start_offset = st.log_start_offset.min(next);
         st.epochs.truncate_from_end(next)?;
+        st.producers = rebuild_producers(&self.dir, &st.segments, next)?;
         let mut f = lock(&self.flush);
         f.generation += 1;
         f.flushed = f.flushed.min(next);
@@ -582,17 +603,35 @@ impl Log {
                 s.delete()?;
             }
         }
+        let first = st.segments.keys().next().copied().unwrap_or(st.next_offset);
+        producers::delete_snapshots(&self.dir, |o| o < first)?;
         sync_dir(&self.dir)?;
         Ok(doomed.len())
     }
 
-    /// Flushes, checkpoints and leaves the clean-shutdown marker.
+    /// Flushes, checkpoints, snapshots the producer state at the log end and
+    /// leaves the clean-shutdown marker.
     pub fn close(self) -> Result<(), StorageError> {
         self.flush()?;
         self.checkpoint()?;
+        {
+            let st = lock(&self.state);
+            producers::write_snapshot(&self.dir, st.next_offset, &st.producers)?;
+        }
         let marker = self.dir.join(CLEAN_SHUTDOWN);
         File::create(&marker).map_err(io("create", &marker))?;
         sync_dir(&self.dir)
+    }
+
+    /// Forgets producers idle for `expiration_ms` (producer.id.expiration.ms)
+    /// with no open transaction; returns how many.
+    pub fn expire_producers(&self, now_ms: i64, expiration_ms: i64) -> usize {
+        lock(&self.state).producers.expire(now_ms, expiration_ms)
+    }
+
+    /// The state of every producer known to the partition (DescribeProducers).
+    pub fn producers(&self) -> Vec<(i64, ProducerEntry)> {
+        lock(&self.state).producers.iter().map(|(id, e)| (id, e.clone())).collect()
     }
 
     /// Replaces the log's settings.
@@ -692,6 +731,55 @@ fn write_all_vectored(mut file: &File, mut slices: &mut [IoSlice<'_>], total: us
         IoSlice::advance_slices(&mut slices, n);
     }
     Ok(())
+}
+
+/// Checks a client's record set against the producer state: batches with a
+/// producer id must come alone (as Kafka requires of Produce v3+), with a
+/// sequence number, and clients never write control batches.
+fn check_producer(producers: &Producers, batches: &[RecordBatch]) -> Result<Verdict, StorageError> {
+    if batches.iter().any(|b| b.header.attributes.control()) {
+        return Err(StorageError::InvalidRecord("Clients are not allowed to write control records".into()));
+    }
+    let [batch] = batches else {
+        return match batches.iter().any(|b| b.header.producer_id >= 0) {
+            true => Err(StorageError::InvalidRecord(
+                "a record set with idempotent or transactional batches must hold exactly one batch".into(),
+            )),
+            false => Ok(Verdict::Append),
+        };
+    };
+    let h = &batch.header;
+    if h.producer_id < 0 {
+        return Ok(Verdict::Append);
+    }
+    if h.base_sequence < 0 {
+        return Err(StorageError::InvalidRecord(format!(
+            "Invalid sequence number {} in record batch with producerId {}",
+            h.base_sequence, h.producer_id
+        )));
+    }
+    Ok(producers.check(h)?)
+}
+
+/// The producer state as of `end`: the latest snapshot at or below it (or
+/// nothing, from the first segment) plus every batch after it.
+fn rebuild_producers(dir: &Path, segments: &BTreeMap<i64, Segment>, end: i64) -> Result<Producers, StorageError> {
+    let first = segments.keys().next().copied().unwrap_or(end);
+    let (from, mut state) = match producers::load_latest_snapshot(dir, end)? {
+        Some((offset, state)) if offset >= first => (offset, state),
+        _ => (first, Producers::default()),
+    };
+    let start = segments.range(..=from).next_back().map_or(first, |(b, _)| *b);
+    for segment in segments.range(start..).map(|(_, s)| s) {
+        let Some(at) = segment.position_of(from)? else { continue };
+        for b in segment.scan(at.position) {
+            let h = b?.header;
+            if h.base_offset >= from {
+                state.update(&h);
+            }
+        }
+    }
+    Ok(state)
 }
 
 /// The base offsets of the segments in `dir` (from their `.log` files), after

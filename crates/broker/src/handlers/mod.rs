@@ -16,6 +16,7 @@ mod list_offsets;
 mod metadata;
 mod offsets;
 mod produce;
+mod producers;
 mod records;
 mod topics;
 
@@ -148,6 +149,8 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
             let reply = offsets::delete(b, r);
             return later(encode, async move { ResponseBody::OffsetDelete(reply.await) });
         }
+        RequestBody::InitProducerId(r) => ResponseBody::InitProducerId(producers::init_producer_id(b, r).await),
+        RequestBody::DescribeProducers(r) => ResponseBody::DescribeProducers(producers::describe(b, r)),
         RequestBody::Produce(r) => {
             let reply = produce::handle(b, r);
             return Dispatched::Reply(Box::pin(

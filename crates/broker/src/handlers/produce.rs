@@ -76,7 +76,9 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
     match partition.log.append(&records, opts) {
         Ok(info) => {
             let end = info.last_offset + 1;
-            partition.end_offset.send_replace(end);
+            if !info.duplicate {
+                partition.end_offset.send_replace(end);
+            }
             let response = PartitionProduceResponse {
                 base_offset: info.first_offset,
                 log_append_time_ms: info.log_append_time,
