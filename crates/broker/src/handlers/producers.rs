@@ -25,8 +25,10 @@ pub(super) async fn init_producer_id(broker: &Arc<Broker>, req: InitProducerIdRe
     if (req.producer_id == -1) != (req.producer_epoch == -1) {
         return fail(ErrorCode::INVALID_REQUEST);
     }
-    if req.transactional_id.is_some() {
-        return fail(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+    match req.transactional_id.as_deref() {
+        None => {}
+        Some("") => return fail(ErrorCode::INVALID_REQUEST),
+        Some(_) => return fail(ErrorCode::COORDINATOR_NOT_AVAILABLE),
     }
     match broker.producer_ids.next(broker).await {
         Ok(id) => InitProducerIdResponse { producer_id: id, producer_epoch: 0, ..Default::default() },

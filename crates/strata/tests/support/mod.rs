@@ -317,3 +317,87 @@ pub mod wire {
         }
     }
 }
+
+/// A TCP proxy in front of a broker that can lose responses: after
+/// [`LossyProxy::drop_next_response`], the next bytes the broker sends on
+/// any connection are discarded and that connection is closed, so the
+/// client never learns that its request was carried out, and retries it.
+/// Start the broker with `advertised.listeners` set to the proxy's address so
+/// that clients stay behind it.
+#[allow(dead_code)]
+pub mod proxy {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// The running proxy (its threads end with the process).
+    pub struct LossyProxy {
+        /// The address clients connect to.
+        pub addr: String,
+        target: Arc<std::sync::Mutex<String>>,
+        drops: Arc<AtomicUsize>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    impl LossyProxy {
+        /// Listens on a free port; forwards to `set_target`'s address.
+        pub fn start() -> LossyProxy {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            let proxy = LossyProxy { addr, target: Arc::default(), drops: Arc::default(), dropped: Arc::default() };
+            let (target, drops, dropped) = (proxy.target.clone(), proxy.drops.clone(), proxy.dropped.clone());
+            std::thread::spawn(move || {
+                for client in listener.incoming().flatten() {
+                    let to = target.lock().unwrap().clone();
+                    let Ok(server) = TcpStream::connect(&to) else { continue };
+                    let (drops, dropped) = (drops.clone(), dropped.clone());
+                    pump(client.try_clone().unwrap(), server.try_clone().unwrap(), None);
+                    pump(server, client, Some((drops, dropped)));
+                }
+            });
+            proxy
+        }
+
+        /// The broker address new connections go to.
+        pub fn set_target(&self, addr: &str) {
+            *self.target.lock().unwrap() = addr.to_string();
+        }
+
+        /// Loses the next response (whichever connection it is on).
+        pub fn drop_next_response(&self) {
+            self.drops.fetch_add(1, Ordering::SeqCst);
+        }
+
+        /// Responses lost so far.
+        pub fn dropped(&self) -> usize {
+            self.dropped.load(Ordering::SeqCst)
+        }
+    }
+
+    /// Copies `from` to `to` until either closes; with `lossy`, a read while a
+    /// drop is pending is discarded and both sockets are shut down.
+    fn pump(mut from: TcpStream, mut to: TcpStream, lossy: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>) {
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = match from.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                if let Some((drops, dropped)) = &lossy {
+                    let pending = drops.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1));
+                    if pending.is_ok() {
+                        dropped.fetch_add(1, Ordering::SeqCst);
+                        break;
+                    }
+                }
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            let _ = from.shutdown(Shutdown::Both);
+            let _ = to.shutdown(Shutdown::Both);
+        });
+    }
+}
