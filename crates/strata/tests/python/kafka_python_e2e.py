@@ -65,7 +65,7 @@ def section_admin():
     a.create_partitions({name: NewPartitions(4)})
     check(len(a.describe_topics([name])[0]["partitions"]) == 4, "4 partitions")
     expect(InvalidPartitionsError, lambda: a.create_partitions({name: NewPartitions(1)}), "shrink")
-    p = KafkaProducer(bootstrap_servers=BROKER, enable_idempotence=False)
+    p = KafkaProducer(bootstrap_servers=BROKER)
     p.send(name, value=b"x" * 1000, partition=3).get(timeout=30)
     p.close()
     dirs = a.describe_log_dirs(topic_partitions={name: [3]})[0]["log_dirs"][0]
@@ -87,8 +87,8 @@ def section_produce():
         for codec in CODECS:
             topic = f"kp-{acks}-{codec}-" + uuid.uuid4().hex[:6]
             a.create_topics([NewTopic(topic, 1, 1)])
-            # kafka-python 3 turns idempotence on by default with acks=all; InitProducerId comes with issue 8.
-            p = KafkaProducer(bootstrap_servers=BROKER, acks=acks, compression_type=codec, linger_ms=5, enable_idempotence=False)
+            # kafka-python 3 is idempotent by default with acks=all (and drops idempotence for acks 0 and 1).
+            p = KafkaProducer(bootstrap_servers=BROKER, acks=acks, compression_type=codec, linger_ms=5)
             base = int(time.time() * 1000) - 10000
             futures = [p.send(topic, key=b"k%d" % i, value=b"v%d" % i, headers=[("h", b"%d" % i)], timestamp_ms=base + i,
                               partition=0) for i in range(n)]
@@ -118,7 +118,7 @@ def section_consume():
     a = admin()
     topic = "kp-c-" + uuid.uuid4().hex[:6]
     a.create_topics([NewTopic(topic, 1, 1)])
-    p = KafkaProducer(bootstrap_servers=BROKER, acks="all", compression_type="gzip", enable_idempotence=False)
+    p = KafkaProducer(bootstrap_servers=BROKER, acks="all", compression_type="gzip")
     base = int(time.time() * 1000) - 10000
     for i in range(500):
         p.send(topic, value=b"v%d" % i, timestamp_ms=base + i)
@@ -160,7 +160,7 @@ def section_background():
     a.create_topics([NewTopic(expiring, 1, 1, topic_configs={"retention.ms": "60000", "segment.ms": "100"}),
                      NewTopic(compacted, 1, 1, topic_configs={"cleanup.policy": "compact", "segment.ms": "100",
                                                               "min.cleanable.dirty.ratio": "0.01"})])
-    p = KafkaProducer(bootstrap_servers=BROKER, enable_idempotence=False, linger_ms=0)
+    p = KafkaProducer(bootstrap_servers=BROKER, linger_ms=0)
     for round in range(3):  # three segments: segment.ms rolls between the rounds
         for i in range(10):
             p.send(expiring, value=b"old", timestamp_ms=old, partition=0)
