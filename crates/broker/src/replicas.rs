@@ -41,6 +41,13 @@ impl Partition {
     pub(crate) fn high_watermark(&self) -> i64 {
         self.log.log_end_offset()
     }
+
+    /// The last stable offset: read_committed consumers see records below
+    /// it; an open transaction holds it at its first offset.
+    pub(crate) fn last_stable_offset(&self) -> i64 {
+        let hw = self.high_watermark();
+        self.log.first_unstable_offset().map_or(hw, |first| first.min(hw))
+    }
 }
 
 /// Every partition, by topic name and index.

@@ -20,6 +20,7 @@ pub mod index;
 pub mod log;
 pub mod producers;
 pub mod segment;
+pub mod txn_index;
 
 pub use cleaner::CleanStats;
 pub use config::{CleanupPolicy, LogConfig};
@@ -27,3 +28,4 @@ pub use error::StorageError;
 pub use files::OpenFiles;
 pub use log::{AppendInfo, AppendOptions, FileRegion, Log, ReadResult};
 pub use producers::{ProducerEntry, ProducerError};
+pub use txn_index::AbortedTxn;

@@ -26,6 +26,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use strata_records::batch::HEADER_LEN;
+use strata_records::control::{ControlRecord, ControlType};
 use strata_records::{BatchHeader, Batches, RecordBatch};
 
 use crate::checkpoint::{sync_dir, PartitionState};
@@ -33,8 +34,9 @@ use crate::config::LogConfig;
 use crate::epoch::LeaderEpochCache;
 use crate::error::{io, StorageError};
 use crate::files::OpenFiles;
-use crate::producers::{self, ProducerEntry, Producers, Verdict};
-use crate::segment::Segment;
+use crate::producers::{self, CompletedTxn, ProducerEntry, ProducerError, Producers, Verdict};
+use crate::segment::{BatchPosition, Segment};
+use crate::txn_index::AbortedTxn;
 
 /// Marker file a clean close leaves, so the next open skips recovery.
 pub const CLEAN_SHUTDOWN: &str = ".strata_cleanshutdown";
@@ -185,7 +187,7 @@ impl Log {
         let log_start_offset = saved.log_start_offset.max(first_base).min(next_offset);
         let mut epochs = LeaderEpochCache::load(dir)?;
         epochs.truncate_from_end(next_offset)?;
-        let producers = rebuild_producers(dir, &segments, next_offset)?;
+        let producers = rebuild_producers(dir, &mut segments, next_offset)?;
         if clean {
             std::fs::remove_file(&marker).map_err(io("delete", &marker))?;
         }
@@ -218,11 +220,45 @@ impl Log {
     }
 
     /// Appends a record set from a producer: each batch is validated (magic,
-    /// CRC, sizes, every record), gets the next offsets and the leader epoch
-    /// (and LogAppendTime when the topic asks for it), and is written with its
+    /// CRC, sizes, every record) and checked against its producer's state
+    /// (a retry of a recent batch is answered with its original offsets and
+    /// not written), gets the next offsets and the leader epoch (and
+    /// LogAppendTime when the topic asks for it), and is written with its
     /// payload untouched. Not durable until [`Log::flush_to`].
     pub fn append(&self, records: &Bytes, opts: AppendOptions) -> Result<AppendInfo, StorageError> {
         let mut st = lock(&self.state);
+        let batches = self.validated(&st, records)?;
+        if let Verdict::Duplicate(b) = check_producer(&st.producers, &batches)? {
+            let log_append_time = if st.config.log_append_time { b.timestamp } else { -1 };
+            let (first_offset, last_offset) = (b.first_offset(), b.last_offset);
+            let log_start_offset = st.log_start_offset;
+            return Ok(AppendInfo { first_offset, last_offset, log_append_time, log_start_offset, duplicate: true });
+        }
+        self.write(&mut st, &batches, opts, None)
+    }
+
+    /// Writes a transaction coordinator's marker ending `producer_id`'s
+    /// transaction on this partition. An abort is recorded in the active
+    /// segment's aborted-transaction index. A marker from an epoch older
+    /// than the producer's is refused (INVALID_PRODUCER_EPOCH).
+    pub fn append_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        marker: ControlRecord,
+        opts: AppendOptions,
+    ) -> Result<AppendInfo, StorageError> {
+        let records = marker.build_batch(producer_id, producer_epoch, opts.now_ms);
+        let mut st = lock(&self.state);
+        let batches = self.validated(&st, &records)?;
+        if let Some(current) = st.producers.get(producer_id).map(|e| e.epoch).filter(|e| *e > producer_epoch) {
+            return Err(ProducerError::InvalidProducerEpoch { producer_id, epoch: producer_epoch, current }.into());
+        }
+        self.write(&mut st, &batches, opts, Some(marker.kind))
+    }
+
+    /// Parses and validates a record set for an append.
+    fn validated(&self, st: &State, records: &Bytes) -> Result<Vec<RecordBatch>, StorageError> {
         let max = st.config.max_message_bytes;
         let cap = (16 * max).max(64 << 20);
         let mut batches = Vec::new();
@@ -244,14 +280,20 @@ impl Log {
         if st.offline {
             return Err(StorageError::Offline(self.dir.clone()));
         }
-        if let Verdict::Duplicate(b) = check_producer(&st.producers, &batches)? {
-            let log_append_time = if st.config.log_append_time { b.timestamp } else { -1 };
-            let (first_offset, last_offset) = (b.first_offset(), b.last_offset);
-            let log_start_offset = st.log_start_offset;
-            return Ok(AppendInfo { first_offset, last_offset, log_append_time, log_start_offset, duplicate: true });
-        }
+        Ok(batches)
+    }
+
+    /// Assigns offsets to validated batches, writes them, and updates the
+    /// producer state (`marker`: the kind of a coordinator's marker batch).
+    fn write(
+        &self,
+        st: &mut State,
+        batches: &[RecordBatch],
+        opts: AppendOptions,
+        marker: Option<ControlType>,
+    ) -> Result<AppendInfo, StorageError> {
         let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
-        if let Err(e) = self.maybe_roll(&mut st, total as u64, opts.now_ms) {
+        if let Err(e) = self.maybe_roll(st, total as u64, opts.now_ms) {
             st.offline = true;
             tracing::error!(partition = %self.dir.display(), error = %e, "partition log is offline: cannot roll a segment");
             return Err(e);
@@ -261,21 +303,25 @@ impl Log {
         let mut next = first_offset;
         let mut headers = Vec::with_capacity(batches.len());
         let mut patched = Vec::with_capacity(batches.len());
-        for b in &batches {
+        for b in batches {
             let (header, bytes) = assign(b, next, opts.leader_epoch, log_append_time);
             next = header.last_offset() + 1;
             headers.push(header);
             patched.push(bytes);
         }
         let mut slices = Vec::with_capacity(2 * batches.len());
-        for (h, b) in patched.iter().zip(&batches) {
+        for (h, b) in patched.iter().zip(batches) {
             slices.push(IoSlice::new(h));
             slices.push(IoSlice::new(&b.bytes()[HEADER_LEN..]));
         }
-        self.write_batches(&mut st, &mut slices, &headers, total, opts.now_ms)?;
+        self.write_batches(st, &mut slices, &headers, total, opts.now_ms)?;
         st.epochs.assign(opts.leader_epoch, first_offset)?;
         for h in &headers {
-            st.producers.update(h);
+            let done = st.producers.update(h);
+            if let (Some(done), Some(ControlType::Abort)) = (done, marker) {
+                let aborted = aborted_txn(&st.producers, done);
+                active_segment(st).aborted_mut().append(aborted)?;
+            }
         }
         st.next_offset = next;
         st.unflushed_records += next - first_offset;
@@ -517,7 +563,8 @@ impl Log {
         st.next_offset = next;
         st.log_start_offset = st.log_start_offset.min(next);
         st.epochs.truncate_from_end(next)?;
-        st.producers = rebuild_producers(&self.dir, &st.segments, next)?;
+        let state = &mut *st;
+        state.producers = rebuild_producers(&self.dir, &mut state.segments, next)?;
         let mut f = lock(&self.flush);
         f.generation += 1;
         f.flushed = f.flushed.min(next);
@@ -627,6 +674,27 @@ impl Log {
     /// with no open transaction; returns how many.
     pub fn expire_producers(&self, now_ms: i64, expiration_ms: i64) -> usize {
         lock(&self.state).producers.expire(now_ms, expiration_ms)
+    }
+
+    /// The first offset of the earliest open transaction: the last stable
+    /// offset is the smaller of this and the high watermark.
+    pub fn first_unstable_offset(&self) -> Option<i64> {
+        lock(&self.state).producers.first_unstable_offset()
+    }
+
+    /// The aborted transactions a read_committed fetch of `[from, upper)`
+    /// must name, from the aborted-transaction indexes of the segments from
+    /// the one holding `from` on.
+    pub fn aborted_transactions(&self, from: i64, upper: i64) -> Vec<AbortedTxn> {
+        let st = lock(&self.state);
+        let start = st.segments.range(..=from).next_back().map_or(i64::MIN, |(b, _)| *b);
+        let mut out = Vec::new();
+        for segment in st.segments.range(start..).map(|(_, s)| s) {
+            if segment.base() >= upper || segment.aborted().collect(from, upper, &mut out) {
+                break;
+            }
+        }
+        out
     }
 
     /// The state of every producer known to the partition (DescribeProducers).
@@ -761,25 +829,61 @@ fn check_producer(producers: &Producers, batches: &[RecordBatch]) -> Result<Verd
     Ok(producers.check(h)?)
 }
 
+/// The active segment.
+fn active_segment(st: &mut State) -> &mut Segment {
+    st.segments.values_mut().next_back().expect("a log always has a segment")
+}
+
+/// The index entry of an aborted transaction.
+fn aborted_txn(producers: &Producers, done: CompletedTxn) -> AbortedTxn {
+    AbortedTxn {
+        producer_id: done.producer_id,
+        first_offset: done.first_offset,
+        last_offset: done.last_offset,
+        last_stable_offset: producers.stable_offset_after(&done),
+    }
+}
+
 /// The producer state as of `end`: the latest snapshot at or below it (or
-/// nothing, from the first segment) plus every batch after it.
-fn rebuild_producers(dir: &Path, segments: &BTreeMap<i64, Segment>, end: i64) -> Result<Producers, StorageError> {
+/// nothing, from the first segment) plus every batch after it. The
+/// aborted-transaction index entries of the replayed range are written again
+/// from the markers replayed, so they match the log.
+fn rebuild_producers(dir: &Path, segments: &mut BTreeMap<i64, Segment>, end: i64) -> Result<Producers, StorageError> {
     let first = segments.keys().next().copied().unwrap_or(end);
     let (from, mut state) = match producers::load_latest_snapshot(dir, end)? {
         Some((offset, state)) if offset >= first => (offset, state),
         _ => (first, Producers::default()),
     };
     let start = segments.range(..=from).next_back().map_or(first, |(b, _)| *b);
-    for segment in segments.range(start..).map(|(_, s)| s) {
+    for segment in segments.range_mut(start..).map(|(_, s)| s) {
+        segment.aborted_mut().truncate_from(from)?;
         let Some(at) = segment.position_of(from)? else { continue };
+        let mut aborts = Vec::new();
         for b in segment.scan(at.position) {
-            let h = b?.header;
-            if h.base_offset >= from {
-                state.update(&h);
+            let b = b?;
+            if b.header.base_offset < from {
+                continue;
             }
+            let abort = b.header.attributes.control() && marker_kind(segment, &b)? == Some(ControlType::Abort);
+            if let Some(done) = state.update(&b.header).filter(|_| abort) {
+                aborts.push(aborted_txn(&state, done));
+            }
+        }
+        for a in aborts {
+            segment.aborted_mut().append(a)?;
         }
     }
     Ok(state)
+}
+
+/// The kind of the marker in a control batch (`None` if it cannot be read).
+fn marker_kind(segment: &Segment, b: &BatchPosition) -> Result<Option<ControlType>, StorageError> {
+    let region = FileRegion { file: segment.file()?, position: b.position, len: b.header.total_len() };
+    let bytes = region.read().map_err(io("read", Path::new("control batch")))?;
+    let Ok(batch) = RecordBatch::parse(&bytes) else { return Ok(None) };
+    let Ok(data) = batch.records_data(1 << 20) else { return Ok(None) };
+    let kind = batch.records(&data).next().and_then(|r| r.ok()).and_then(|r| ControlRecord::parse(&r).ok());
+    Ok(kind.map(|c| c.kind))
 }
 
 /// The base offsets of the segments in `dir` (from their `.log` files), after

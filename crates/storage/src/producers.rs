@@ -20,7 +20,7 @@
 //! `offset`, in Kafka's layout (FORMAT.md), written at each segment roll and
 //! at a clean close.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 
 use strata_records::batch::crc32c;
@@ -124,10 +124,23 @@ pub enum Verdict {
     Duplicate(BatchMetadata),
 }
 
+/// A transaction that a marker just ended on this partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompletedTxn {
+    /// The producer.
+    pub producer_id: i64,
+    /// The transaction's first offset here.
+    pub first_offset: i64,
+    /// The marker's offset.
+    pub last_offset: i64,
+}
+
 /// The producer state of one partition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Producers {
     entries: HashMap<i64, ProducerEntry>,
+    /// Open transactions: first offset → producer id.
+    ongoing: BTreeMap<i64, i64>,
 }
 
 /// The sequence number `delta` after `seq`, wrapping from `i32::MAX` to 0 as producers do.
@@ -179,9 +192,10 @@ impl Producers {
     /// Records a batch written to the log (`h` carries its offsets); does
     /// nothing for batches without a producer id. The same for appends and
     /// for replay, so state rebuilt from the log equals the state it had.
-    pub fn update(&mut self, h: &BatchHeader) {
+    /// A marker that ends the producer's open transaction returns it.
+    pub fn update(&mut self, h: &BatchHeader) -> Option<CompletedTxn> {
         if h.producer_id < 0 {
-            return;
+            return None;
         }
         let entry = self.entries.entry(h.producer_id).or_insert_with(|| ProducerEntry {
             epoch: h.producer_epoch,
@@ -196,11 +210,13 @@ impl Producers {
         entry.last_timestamp = h.max_timestamp;
         if h.attributes.control() {
             // An end-of-transaction marker closes the producer's transaction.
-            entry.txn_first_offset = None;
-            return;
+            let first_offset = entry.txn_first_offset.take()?;
+            self.ongoing.remove(&first_offset);
+            return Some(CompletedTxn { producer_id: h.producer_id, first_offset, last_offset: h.base_offset });
         }
         if h.attributes.transactional() && entry.txn_first_offset.is_none() {
             entry.txn_first_offset = Some(h.base_offset);
+            self.ongoing.insert(h.base_offset, h.producer_id);
         }
         if entry.batches.len() == RETAINED_BATCHES {
             entry.batches.pop_front();
@@ -212,6 +228,19 @@ impl Producers {
             offset_delta: h.last_offset_delta,
             timestamp: h.max_timestamp,
         });
+        None
+    }
+
+    /// The first offset of the earliest open transaction (the last stable
+    /// offset is at most this).
+    pub fn first_unstable_offset(&self) -> Option<i64> {
+        self.ongoing.keys().next().copied()
+    }
+
+    /// The last stable offset right after `done` completed: the first offset
+    /// of the earliest other open transaction, else the offset after its marker.
+    pub fn stable_offset_after(&self, done: &CompletedTxn) -> i64 {
+        self.first_unstable_offset().unwrap_or(done.last_offset + 1)
     }
 
     /// Forgets producers idle for `expiration_ms` (producer.id.expiration.ms)
@@ -341,7 +370,13 @@ impl Producers {
             entry.batches.clear();
         }
         entry.last_timestamp = timestamp;
-        entry.txn_first_offset = (txn >= 0).then_some(txn);
+        if let Some(old) = entry.txn_first_offset.take() {
+            self.ongoing.remove(&old);
+        }
+        if txn >= 0 {
+            entry.txn_first_offset = Some(txn);
+            self.ongoing.insert(txn, id);
+        }
         if last_offset >= 0 {
             if entry.batches.len() == RETAINED_BATCHES {
                 entry.batches.pop_front();

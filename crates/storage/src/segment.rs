@@ -20,6 +20,7 @@ use strata_records::BatchHeader;
 use crate::error::{io, StorageError};
 use crate::files::OpenFiles;
 use crate::index::{IndexFile, OffsetEntry, TimeEntry};
+use crate::txn_index::TxnIndex;
 
 /// The file name of a segment's file with extension `ext` (`log`, `index`, `timeindex`).
 pub fn file_name(base: i64, ext: &str) -> String {
@@ -44,6 +45,7 @@ pub struct Segment {
     size: u64,
     offsets: IndexFile<OffsetEntry>,
     times: IndexFile<TimeEntry>,
+    aborted: TxnIndex,
     bytes_since_entry: u64,
     next_offset: i64,
     max_timestamp: i64,
@@ -56,7 +58,7 @@ pub struct Segment {
 impl Segment {
     /// Creates an empty segment (removing any leftover files of that name).
     pub fn create(dir: &Path, base: i64, files: &Arc<OpenFiles>) -> Result<Segment, StorageError> {
-        for ext in ["log", "index", "timeindex"] {
+        for ext in ["log", "index", "timeindex", "txnindex"] {
             let p = dir.join(file_name(base, ext));
             if p.exists() {
                 files.forget(&p);
@@ -105,6 +107,7 @@ impl Segment {
             size: 0,
             offsets,
             times,
+            aborted: TxnIndex::open(dir.join(file_name(base, "txnindex")))?,
             bytes_since_entry: 0,
             next_offset: base,
             max_timestamp: -1,
@@ -296,6 +299,7 @@ impl Segment {
         self.size = cut.position;
         self.offsets.retain_prefix(|e| u64::from(e.position) < cut.position)?;
         self.times.retain_prefix(|e| e.offset < cut.header.base_offset)?;
+        self.aborted.truncate_from(cut.header.base_offset)?;
         self.next_offset = self.base;
         self.max_timestamp = -1;
         let from = self.offsets.last().map_or(0, |e| u64::from(e.position));
@@ -315,7 +319,8 @@ impl Segment {
     pub fn flush(&mut self) -> Result<(), StorageError> {
         self.file()?.sync_data().map_err(io("fsync", &self.path))?;
         self.offsets.flush()?;
-        self.times.flush()
+        self.times.flush()?;
+        self.aborted.flush()
     }
 
     /// Deletes the segment's files.
@@ -323,7 +328,18 @@ impl Segment {
         self.files.forget(&self.path);
         std::fs::remove_file(&self.path).map_err(io("delete", &self.path))?;
         self.offsets.delete()?;
-        self.times.delete()
+        self.times.delete()?;
+        self.aborted.delete()
+    }
+
+    /// The aborted transactions whose markers are in this segment.
+    pub fn aborted(&self) -> &TxnIndex {
+        &self.aborted
+    }
+
+    /// The same, to record an abort or drop entries in recovery.
+    pub fn aborted_mut(&mut self) -> &mut TxnIndex {
+        &mut self.aborted
     }
 
     /// The base offset.

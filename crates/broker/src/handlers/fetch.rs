@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use strata_protocol::generated::fetch_response::PartitionData;
+use strata_protocol::generated::fetch_response::{AbortedTransaction, PartitionData};
 use strata_protocol::generated::FetchRequest;
 use strata_protocol::{ErrorCode, Uuid};
 use strata_storage::StorageError;
@@ -177,8 +177,10 @@ fn read_partition(
         });
     };
     let hw = p.high_watermark();
+    let lso = p.last_stable_offset();
+    let limit = if limits.read_committed { lso } else { hw };
     let max = usize::try_from(cached.max_bytes).unwrap_or(0).min(*budget);
-    let read = match p.log.read(cached.fetch_offset, max, hw, first) {
+    let read = match p.log.read(cached.fetch_offset, max, limit, first) {
         Ok(r) => r,
         Err(e @ StorageError::OffsetOutOfRange { .. }) => return error(storage_error_code(&e)),
         Err(e) => {
@@ -189,7 +191,26 @@ fn read_partition(
     if let Some(region) = &read.region {
         *budget = budget.saturating_sub(region.len);
     }
-    let data =
-        PartitionData { high_watermark: hw, last_stable_offset: hw, log_start_offset: read.log_start_offset, ..base };
+    let aborted_transactions = match (&read.region, limits.read_committed) {
+        (Some(_), true) => Some(aborted(p, cached.fetch_offset, lso)),
+        (_, committed) => committed.then(Vec::new),
+    };
+    let data = PartitionData {
+        high_watermark: hw,
+        last_stable_offset: lso,
+        log_start_offset: read.log_start_offset,
+        aborted_transactions,
+        ..base
+    };
     Read { result: PartitionResult { data, region: read.region }, error: false }
+}
+
+/// The aborted transactions a read_committed consumer must skip in
+/// `[from, lso)` (a superset of the data returned, as clients expect).
+fn aborted(p: &Partition, from: i64, lso: i64) -> Vec<AbortedTransaction> {
+    let aborted = p.log.aborted_transactions(from, lso);
+    aborted
+        .into_iter()
+        .map(|t| AbortedTransaction { producer_id: t.producer_id, first_offset: t.first_offset, ..Default::default() })
+        .collect()
 }

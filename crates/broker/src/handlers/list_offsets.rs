@@ -1,5 +1,6 @@
 //! ListOffsets: earliest (-2, and -4 for earliest-local), latest (-1), max
-//! timestamp (-3), or the first offset at or after a timestamp.
+//! timestamp (-3), or the first offset at or after a timestamp. With
+//! isolation_level=1 (read_committed), latest is the last stable offset.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use crate::replicas::Partition;
 
 /// Serves a ListOffsets request.
 pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
+    let read_committed = req.isolation_level == 1;
     let topics = req
         .topics
         .into_iter()
@@ -33,7 +35,7 @@ pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16
                             ..base
                         };
                     };
-                    match lookup(&partition, p.timestamp) {
+                    match lookup(&partition, p.timestamp, read_committed) {
                         Ok((offset, timestamp)) => ListOffsetsPartitionResponse {
                             offset,
                             timestamp,
@@ -51,9 +53,10 @@ pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16
 }
 
 /// (offset, timestamp) for a ListOffsets timestamp; (-1, -1) when no record qualifies.
-fn lookup(p: &Partition, timestamp: i64) -> Result<(i64, i64), ErrorCode> {
+fn lookup(p: &Partition, timestamp: i64, read_committed: bool) -> Result<(i64, i64), ErrorCode> {
     let log = &p.log;
     Ok(match timestamp {
+        -1 if read_committed => (p.last_stable_offset(), -1),
         -1 => (p.high_watermark(), -1),
         -2 | -4 => (log.log_start_offset(), -1),
         -3 => log.max_timestamp().map_or((-1, -1), |(ts, offset)| (offset, ts)),
