@@ -14,11 +14,11 @@ use std::sync::{Arc, RwLock};
 
 use strata_metadata::config::Layers;
 use strata_metadata::{MetadataImage, TopicImage};
-use strata_protocol::Uuid;
+use strata_protocol::{ErrorCode, Uuid};
 use strata_storage::{CleanupPolicy, Log, LogConfig, OpenFiles};
 use tokio::sync::watch;
 
-use crate::error::BrokerError;
+use crate::error::{storage_error_code, BrokerError};
 use crate::metadata_log::METADATA_DIR;
 use crate::time::now_ms;
 
@@ -40,6 +40,20 @@ impl Partition {
     /// replicated to the whole ISR (itself), so it is the log end offset.
     pub(crate) fn high_watermark(&self) -> i64 {
         self.log.log_end_offset()
+    }
+
+    /// Waits, on a blocking thread, until every offset below `end` is
+    /// fsynced (group commit); a failure comes back as the Kafka error and
+    /// message to answer with.
+    pub(crate) async fn flush_to(self: Arc<Self>, end: i64) -> Result<(), (ErrorCode, String)> {
+        match tokio::task::spawn_blocking(move || self.log.flush_to(end)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "fsync of a partition log failed");
+                Err((storage_error_code(&e), e.to_string()))
+            }
+            Err(e) => Err((ErrorCode::UNKNOWN_SERVER_ERROR, e.to_string())),
+        }
     }
 
     /// The last stable offset: read_committed consumers see records below

@@ -19,6 +19,7 @@ mod produce;
 mod producers;
 mod records;
 mod topics;
+mod txn_markers;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -150,6 +151,10 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
             return later(encode, async move { ResponseBody::OffsetDelete(reply.await) });
         }
         RequestBody::InitProducerId(r) => ResponseBody::InitProducerId(producers::init_producer_id(b, r).await),
+        RequestBody::WriteTxnMarkers(r) => {
+            let reply = txn_markers::handle(b, r);
+            return later(encode, async move { ResponseBody::WriteTxnMarkers(reply.await) });
+        }
         RequestBody::DescribeProducers(r) => ResponseBody::DescribeProducers(producers::describe(b, r)),
         RequestBody::Produce(r) => {
             let reply = produce::handle(b, r);

@@ -95,21 +95,10 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
 }
 
 async fn durable(partition: Arc<Partition>, end: i64, ok: PartitionProduceResponse) -> PartitionProduceResponse {
-    let flushed = tokio::task::spawn_blocking(move || partition.log.flush_to(end)).await;
-    match flushed {
-        Ok(Ok(())) => ok,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "fsync for acks=all failed");
-            PartitionProduceResponse {
-                error_code: storage_error_code(&e).code(),
-                error_message: Some(e.to_string()),
-                ..ok
-            }
+    match partition.flush_to(end).await {
+        Ok(()) => ok,
+        Err((code, message)) => {
+            PartitionProduceResponse { error_code: code.code(), error_message: Some(message), ..ok }
         }
-        Err(e) => PartitionProduceResponse {
-            error_code: ErrorCode::UNKNOWN_SERVER_ERROR.code(),
-            error_message: Some(e.to_string()),
-            ..ok
-        },
     }
 }
