@@ -316,18 +316,36 @@ impl Log {
         }
         self.write_batches(st, &mut slices, &headers, total, opts.now_ms)?;
         st.epochs.assign(opts.leader_epoch, first_offset)?;
-        for h in &headers {
-            let done = st.producers.update(h);
-            if let (Some(done), Some(ControlType::Abort)) = (done, marker) {
-                let aborted = aborted_txn(&st.producers, done);
-                active_segment(st).aborted_mut().append(aborted)?;
-            }
-        }
         st.next_offset = next;
         st.unflushed_records += next - first_offset;
         st.oldest_unflushed_ms.get_or_insert(opts.now_ms);
+        self.track_producers(st, &headers, marker)?;
         let log_start_offset = st.log_start_offset;
         Ok(AppendInfo { first_offset, last_offset: next - 1, log_append_time, log_start_offset, duplicate: false })
+    }
+
+    /// Updates the producer state with written batches, recording an abort
+    /// marker's transaction in the aborted-transaction index. If that index
+    /// cannot be written the log goes offline: the marker is in the log, and
+    /// reads must not go on without its entry (a reopen rebuilds it).
+    fn track_producers(
+        &self,
+        st: &mut State,
+        headers: &[BatchHeader],
+        marker: Option<ControlType>,
+    ) -> Result<(), StorageError> {
+        for h in headers {
+            let done = st.producers.update(h);
+            if let (Some(done), Some(ControlType::Abort)) = (done, marker) {
+                let aborted = aborted_txn(&st.producers, done);
+                if let Err(e) = active_segment(st).aborted_mut().append(aborted) {
+                    st.offline = true;
+                    tracing::error!(partition = %self.dir.display(), error = %e, "partition log is offline: cannot index an aborted transaction");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes the patched batches to the active segment. Any failure takes
@@ -656,14 +674,18 @@ impl Log {
         Ok(doomed.len())
     }
 
-    /// Flushes, checkpoints, snapshots the producer state at the log end and
-    /// leaves the clean-shutdown marker.
+    /// Flushes, checkpoints, snapshots the producer state at the log end
+    /// (unless the log is offline) and leaves the clean-shutdown marker.
     pub fn close(self) -> Result<(), StorageError> {
         self.flush()?;
         self.checkpoint()?;
         {
+            // An offline log may miss an index entry: no snapshot, so the next
+            // open replays (and re-indexes) the tail.
             let st = lock(&self.state);
-            producers::write_snapshot(&self.dir, st.next_offset, &st.producers)?;
+            if !st.offline {
+                producers::write_snapshot(&self.dir, st.next_offset, &st.producers)?;
+            }
         }
         let marker = self.dir.join(CLEAN_SHUTDOWN);
         File::create(&marker).map_err(io("create", &marker))?;
