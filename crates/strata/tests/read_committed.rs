@@ -69,7 +69,12 @@ fn marker(s: &mut TcpStream, pid: i64, epoch: i16, commit: bool, partition: i32)
 }
 
 fn latest(s: &mut TcpStream, isolation_level: i8) -> i64 {
-    let partition = ListOffsetsPartition { partition_index: 0, timestamp: -1, ..Default::default() };
+    list_offsets(s, isolation_level, -1)
+}
+
+/// ListOffsets of partition 0 for `timestamp` (-1 latest, a time for the first record at or after it).
+fn list_offsets(s: &mut TcpStream, isolation_level: i8, timestamp: i64) -> i64 {
+    let partition = ListOffsetsPartition { partition_index: 0, timestamp, ..Default::default() };
     let t = ListOffsetsTopic { name: TOPIC.into(), partitions: vec![partition], ..Default::default() };
     let req = ListOffsetsRequest { replica_id: -1, isolation_level, topics: vec![t], ..Default::default() };
     let ResponseBody::ListOffsets(r) = call(s, 7, RequestBody::ListOffsets(req)) else { panic!() };
@@ -119,6 +124,8 @@ fn read_committed_consumers_see_committed_transactions_only() {
     produce(&mut s, batch(Some((a, 2)), &["a2"])); // 6
     assert_eq!((latest(&mut s, 0), latest(&mut s, 1)), (7, 0), "A's open transaction holds the LSO at 0");
     assert_eq!(fetch_committed(&mut s), (0, 0, vec![]), "nothing is stable yet");
+    assert_eq!(list_offsets(&mut s, 0, 0), 0, "by timestamp: the first record");
+    assert_eq!(list_offsets(&mut s, 1, 0), -1, "by timestamp, read_committed: nothing below the LSO");
 
     assert_eq!(marker(&mut s, a, 0, true, 0), 0); // commit A at 7
     assert_eq!(latest(&mut s, 1), 3, "B still open");

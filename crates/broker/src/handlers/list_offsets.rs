@@ -1,6 +1,8 @@
 //! ListOffsets: earliest (-2, and -4 for earliest-local), latest (-1), max
-//! timestamp (-3), or the first offset at or after a timestamp. With
-//! isolation_level=1 (read_committed), latest is the last stable offset.
+//! timestamp (-3), or the first offset at or after a timestamp. Answers stop
+//! at the last fetchable offset, as Kafka's: the high watermark, or with
+//! isolation_level=1 (read_committed) the last stable offset, which is then
+//! also what latest returns.
 
 use std::sync::Arc;
 
@@ -52,15 +54,17 @@ pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16
     ListOffsetsResponse { topics, ..Default::default() }
 }
 
-/// (offset, timestamp) for a ListOffsets timestamp; (-1, -1) when no record qualifies.
+/// (offset, timestamp) for a ListOffsets timestamp; (-1, -1) when no
+/// fetchable record qualifies.
 fn lookup(p: &Partition, timestamp: i64, read_committed: bool) -> Result<(i64, i64), ErrorCode> {
     let log = &p.log;
-    Ok(match timestamp {
-        -1 if read_committed => (p.last_stable_offset(), -1),
-        -1 => (p.high_watermark(), -1),
-        -2 | -4 => (log.log_start_offset(), -1),
-        -3 => log.max_timestamp().map_or((-1, -1), |(ts, offset)| (offset, ts)),
-        ts if ts >= 0 => log.offset_for_timestamp(ts).map_err(|e| storage_error_code(&e))?.unwrap_or((-1, -1)),
+    let fetchable = if read_committed { p.last_stable_offset() } else { p.high_watermark() };
+    let found = match timestamp {
+        -1 => return Ok((fetchable, -1)),
+        -2 | -4 => return Ok((log.log_start_offset(), -1)),
+        -3 => log.max_timestamp().map(|(ts, offset)| (offset, ts)),
+        ts if ts >= 0 => log.offset_for_timestamp(ts).map_err(|e| storage_error_code(&e))?,
         _ => return Err(ErrorCode::INVALID_REQUEST),
-    })
+    };
+    Ok(found.filter(|(offset, _)| *offset < fetchable).unwrap_or((-1, -1)))
 }
