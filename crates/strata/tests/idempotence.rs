@@ -12,39 +12,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use strata_protocol::generated::create_topics_request::CreatableTopic;
 use strata_protocol::generated::describe_producers_request::TopicRequest;
-use strata_protocol::generated::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
-use strata_protocol::generated::{
-    CreateTopicsRequest, DescribeProducersRequest, InitProducerIdRequest, ListOffsetsRequest, ProduceRequest,
-};
+use strata_protocol::generated::describe_producers_response::PartitionResponse;
+use strata_protocol::generated::{DescribeProducersRequest, InitProducerIdRequest};
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::{BatchBuilder, Compression};
 use support::proxy::LossyProxy;
-use support::wire::{call, connect};
+use support::wire::{call, connect, create_topic, init_producer_id, list_offsets, new_producer_id, produce};
 use support::{run_script, script, Broker};
-
-fn init_producer_id(s: &mut std::net::TcpStream, req: InitProducerIdRequest) -> (i16, i64, i16) {
-    let ResponseBody::InitProducerId(r) = call(s, 4, RequestBody::InitProducerId(req)) else { panic!() };
-    (r.error_code, r.producer_id, r.producer_epoch)
-}
-
-fn new_producer_id(s: &mut std::net::TcpStream) -> i64 {
-    let (error, id, epoch) = init_producer_id(
-        s,
-        InitProducerIdRequest { transactional_id: None, producer_id: -1, producer_epoch: -1, ..Default::default() },
-    );
-    assert_eq!((error, epoch), (0, 0));
-    id
-}
-
-fn create_topic(s: &mut std::net::TcpStream, name: &str) {
-    let topic = CreatableTopic { name: name.into(), num_partitions: 1, replication_factor: 1, ..Default::default() };
-    let req = CreateTopicsRequest { topics: vec![topic], timeout_ms: 5000, ..Default::default() };
-    let ResponseBody::CreateTopics(r) = call(s, 7, RequestBody::CreateTopics(req)) else { panic!() };
-    assert_eq!(r.topics[0].error_code, 0);
-}
 
 fn batch(pid: i64, epoch: i16, seq: i32, n: usize) -> Bytes {
     let mut b = BatchBuilder::new(Compression::None).producer(pid, epoch, seq);
@@ -54,22 +29,12 @@ fn batch(pid: i64, epoch: i16, seq: i32, n: usize) -> Bytes {
     b.build()
 }
 
-/// Produces one batch with acks=all; returns (error code, base offset).
-fn produce(s: &mut std::net::TcpStream, topic: &str, records: Bytes) -> (i16, i64) {
-    let partition = PartitionProduceData { index: 0, records: Some(records), ..Default::default() };
-    let data = TopicProduceData { name: topic.into(), partition_data: vec![partition], ..Default::default() };
-    let req = ProduceRequest { acks: -1, timeout_ms: 5000, topic_data: vec![data], ..Default::default() };
-    let ResponseBody::Produce(r) = call(s, 9, RequestBody::Produce(req)) else { panic!() };
-    let p = &r.responses[0].partition_responses[0];
-    (p.error_code, p.base_offset)
-}
-
-fn end_offset(s: &mut std::net::TcpStream, topic: &str) -> i64 {
-    let partition = ListOffsetsPartition { partition_index: 0, timestamp: -1, ..Default::default() };
-    let t = ListOffsetsTopic { name: topic.into(), partitions: vec![partition], ..Default::default() };
-    let req = ListOffsetsRequest { replica_id: -1, topics: vec![t], ..Default::default() };
-    let ResponseBody::ListOffsets(r) = call(s, 7, RequestBody::ListOffsets(req)) else { panic!() };
-    r.topics[0].partitions[0].offset
+/// DescribeProducers of partitions 0 and 7 of `topic`.
+fn describe(s: &mut std::net::TcpStream, topic: &str) -> Vec<PartitionResponse> {
+    let t = TopicRequest { name: topic.into(), partition_indexes: vec![0, 7], ..Default::default() };
+    let req = DescribeProducersRequest { topics: vec![t], ..Default::default() };
+    let ResponseBody::DescribeProducers(r) = call(s, 0, RequestBody::DescribeProducers(req)) else { panic!() };
+    r.topics.into_iter().next().unwrap().partitions
 }
 
 #[test]
@@ -116,20 +81,14 @@ fn retried_batches_are_stored_once_and_gaps_and_stale_epochs_are_refused() {
     assert_eq!(produce(&mut s, "idem", batch(pid, 0, 0, 3)), (0, 0));
     assert_eq!(produce(&mut s, "idem", batch(pid, 0, 3, 2)), (0, 3));
     assert_eq!(produce(&mut s, "idem", batch(pid, 0, 0, 3)), (0, 0), "a retry gets its original offset");
-    assert_eq!(end_offset(&mut s, "idem"), 5, "and is not written again");
+    assert_eq!(list_offsets(&mut s, "idem", 0, -1), 5, "and is not written again");
     let gap = produce(&mut s, "idem", batch(pid, 0, 9, 1));
     assert_eq!(gap.0, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER.code());
     assert_eq!(produce(&mut s, "idem", batch(pid, 1, 0, 1)), (0, 5), "a new epoch starts at 0");
     let stale = produce(&mut s, "idem", batch(pid, 0, 5, 1));
     assert_eq!(stale.0, ErrorCode::INVALID_PRODUCER_EPOCH.code());
 
-    let describe = |s: &mut std::net::TcpStream| {
-        let t = TopicRequest { name: "idem".into(), partition_indexes: vec![0, 7], ..Default::default() };
-        let req = DescribeProducersRequest { topics: vec![t], ..Default::default() };
-        let ResponseBody::DescribeProducers(r) = call(s, 0, RequestBody::DescribeProducers(req)) else { panic!() };
-        r.topics.into_iter().next().unwrap().partitions
-    };
-    let partitions = describe(&mut s);
+    let partitions = describe(&mut s, "idem");
     assert_eq!(partitions[1].error_code, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code());
     let state: Vec<(i64, i32, i32)> =
         partitions[0].active_producers.iter().map(|p| (p.producer_id, p.producer_epoch, p.last_sequence)).collect();
@@ -147,8 +106,8 @@ fn retried_batches_are_stored_once_and_gaps_and_stale_epochs_are_refused() {
     let mut s = connect(&broker.addr());
     assert_eq!(produce(&mut s, "idem", batch(pid, 1, 0, 1)), (0, 5), "still a duplicate after a clean restart");
     assert_eq!(produce(&mut s, "idem", batch(pid, 1, 1, 1)), (0, 6));
-    assert_eq!(end_offset(&mut s, "idem"), 7);
-    assert_eq!(describe(&mut s)[0].active_producers[0].last_sequence, 1);
+    assert_eq!(list_offsets(&mut s, "idem", 0, -1), 7);
+    assert_eq!(describe(&mut s, "idem")[0].active_producers[0].last_sequence, 1);
 }
 
 /// An idempotent `client` producing 20,000 records through a proxy that
@@ -165,9 +124,10 @@ fn exactly_once_across_lost_responses_and_a_broker_kill(client: &str) {
     create_topic(&mut connect(&broker.addr()), &topic);
     let acked_path = broker.dir.with_extension(format!("{client}.acked"));
     let mut producer = Command::new(strata_interop::python())
-        .arg(script("idempotent_producer.py"))
-        .args([&proxy.addr, client, &topic, &N.to_string()])
+        .arg(script("acked_producer.py"))
+        .args([&proxy.addr, &topic, &N.to_string()])
         .arg(&acked_path)
+        .arg(format!("{client}-idempotent"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -10,28 +10,15 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::Bytes;
-use strata_protocol::generated::create_topics_request::CreatableTopic;
 use strata_protocol::generated::fetch_request::{FetchPartition, FetchTopic};
-use strata_protocol::generated::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
 use strata_protocol::generated::write_txn_markers_request::{WritableTxnMarker, WritableTxnMarkerTopic};
-use strata_protocol::generated::{
-    CreateTopicsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest, ProduceRequest,
-    WriteTxnMarkersRequest,
-};
+use strata_protocol::generated::{FetchRequest, WriteTxnMarkersRequest};
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::{BatchBuilder, Compression};
-use support::wire::{call, connect};
+use support::wire::{call, connect, create_topic, list_offsets, new_producer_id, produce};
 use support::{run_checked, run_script, Broker};
 
 const TOPIC: &str = "txn";
-
-fn producer_id(s: &mut TcpStream) -> i64 {
-    let req =
-        InitProducerIdRequest { transactional_id: None, producer_id: -1, producer_epoch: -1, ..Default::default() };
-    let ResponseBody::InitProducerId(r) = call(s, 4, RequestBody::InitProducerId(req)) else { panic!() };
-    r.producer_id
-}
 
 fn batch(producer: Option<(i64, i32)>, values: &[&str]) -> Bytes {
     let mut b = BatchBuilder::new(Compression::None);
@@ -44,12 +31,9 @@ fn batch(producer: Option<(i64, i32)>, values: &[&str]) -> Bytes {
     b.build()
 }
 
-fn produce(s: &mut TcpStream, records: Bytes) {
-    let partition = PartitionProduceData { index: 0, records: Some(records), ..Default::default() };
-    let data = TopicProduceData { name: TOPIC.into(), partition_data: vec![partition], ..Default::default() };
-    let req = ProduceRequest { acks: -1, timeout_ms: 5000, topic_data: vec![data], ..Default::default() };
-    let ResponseBody::Produce(r) = call(s, 9, RequestBody::Produce(req)) else { panic!() };
-    assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+/// Produces to the topic; the append must succeed.
+fn append(s: &mut TcpStream, records: Bytes) {
+    assert_eq!(produce(s, TOPIC, records).0, 0);
 }
 
 /// Writes one marker; the partition's error code.
@@ -69,16 +53,7 @@ fn marker(s: &mut TcpStream, pid: i64, epoch: i16, commit: bool, partition: i32)
 }
 
 fn latest(s: &mut TcpStream, isolation_level: i8) -> i64 {
-    list_offsets(s, isolation_level, -1)
-}
-
-/// ListOffsets of partition 0 for `timestamp` (-1 latest, a time for the first record at or after it).
-fn list_offsets(s: &mut TcpStream, isolation_level: i8, timestamp: i64) -> i64 {
-    let partition = ListOffsetsPartition { partition_index: 0, timestamp, ..Default::default() };
-    let t = ListOffsetsTopic { name: TOPIC.into(), partitions: vec![partition], ..Default::default() };
-    let req = ListOffsetsRequest { replica_id: -1, isolation_level, topics: vec![t], ..Default::default() };
-    let ResponseBody::ListOffsets(r) = call(s, 7, RequestBody::ListOffsets(req)) else { panic!() };
-    r.topics[0].partitions[0].offset
+    list_offsets(s, TOPIC, isolation_level, -1)
 }
 
 /// A read_committed fetch from 0: (last stable offset, bytes of records, aborted (producer, first offset)).
@@ -114,18 +89,16 @@ fn kcat_committed(broker: &Broker) -> Vec<String> {
 fn read_committed_consumers_see_committed_transactions_only() {
     let mut broker = Broker::start(&[]);
     let mut s = connect(&broker.addr());
-    let topic = CreatableTopic { name: TOPIC.into(), num_partitions: 1, replication_factor: 1, ..Default::default() };
-    let req = CreateTopicsRequest { topics: vec![topic], timeout_ms: 5000, ..Default::default() };
-    call(&mut s, 7, RequestBody::CreateTopics(req));
-    let (a, b) = (producer_id(&mut s), producer_id(&mut s));
-    produce(&mut s, batch(Some((a, 0)), &["a0", "a1"])); // 0-1
-    produce(&mut s, batch(None, &["p0"])); // 2
-    produce(&mut s, batch(Some((b, 0)), &["b0", "b1", "b2"])); // 3-5
-    produce(&mut s, batch(Some((a, 2)), &["a2"])); // 6
+    create_topic(&mut s, TOPIC);
+    let (a, b) = (new_producer_id(&mut s), new_producer_id(&mut s));
+    append(&mut s, batch(Some((a, 0)), &["a0", "a1"])); // 0-1
+    append(&mut s, batch(None, &["p0"])); // 2
+    append(&mut s, batch(Some((b, 0)), &["b0", "b1", "b2"])); // 3-5
+    append(&mut s, batch(Some((a, 2)), &["a2"])); // 6
     assert_eq!((latest(&mut s, 0), latest(&mut s, 1)), (7, 0), "A's open transaction holds the LSO at 0");
     assert_eq!(fetch_committed(&mut s), (0, 0, vec![]), "nothing is stable yet");
-    assert_eq!(list_offsets(&mut s, 0, 0), 0, "by timestamp: the first record");
-    assert_eq!(list_offsets(&mut s, 1, 0), -1, "by timestamp, read_committed: nothing below the LSO");
+    assert_eq!(list_offsets(&mut s, TOPIC, 0, 0), 0, "by timestamp: the first record");
+    assert_eq!(list_offsets(&mut s, TOPIC, 1, 0), -1, "by timestamp, read_committed: nothing below the LSO");
 
     assert_eq!(marker(&mut s, a, 0, true, 0), 0); // commit A at 7
     assert_eq!(latest(&mut s, 1), 3, "B still open");
@@ -149,6 +122,6 @@ fn read_committed_consumers_see_committed_transactions_only() {
     assert_eq!(fetch_committed(&mut s).2, vec![(b, 3)], "the abort is still known after SIGKILL");
     assert_eq!(consume(&broker, "read_committed"), committed);
     // A new open transaction after the restart holds the LSO again.
-    produce(&mut s, batch(Some((b, 3)), &["b3"]));
+    append(&mut s, batch(Some((b, 3)), &["b3"]));
     assert_eq!(latest(&mut s, 1), 9);
 }

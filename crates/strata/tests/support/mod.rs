@@ -304,6 +304,71 @@ pub mod wire {
         body
     }
 
+    /// Creates a topic with one partition (replication factor 1); panics on an error.
+    pub fn create_topic(s: &mut TcpStream, name: &str) {
+        use strata_protocol::generated::create_topics_request::CreatableTopic;
+        use strata_protocol::generated::CreateTopicsRequest;
+        let topic =
+            CreatableTopic { name: name.into(), num_partitions: 1, replication_factor: 1, ..Default::default() };
+        let req = CreateTopicsRequest { topics: vec![topic], timeout_ms: 5000, ..Default::default() };
+        let ResponseBody::CreateTopics(r) = call(s, 7, RequestBody::CreateTopics(req)) else { panic!() };
+        assert_eq!(r.topics[0].error_code, 0, "creating {name}");
+    }
+
+    /// InitProducerId v4: (error code, producer id, epoch).
+    pub fn init_producer_id(
+        s: &mut TcpStream,
+        req: strata_protocol::generated::InitProducerIdRequest,
+    ) -> (i16, i64, i16) {
+        let ResponseBody::InitProducerId(r) = call(s, 4, RequestBody::InitProducerId(req)) else { panic!() };
+        (r.error_code, r.producer_id, r.producer_epoch)
+    }
+
+    /// A new idempotent producer id (epoch 0); panics on an error.
+    pub fn new_producer_id(s: &mut TcpStream) -> i64 {
+        let req = strata_protocol::generated::InitProducerIdRequest {
+            transactional_id: None,
+            producer_id: -1,
+            producer_epoch: -1,
+            ..Default::default()
+        };
+        let (error, id, epoch) = init_producer_id(s, req);
+        assert_eq!((error, epoch), (0, 0));
+        id
+    }
+
+    /// Produces a record set to partition 0 of `topic` with acks=all (v9):
+    /// (error code, base offset).
+    pub fn produce(s: &mut TcpStream, topic: &str, records: Bytes) -> (i16, i64) {
+        use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
+        let partition = PartitionProduceData { index: 0, records: Some(records), ..Default::default() };
+        let data = TopicProduceData { name: topic.into(), partition_data: vec![partition], ..Default::default() };
+        let req = strata_protocol::generated::ProduceRequest {
+            acks: -1,
+            timeout_ms: 5000,
+            topic_data: vec![data],
+            ..Default::default()
+        };
+        let ResponseBody::Produce(r) = call(s, 9, RequestBody::Produce(req)) else { panic!() };
+        let p = &r.responses[0].partition_responses[0];
+        (p.error_code, p.base_offset)
+    }
+
+    /// ListOffsets v7 of partition 0 of `topic` for `timestamp` (-1: latest).
+    pub fn list_offsets(s: &mut TcpStream, topic: &str, isolation_level: i8, timestamp: i64) -> i64 {
+        use strata_protocol::generated::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+        let partition = ListOffsetsPartition { partition_index: 0, timestamp, ..Default::default() };
+        let t = ListOffsetsTopic { name: topic.into(), partitions: vec![partition], ..Default::default() };
+        let req = strata_protocol::generated::ListOffsetsRequest {
+            replica_id: -1,
+            isolation_level,
+            topics: vec![t],
+            ..Default::default()
+        };
+        let ResponseBody::ListOffsets(r) = call(s, 7, RequestBody::ListOffsets(req)) else { panic!() };
+        r.topics[0].partitions[0].offset
+    }
+
     /// True when the broker closed the connection (reads end) within the read timeout.
     pub fn closed(s: &mut TcpStream) -> bool {
         let mut buf = [0u8; 1024];
@@ -324,7 +389,6 @@ pub mod wire {
 /// client never learns that its request was carried out, and retries it.
 /// Start the broker with `advertised.listeners` set to the proxy's address so
 /// that clients stay behind it.
-#[allow(dead_code)]
 pub mod proxy {
     use std::io::{Read, Write};
     use std::net::{Shutdown, TcpListener, TcpStream};
