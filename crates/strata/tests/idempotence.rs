@@ -16,6 +16,7 @@ use strata_protocol::generated::describe_producers_request::TopicRequest;
 use strata_protocol::generated::describe_producers_response::PartitionResponse;
 use strata_protocol::generated::{DescribeProducersRequest, InitProducerIdRequest};
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
+use strata_records::control::{ControlRecord, ControlType};
 use strata_records::{BatchBuilder, Compression};
 use support::proxy::LossyProxy;
 use support::wire::{call, connect, create_topic, init_producer_id, list_offsets, new_producer_id, produce};
@@ -108,6 +109,50 @@ fn retried_batches_are_stored_once_and_gaps_and_stale_epochs_are_refused() {
     assert_eq!(produce(&mut s, "idem", batch(pid, 1, 1, 1)), (0, 6));
     assert_eq!(list_offsets(&mut s, "idem", 0, -1), 7);
     assert_eq!(describe(&mut s, "idem")[0].active_producers[0].last_sequence, 1);
+}
+
+#[test]
+fn markers_bulk_idempotent_record_sets_and_missing_sequences_are_refused() {
+    let broker = Broker::start(&[]);
+    let mut s = connect(&broker.addr());
+    create_topic(&mut s, "bad");
+    let pid = new_producer_id(&mut s);
+    let marker = ControlRecord { kind: ControlType::Commit, coordinator_epoch: 0 }.build_batch(pid, 0, 0);
+    let two = Bytes::from([batch(pid, 0, 0, 1), batch(pid, 0, 1, 1)].concat());
+    for (what, records) in [("a control batch", marker), ("two batches", two), ("sequence -1", batch(pid, 0, -1, 1))] {
+        assert_eq!(produce(&mut s, "bad", records).0, ErrorCode::INVALID_RECORD.code(), "{what}");
+    }
+    assert_eq!(list_offsets(&mut s, "bad", 0, -1), 0, "nothing was written");
+    assert_eq!(produce(&mut s, "bad", batch(pid, 0, 0, 1)), (0, 0), "the producer goes on");
+}
+
+#[test]
+fn idle_producers_expire_by_producer_id_expiration_ms() {
+    let broker = Broker::start(&[
+        "--set",
+        "producer.id.expiration.ms=1000",
+        "--set",
+        "producer.id.expiration.check.interval.ms=200",
+    ]);
+    let mut s = connect(&broker.addr());
+    create_topic(&mut s, "expiring");
+    let pid = new_producer_id(&mut s);
+    // The batch's timestamp is the producer's last activity: now.
+    let mut b = BatchBuilder::new(Compression::None).producer(pid, 0, 0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let last_activity = Instant::now();
+    b.push(now, None, Some(b"x"), &[]);
+    assert_eq!(produce(&mut s, "expiring", b.build()).0, 0);
+    assert_eq!(describe(&mut s, "expiring")[0].active_producers.len(), 1);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !describe(&mut s, "expiring")[0].active_producers.is_empty() {
+        assert!(Instant::now() < deadline, "the producer was not expired");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let idle = last_activity.elapsed();
+    assert!(idle >= Duration::from_millis(900), "expired after only {idle:?} of producer.id.expiration.ms=1000");
+    // Forgotten: its next batch may start anywhere.
+    assert_eq!(produce(&mut s, "expiring", batch(pid, 0, 42, 1)).0, 0);
 }
 
 /// An idempotent `client` producing 20,000 records through a proxy that
