@@ -193,17 +193,8 @@ fn main() {
             report(&format!("produce acks={acks}"), count, count * size as u64, start.elapsed());
         }
         Cmd::Consume { brokers, topic, count } => {
-            let c: BaseConsumer = ClientConfig::new()
-                .set("bootstrap.servers", &brokers)
-                .set("group.id", "rdkafka-bench")
-                .set("enable.auto.commit", "false")
-                .set("fetch.max.bytes", "52428800")
-                .set("max.partition.fetch.bytes", "10485760")
-                .create()
-                .expect("consumer");
-            let mut tpl = TopicPartitionList::new();
-            tpl.add_partition_offset(&topic, 0, Offset::Beginning).unwrap();
-            c.assign(&tpl).unwrap();
+            let fetch = [("fetch.max.bytes", "52428800"), ("max.partition.fetch.bytes", "10485760")];
+            let c = partition_zero_consumer(&brokers, "rdkafka-bench", &topic, &fetch);
             let start = Instant::now();
             let (mut n, mut bytes) = (0u64, 0u64);
             while n < count {
@@ -269,16 +260,7 @@ fn latency(brokers: &str, topic: &str, rate: u64, seconds: u64, size: usize, ack
     ack_latency().lock().unwrap().reset();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let consumer = std::thread::spawn(move || {
-        let c: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &brokers_c)
-            .set("group.id", "rdkafka-bench-latency")
-            .set("enable.auto.commit", "false")
-            .set("fetch.wait.max.ms", "100")
-            .create()
-            .expect("consumer");
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(&topic_c, 0, Offset::Beginning).unwrap();
-        c.assign(&tpl).unwrap();
+        let c = partition_zero_consumer(&brokers_c, "rdkafka-bench-latency", &topic_c, &[("fetch.wait.max.ms", "100")]);
         match c.poll(Duration::from_secs(30)) {
             Some(Ok(_)) => ready_tx.send(()).unwrap(), // the warm-up record: the consumer is fetching
             other => panic!("no warm-up record: {:?}", other.map(|r| r.map(|m| m.offset()))),
@@ -421,4 +403,19 @@ fn commits(brokers: &str, topic: &str, threads: usize, seconds: u64) {
         lat.value_at_quantile(0.5) as f64 / 1000.0,
         lat.value_at_quantile(0.99) as f64 / 1000.0
     );
+}
+
+/// A consumer assigned partition 0 of `topic` from the beginning, without
+/// auto-commit, with `extra` settings.
+fn partition_zero_consumer(brokers: &str, group: &str, topic: &str, extra: &[(&str, &str)]) -> BaseConsumer {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", brokers).set("group.id", group).set("enable.auto.commit", "false");
+    for (k, v) in extra {
+        config.set(*k, *v);
+    }
+    let c: BaseConsumer = config.create().expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning).unwrap();
+    c.assign(&tpl).unwrap();
+    c
 }
