@@ -63,12 +63,23 @@ impl Default for Config {
     }
 }
 
-/// Where the coordinator's records go: partitions of `__consumer_offsets`.
+/// Where a coordinator's records go: partitions of its internal topic
+/// (`__consumer_offsets`, `__transaction_state`).
 pub trait Journal {
     /// Appends records to `partition`. The caller sends the replies of the
     /// call that appended only once they are durable; an error leaves the
     /// coordinator's state as it was and is answered with the returned code.
     fn append(&mut self, partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode>;
+
+    /// Appends records to `partition` inside a producer's transaction (a
+    /// transactional batch carrying its id and epoch); the same contract.
+    fn append_transactional(
+        &mut self,
+        partition: i32,
+        producer_id: i64,
+        producer_epoch: i16,
+        records: Vec<Encoded>,
+    ) -> Result<(), ErrorCode>;
 }
 
 /// The answer to a parked request.

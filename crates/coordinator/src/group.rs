@@ -143,6 +143,9 @@ pub(crate) struct Group {
     pub(crate) initial_delay: Option<(i64, i64)>,
     /// Committed offsets by (topic, partition).
     pub(crate) offsets: BTreeMap<(String, i32), Committed>,
+    /// Offsets committed inside open transactions (TxnOffsetCommit), by
+    /// producer id, until the transaction's marker commits or drops them.
+    pub(crate) pending_txn: BTreeMap<i64, BTreeMap<(String, i32), Committed>>,
     /// Set while the group uses the KIP-848 consumer protocol; then it has
     /// no classic members and `state` is Empty or Stable as it has members.
     pub(crate) consumer: Option<ConsumerGroup>,
@@ -165,6 +168,7 @@ impl Group {
             rebalance_deadline: 0,
             initial_delay: None,
             offsets: BTreeMap::new(),
+            pending_txn: BTreeMap::new(),
             consumer: None,
         }
     }

@@ -79,13 +79,15 @@ fn join_reply(version: i16, group: &Group, member_id: &str, skip_assignment: boo
 
 impl GroupCoordinator {
     /// Runs `f` on the group, taken out of the map for the duration; the group
-    /// goes back unless `f` left it without members, offsets or generation.
+    /// goes back unless `f` left it without members, offsets (committed or
+    /// pending in a transaction) or generation.
     fn with_group<R>(&mut self, id: &str, f: impl FnOnce(&mut Self, &mut Group) -> R) -> Option<R> {
         let mut group = self.groups.remove(id)?;
         let r = f(self, &mut group);
         let vacant = group.state == State::Empty
             && group.generation == 0
             && group.offsets.is_empty()
+            && group.pending_txn.is_empty()
             && group.consumer.is_none();
         if !vacant || !group.pending.is_empty() {
             self.groups.insert(id.to_string(), group);

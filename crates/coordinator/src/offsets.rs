@@ -43,23 +43,31 @@ fn offset_record(group: &str, topic: &str, partition: i32, value: Option<&Commit
 
 /// Whether a commit with this generation and member may go ahead (Kafka's
 /// `ClassicGroup.validateOffsetCommit`, and `ConsumerGroup.validateOffsetCommit`
-/// for KIP-848 groups, where the generation is the member epoch).
-fn validate_commit(
+/// for KIP-848 groups, where the generation is the member epoch). A
+/// transactional commit (TxnOffsetCommit) may come without a member, and is
+/// not held back by a rebalance.
+pub(crate) fn validate_commit(
     group: &Group,
     version: i16,
     generation: i32,
     member_id: &str,
     instance: Option<&str>,
+    transactional: bool,
 ) -> Result<(), ErrorCode> {
     if let Some(consumer) = &group.consumer {
-        if generation < 0 && consumer.members.is_empty() {
+        let anonymous = if transactional { member_id.is_empty() } else { consumer.members.is_empty() };
+        if generation < 0 && anonymous {
             return Ok(());
         }
         let member = consumer.members.get(member_id).ok_or(ErrorCode::UNKNOWN_MEMBER_ID)?;
-        if version < 9 {
+        if !transactional && version < 9 {
             return Err(ErrorCode::UNSUPPORTED_VERSION);
         }
-        return if generation == member.current.epoch { Ok(()) } else { Err(ErrorCode::STALE_MEMBER_EPOCH) };
+        return match (generation == member.current.epoch, transactional) {
+            (true, _) => Ok(()),
+            (false, true) => Err(ErrorCode::ILLEGAL_GENERATION),
+            (false, false) => Err(ErrorCode::STALE_MEMBER_EPOCH),
+        };
     }
     if generation < 0 && group.state == State::Empty {
         return Ok(()); // a standalone consumer or an admin client
@@ -69,10 +77,10 @@ fn validate_commit(
         if generation != group.generation {
             return Err(ErrorCode::ILLEGAL_GENERATION);
         }
-    } else if group.state != State::Empty {
+    } else if group.state != State::Empty && !transactional {
         return Err(ErrorCode::UNKNOWN_MEMBER_ID);
     }
-    if group.state == State::CompletingRebalance {
+    if group.state == State::CompletingRebalance && !transactional {
         return Err(ErrorCode::REBALANCE_IN_PROGRESS);
     }
     Ok(())
@@ -111,68 +119,110 @@ impl GroupCoordinator {
             Err(ErrorCode::INVALID_GROUP_ID)
         } else {
             self.serving(&req.group_id).and_then(|_| match self.groups.get(&req.group_id) {
-                Some(g) => validate_commit(g, version, generation, &req.member_id, req.group_instance_id.as_deref()),
+                Some(g) => {
+                    validate_commit(g, version, generation, &req.member_id, req.group_instance_id.as_deref(), false)
+                }
                 None if generation < 0 => Ok(()),
                 None => Err(ErrorCode::ILLEGAL_GENERATION),
             })
         };
-        let max_metadata = self.config.offset_metadata_max_bytes;
-        let mut accepted = Vec::new();
-        let mut topics: Vec<OffsetCommitResponseTopic> = req
-            .topics
-            .iter()
-            .map(|t| OffsetCommitResponseTopic {
-                name: t.name.clone(),
-                partitions: t
-                    .partitions
-                    .iter()
-                    .map(|p| {
-                        let metadata = p.committed_metadata.clone().unwrap_or_default();
-                        let code = match top {
-                            Err(code) => code,
-                            Ok(()) if !exists(&t.name, p.partition_index) => ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
-                            Ok(()) if metadata.len() > max_metadata => ErrorCode::OFFSET_METADATA_TOO_LARGE,
-                            Ok(()) => {
-                                let timestamp =
-                                    if version == 1 && p.commit_timestamp >= 0 { p.commit_timestamp } else { now };
-                                let committed = Committed {
-                                    offset: p.committed_offset,
-                                    leader_epoch: p.committed_leader_epoch,
-                                    metadata,
-                                    timestamp,
-                                };
-                                accepted.push((t.name.clone(), p.partition_index, committed));
-                                ErrorCode::NONE
-                            }
-                        };
-                        OffsetCommitResponsePartition {
-                            partition_index: p.partition_index,
-                            error_code: code.code(),
-                            ..Default::default()
-                        }
+        let offered = req.topics.into_iter().map(|t| {
+            let partitions = t.partitions.into_iter().map(|p| {
+                let timestamp = if version == 1 && p.commit_timestamp >= 0 { p.commit_timestamp } else { now };
+                let metadata = p.committed_metadata.unwrap_or_default();
+                let c = Committed {
+                    offset: p.committed_offset,
+                    leader_epoch: p.committed_leader_epoch,
+                    metadata,
+                    timestamp,
+                };
+                (p.partition_index, c)
+            });
+            (t.name, partitions.collect())
+        });
+        let codes = self.store_offsets(now, &req.group_id, top, offered.collect(), exists, None, journal);
+        let topics = codes
+            .into_iter()
+            .map(|(name, partitions)| OffsetCommitResponseTopic {
+                name,
+                partitions: partitions
+                    .into_iter()
+                    .map(|(partition_index, code)| OffsetCommitResponsePartition {
+                        partition_index,
+                        error_code: code.code(),
+                        ..Default::default()
                     })
                     .collect(),
                 ..Default::default()
             })
             .collect();
+        OffsetCommitResponse { topics, ..Default::default() }
+    }
+
+    /// Checks and writes offered offsets (OffsetCommit, or TxnOffsetCommit
+    /// with `producer`): offsets of partitions that exist and whose metadata
+    /// fits are written to the group's partition, and kept (a transaction's
+    /// as pending until its marker). Returns each partition's code.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn store_offsets(
+        &mut self,
+        now: i64,
+        group_id: &str,
+        top: Result<(), ErrorCode>,
+        offered: Vec<(String, Vec<(i32, Committed)>)>,
+        exists: &dyn Fn(&str, i32) -> bool,
+        producer: Option<(i64, i16)>,
+        journal: &mut dyn Journal,
+    ) -> Vec<(String, Vec<(i32, ErrorCode)>)> {
+        let max_metadata = self.config.offset_metadata_max_bytes;
+        let mut accepted = Vec::new();
+        let mut codes: Vec<(String, Vec<(i32, ErrorCode)>)> = offered
+            .into_iter()
+            .map(|(topic, partitions)| {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|(partition, committed)| {
+                        let code = match top {
+                            Err(code) => code,
+                            Ok(()) if !exists(&topic, partition) => ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+                            Ok(()) if committed.metadata.len() > max_metadata => ErrorCode::OFFSET_METADATA_TOO_LARGE,
+                            Ok(()) => {
+                                accepted.push((topic.clone(), partition, committed));
+                                ErrorCode::NONE
+                            }
+                        };
+                        (partition, code)
+                    })
+                    .collect();
+                (topic, partitions)
+            })
+            .collect();
         if accepted.is_empty() {
-            return OffsetCommitResponse { topics, ..Default::default() };
+            return codes;
         }
-        let records = accepted.iter().map(|(t, p, c)| offset_record(&req.group_id, t, *p, Some(c)).encode()).collect();
-        let partition = partition_for(&req.group_id, self.config.partitions);
-        if let Err(code) = journal.append(partition, records) {
-            for p in topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
-                if p.error_code == 0 {
-                    p.error_code = code.code();
+        let records = accepted.iter().map(|(t, p, c)| offset_record(group_id, t, *p, Some(c)).encode()).collect();
+        let partition = partition_for(group_id, self.config.partitions);
+        let written = match producer {
+            None => journal.append(partition, records),
+            Some((id, epoch)) => journal.append_transactional(partition, id, epoch, records),
+        };
+        if let Err(failed) = written {
+            for code in codes.iter_mut().flat_map(|(_, ps)| ps.iter_mut()).map(|(_, c)| c) {
+                if *code == ErrorCode::NONE {
+                    *code = failed;
                 }
             }
-            return OffsetCommitResponse { topics, ..Default::default() };
+            return codes;
         }
-        let group = self.groups.entry(req.group_id.clone()).or_insert_with(|| Group::new(&req.group_id, now));
+        let group = self.groups.entry(group_id.to_string()).or_insert_with(|| Group::new(group_id, now));
+        let target = match producer {
+            None => &mut group.offsets,
+            Some((id, _)) => group.pending_txn.entry(id).or_default(),
+        };
         for (t, p, c) in accepted {
-            group.offsets.insert((t, p), c);
+            target.insert((t, p), c);
         }
-        OffsetCommitResponse { topics, ..Default::default() }
+        codes
     }
 
     /// OffsetFetch v9's member check for a KIP-848 group (Kafka's
@@ -290,7 +340,7 @@ impl GroupCoordinator {
         let expired: Vec<(String, Vec<(String, i32)>)> = self
             .groups
             .values()
-            .filter(|g| g.state == State::Empty)
+            .filter(|g| g.state == State::Empty && g.pending_txn.is_empty())
             .map(|g| {
                 let whole = g.protocol_type.is_some() && g.state_since + retention <= now;
                 let keys = g

@@ -2,9 +2,10 @@
 //! drives the coordinator: requests, `now`, and a journal that keeps what was
 //! written so that a second coordinator can replay it.
 
+mod support;
+
 use bytes::Bytes;
-use strata_coordinator::record::Encoded;
-use strata_coordinator::{partition_for, Client, Completed, Config, GroupCoordinator, GroupRecord, Journal};
+use strata_coordinator::{partition_for, Client, Completed, Config, GroupCoordinator, GroupRecord};
 use strata_protocol::generated::heartbeat_request::HeartbeatRequest;
 use strata_protocol::generated::join_group_request::{JoinGroupRequest, JoinGroupRequestProtocol};
 use strata_protocol::generated::join_group_response::JoinGroupResponse;
@@ -16,23 +17,7 @@ use strata_protocol::generated::offset_commit_request::{
 use strata_protocol::generated::sync_group_request::{SyncGroupRequest, SyncGroupRequestAssignment};
 use strata_protocol::generated::sync_group_response::SyncGroupResponse;
 use strata_protocol::ErrorCode;
-
-/// Keeps every append, and fails them on demand.
-#[derive(Default)]
-struct Recorded {
-    records: Vec<(i32, Encoded)>,
-    fail: Option<ErrorCode>,
-}
-
-impl Journal for Recorded {
-    fn append(&mut self, partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode> {
-        if let Some(code) = self.fail {
-            return Err(code);
-        }
-        self.records.extend(records.into_iter().map(|r| (partition, r)));
-        Ok(())
-    }
-}
+use support::Recorded;
 
 const G: &str = "group";
 const SESSION: i32 = 10_000;
@@ -336,7 +321,7 @@ fn commits_are_checked_and_replayed_with_the_group() {
 
     // A new coordinator replays what was written.
     let mut again = GroupCoordinator::new(config(), 8);
-    for (_, (k, v)) in &h.j.records {
+    for (_, _, (k, v)) in &h.j.records {
         if let Some(r) = GroupRecord::decode(k, v.as_deref()).unwrap() {
             again.replay(r, h.now);
         }
@@ -367,7 +352,7 @@ fn empty_groups_can_be_deleted_and_their_offsets_expire() {
     h.c.tick(h.now, &mut h.j);
     assert_eq!(h.state(), "Dead");
     assert_eq!(h.c.delete_group_request(G, &mut h.j).error_code, ErrorCode::GROUP_ID_NOT_FOUND.code());
-    let last = &h.j.records.last().unwrap().1;
+    let last = &h.j.records.last().unwrap().2;
     let decoded = GroupRecord::decode(&last.0, last.1.as_deref()).unwrap();
     assert!(matches!(decoded, Some(GroupRecord::Group(_, None))), "a tombstone ends the group: {decoded:?}");
 }

@@ -3,10 +3,11 @@
 //! the coordinator sends. After every heartbeat no partition may be owned by
 //! two members; the journal replays into an identical coordinator.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use strata_coordinator::record::Encoded;
-use strata_coordinator::{Client, Config, GroupCoordinator, GroupRecord, Journal, Topics};
+use strata_coordinator::{Client, Config, GroupCoordinator, GroupRecord, Topics};
 use strata_protocol::generated::consumer_group_describe_response::DescribedGroup;
 use strata_protocol::generated::consumer_group_heartbeat_request::{ConsumerGroupHeartbeatRequest, TopicPartitions};
 use strata_protocol::generated::consumer_group_heartbeat_response::ConsumerGroupHeartbeatResponse;
@@ -15,25 +16,10 @@ use strata_protocol::generated::offset_commit_request::{
     OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
 use strata_protocol::{ErrorCode, Uuid};
+use support::Recorded;
 
 const G: &str = "kip848";
 const TOPIC: Uuid = Uuid([7; 16]);
-
-#[derive(Default)]
-struct Recorded {
-    records: Vec<Encoded>,
-    fail: Option<ErrorCode>,
-}
-
-impl Journal for Recorded {
-    fn append(&mut self, _partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode> {
-        if let Some(code) = self.fail {
-            return Err(code);
-        }
-        self.records.extend(records);
-        Ok(())
-    }
-}
 
 struct Cluster(BTreeMap<String, (Uuid, i32)>);
 
@@ -329,7 +315,7 @@ fn the_journal_replays_into_the_same_group() {
     sims.push(h.join("d"));
     h.settle(&mut sims);
     let mut replayed = GroupCoordinator::new(config(), 9);
-    for (key, value) in &h.j.records {
+    for (_, _, (key, value)) in &h.j.records {
         if let Some(record) = GroupRecord::decode(key, value.as_deref()).expect("strata's own records decode") {
             replayed.replay(record, h.now);
         }

@@ -237,6 +237,20 @@ impl Log {
         self.write(&mut st, &batches, opts, None)
     }
 
+    /// Appends a coordinator's own record set (Kafka's `AppendOrigin.Coordinator`):
+    /// validated like a producer's, but its transactional batches carry no
+    /// sequence numbers (a group coordinator's transactional offset commits),
+    /// so only their epoch is checked: an epoch older than the producer's is
+    /// refused (INVALID_PRODUCER_EPOCH).
+    pub fn append_from_coordinator(&self, records: &Bytes, opts: AppendOptions) -> Result<AppendInfo, StorageError> {
+        let mut st = lock(&self.state);
+        let batches = self.validated(&st, records)?;
+        for h in batches.iter().map(|b| &b.header).filter(|h| h.producer_id >= 0) {
+            check_epoch(&st.producers, h.producer_id, h.producer_epoch)?;
+        }
+        self.write(&mut st, &batches, opts, None)
+    }
+
     /// Writes a transaction coordinator's marker ending `producer_id`'s
     /// transaction on this partition. An abort is recorded in the active
     /// segment's aborted-transaction index. A marker from an epoch older
@@ -251,9 +265,7 @@ impl Log {
         let records = marker.build_batch(producer_id, producer_epoch, opts.now_ms);
         let mut st = lock(&self.state);
         let batches = self.validated(&st, &records)?;
-        if let Some(current) = st.producers.get(producer_id).map(|e| e.epoch).filter(|e| *e > producer_epoch) {
-            return Err(ProducerError::InvalidProducerEpoch { producer_id, epoch: producer_epoch, current }.into());
-        }
+        check_epoch(&st.producers, producer_id, producer_epoch)?;
         self.write(&mut st, &batches, opts, Some(marker.kind))
     }
 
@@ -849,6 +861,14 @@ fn check_producer(producers: &Producers, batches: &[RecordBatch]) -> Result<Verd
         )));
     }
     Ok(producers.check(h)?)
+}
+
+/// Refuses a coordinator's batch or marker from an epoch older than the producer's.
+fn check_epoch(producers: &Producers, producer_id: i64, epoch: i16) -> Result<(), ProducerError> {
+    match producers.get(producer_id).map(|e| e.epoch).filter(|current| *current > epoch) {
+        Some(current) => Err(ProducerError::InvalidProducerEpoch { producer_id, epoch, current }),
+        None => Ok(()),
+    }
 }
 
 /// The active segment.

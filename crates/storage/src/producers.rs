@@ -218,6 +218,9 @@ impl Producers {
             entry.txn_first_offset = Some(h.base_offset);
             self.ongoing.insert(h.base_offset, h.producer_id);
         }
+        if h.base_sequence < 0 {
+            return None; // a coordinator's batch: no sequence to remember
+        }
         if entry.batches.len() == RETAINED_BATCHES {
             entry.batches.pop_front();
         }

@@ -132,3 +132,29 @@ fn truncation_reopens_a_transaction_whose_marker_it_removes() {
     assert_eq!(marker(&log, B, ControlType::Abort), 7);
     assert_eq!(log.aborted_transactions(0, 8), vec![B_ABORTED]);
 }
+
+/// A group coordinator's transactional offset commit: a transactional batch
+/// without sequence numbers (Kafka's `AppendOrigin.Coordinator`).
+fn coordinator_batch(pid: i64, epoch: i16) -> Bytes {
+    let mut b = BatchBuilder::new(Compression::None).producer(pid, epoch, -1).transactional();
+    b.push(NOW, Some(b"offset-key"), Some(b"offset-value"), &[]);
+    b.build()
+}
+
+#[test]
+fn a_coordinators_transactional_batch_needs_no_sequence_but_a_current_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    let refused = log.append(&coordinator_batch(A, 0), opts());
+    assert!(matches!(refused, Err(StorageError::InvalidRecord(_))), "a client must send sequence numbers");
+    log.append_from_coordinator(&coordinator_batch(A, 0), opts()).unwrap();
+    log.append_from_coordinator(&coordinator_batch(A, 0), opts()).unwrap();
+    assert_eq!(log.first_unstable_offset(), Some(0), "the transaction holds the last stable offset");
+    assert_eq!(log.producers()[0].1.batches.len(), 0, "no sequence numbers to remember");
+    assert_eq!(marker(&log, A, ControlType::Commit), 2);
+    assert_eq!(log.first_unstable_offset(), None);
+    log.append_marker(A, 1, ControlRecord { kind: ControlType::Abort, coordinator_epoch: 3 }, opts()).unwrap();
+    let stale = log.append_from_coordinator(&coordinator_batch(A, 0), opts());
+    assert!(matches!(stale, Err(StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }))), "{stale:?}");
+    assert_eq!(log.log_end_offset(), 4);
+}
