@@ -1,6 +1,8 @@
 //! The broker's shared state: configuration, the metadata image and the log
 //! behind it, the partitions, and the fetch sessions. Handlers get an
 //! `Arc<Broker>`; metadata changes go through [`Broker::commit`].
+//! `__transaction_state` is loaded once the broker runs (`transactions::resume`),
+//! since finishing the transactions found half-ended needs the runtime.
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -18,6 +20,7 @@ use crate::groups::{self, Groups};
 use crate::metadata_log::MetadataLog;
 use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
+use crate::transactions::{self, Transactions};
 
 /// Segment files kept open at once, over all partitions.
 const OPEN_FILES: usize = 4096;
@@ -32,6 +35,7 @@ pub struct Broker {
     pub(crate) replicas: Replicas,
     pub(crate) sessions: Mutex<FetchSessions>,
     pub(crate) groups: Groups,
+    pub(crate) transactions: Transactions,
     pub(crate) producer_ids: ProducerIds,
     _lock: DirLock,
 }
@@ -52,6 +56,7 @@ impl Broker {
         let slots: usize = layers.broker_value("max.incremental.fetch.session.cache.slots");
         let groups = Groups::new(groups::config(&layers, &image))?;
         groups.load(&replicas)?;
+        let transactions = Transactions::new(transactions::config(&layers, &image));
         Ok(Arc::new(Broker {
             cluster_id,
             image: RwLock::new(Arc::new(image)),
@@ -59,6 +64,7 @@ impl Broker {
             replicas,
             sessions: Mutex::new(FetchSessions::new(slots)),
             groups,
+            transactions,
             producer_ids: ProducerIds::default(),
             config,
             _lock: lock,

@@ -13,19 +13,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use strata_coordinator::record::Encoded;
 use strata_coordinator::{Completed, Config, GroupCoordinator, GroupRecord, Journal, Token};
 use strata_metadata::config::Layers;
 use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
-use strata_records::{BatchBuilder, Compression};
-use strata_storage::AppendOptions;
 use tokio::sync::{oneshot, watch};
 
 use crate::broker::Broker;
-use crate::error::{storage_error_code, BrokerError};
-use crate::metadata_log::for_each_batch;
-use crate::replicas::{Partition, Replicas};
+use crate::error::BrokerError;
+use crate::journal::{durable, replay, Entry, Flush, TopicJournal};
+use crate::replicas::Replicas;
 use crate::time::now_ms;
 
 /// The name of the internal topic holding groups and offsets.
@@ -69,33 +66,6 @@ pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> Config {
     }
 }
 
-/// Appends the coordinator's records to `__consumer_offsets` and remembers
-/// what must be fsynced before replies leave.
-struct OffsetsJournal<'a> {
-    replicas: &'a Replicas,
-    flushes: Vec<(Arc<Partition>, i64)>,
-}
-
-impl Journal for OffsetsJournal<'_> {
-    fn append(&mut self, partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode> {
-        let p = self.replicas.get(OFFSETS_TOPIC, partition).ok_or(ErrorCode::NOT_COORDINATOR)?;
-        let now = now_ms();
-        let mut builder = BatchBuilder::new(Compression::None);
-        for (key, value) in &records {
-            builder.push(now, Some(key), value.as_deref(), &[]);
-        }
-        let opts = AppendOptions { leader_epoch: p.leader_epoch, now_ms: now };
-        let info = p.log.append(&builder.build(), opts).map_err(|e| {
-            tracing::error!(partition, error = %e, "appending to __consumer_offsets failed");
-            storage_error_code(&e)
-        })?;
-        let end = info.last_offset + 1;
-        p.end_offset.send_replace(end);
-        self.flushes.push((p, end));
-        Ok(())
-    }
-}
-
 impl Groups {
     /// A coordinator with nothing loaded.
     pub(crate) fn new(config: Config) -> Result<Groups, BrokerError> {
@@ -120,21 +90,15 @@ impl Groups {
             }
             let Some(p) = replicas.get(OFFSETS_TOPIC, index) else { continue };
             let now = now_ms();
-            let mut count = 0usize;
-            for_each_batch(&p.log, OFFSETS_TOPIC, |batch| {
-                let corrupt = |e: String| BrokerError::Startup(format!("{OFFSETS_TOPIC}-{index}: {e}"));
-                let data = batch.records_data(64 << 20).map_err(|e| corrupt(e.to_string()))?;
-                for record in batch.records(&data) {
-                    let record = record.map_err(|e| corrupt(e.to_string()))?;
-                    let Some(key) = record.key else { continue };
-                    match GroupRecord::decode(key, record.value) {
-                        Ok(Some(r)) => inner.engine.replay(r, now),
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!(partition = index, error = %e, "skipped an undecodable group record"),
-                    }
-                    count += 1;
-                }
-                Ok(())
+            let engine = &mut inner.engine;
+            let count = replay(&p.log, OFFSETS_TOPIC, index, |entry| match entry {
+                Entry::Record { key, value, transactional } => match (GroupRecord::decode(key, value), transactional) {
+                    (Ok(Some(r)), None) => engine.replay(r, now),
+                    (Ok(Some(r)), Some(producer_id)) => engine.replay_transactional(r, producer_id, now),
+                    (Ok(None), _) => {}
+                    (Err(e), _) => tracing::warn!(partition = index, error = %e, "skipped an undecodable group record"),
+                },
+                Entry::Marker { producer_id, commit } => engine.end_transaction(index, producer_id, commit),
             })?;
             inner.engine.loaded(index);
             tracing::debug!(partition = index, records = count, "loaded group coordinator partition");
@@ -149,7 +113,7 @@ impl Groups {
         replicas: &Replicas,
         f: impl FnOnce(&mut GroupCoordinator, &mut dyn Journal) -> R,
     ) -> Pending<R> {
-        let mut journal = OffsetsJournal { replicas, flushes: Vec::new() };
+        let mut journal = TopicJournal::new(OFFSETS_TOPIC, replicas);
         let mut inner = self.lock();
         let result = f(&mut inner.engine, &mut journal);
         let ready = inner
@@ -204,7 +168,7 @@ impl Parked {
 pub(crate) struct Pending<R> {
     result: R,
     ready: Vec<(oneshot::Sender<Completed>, Completed)>,
-    flushes: Vec<(Arc<Partition>, i64)>,
+    flushes: Vec<Flush>,
 }
 
 impl<R> Pending<R> {
@@ -212,7 +176,7 @@ impl<R> Pending<R> {
     /// fsync's error), and returns the call's result with the fsync's outcome:
     /// on an error the caller answers with it instead of the result's codes.
     pub(crate) async fn durable(self) -> (R, Result<(), ErrorCode>) {
-        let durable = flush(self.flushes).await;
+        let durable = durable(self.flushes).await;
         for (tx, reply) in self.ready {
             let _ = tx.send(match durable {
                 Ok(()) => reply,
@@ -221,26 +185,6 @@ impl<R> Pending<R> {
         }
         (self.result, durable)
     }
-}
-
-async fn flush(flushes: Vec<(Arc<Partition>, i64)>) -> Result<(), ErrorCode> {
-    let mut last: HashMap<usize, (Arc<Partition>, i64)> = HashMap::new();
-    for (p, end) in flushes {
-        let entry = last.entry(Arc::as_ptr(&p) as usize).or_insert((p, end));
-        entry.1 = entry.1.max(end);
-    }
-    for (_, (p, end)) in last {
-        let result = tokio::task::spawn_blocking(move || p.log.flush_to(end)).await;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "fsync of __consumer_offsets failed");
-                return Err(ErrorCode::KAFKA_STORAGE_ERROR);
-            }
-            Err(_) => return Err(ErrorCode::KAFKA_STORAGE_ERROR),
-        }
-    }
-    Ok(())
 }
 
 fn with_error(reply: Completed, code: ErrorCode) -> Completed {

@@ -22,6 +22,8 @@ mod error;
 mod fetch_session;
 mod groups;
 mod handlers;
+mod journal;
+mod markers;
 mod metadata_log;
 mod producer_ids;
 mod replicas;
@@ -29,6 +31,7 @@ mod response;
 mod scheduler;
 mod server;
 mod time;
+mod transactions;
 
 pub use broker::Broker;
 pub use config::BrokerConfig;

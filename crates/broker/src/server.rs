@@ -14,6 +14,7 @@ use crate::connection::{self, Limits};
 use crate::error::BrokerError;
 use crate::groups;
 use crate::scheduler;
+use crate::transactions;
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -47,6 +48,8 @@ impl Server {
         let (shutdown_tx, shutdown) = watch::channel(false);
         let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
         let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
+        transactions::resume(&broker)?;
+        let txn_timer = tokio::spawn(transactions::run_timer(broker.clone(), shutdown.clone()));
         let mut connections = JoinSet::new();
         tokio::pin!(stop);
         loop {
@@ -74,6 +77,7 @@ impl Server {
         }
         let _ = background.await;
         let _ = timer.await;
+        let _ = txn_timer.await;
         broker.close().await;
         tracing::info!("shut down cleanly");
         Ok(())

@@ -63,7 +63,8 @@ fn producer_ids_never_repeat_across_restarts() {
         producer_epoch: -1,
         ..Default::default()
     };
-    assert_eq!(init_producer_id(&mut s, txn).0, ErrorCode::COORDINATOR_NOT_AVAILABLE.code());
+    let not_found_yet = init_producer_id(&mut s, txn).0;
+    assert_eq!(not_found_yet, ErrorCode::NOT_COORDINATOR.code(), "a transactional id before FindCoordinator");
     let empty = InitProducerIdRequest { transactional_id: Some(String::new()), ..Default::default() };
     assert_eq!(init_producer_id(&mut s, empty).0, ErrorCode::INVALID_REQUEST.code(), "an empty transactional id");
     broker.kill();

@@ -2,7 +2,8 @@
 //! with a raw file-write reference measured in the same run.
 //!
 //! ```text
-//! rdkafka-bench produce   --brokers B --topic T --count N --size 1024 --acks 1
+//! rdkafka-bench produce   --brokers B --topic T --count N --size 1024 --acks 1 [--idempotent]
+//! rdkafka-bench txn-produce --brokers B --topic T --count N --size 1024 --per-txn K
 //! rdkafka-bench consume   --brokers B --topic T --count N
 //! rdkafka-bench latency   --brokers B --topic T --rate R --seconds S --size 1024 --acks all
 //! rdkafka-bench raw-write --dir D --count N --size 1024
@@ -44,6 +45,23 @@ enum Cmd {
         acks: String,
         #[arg(long, default_value = "none")]
         compression: String,
+        /// An idempotent producer (enable.idempotence=true; needs acks=all).
+        #[arg(long)]
+        idempotent: bool,
+    },
+    /// Produce N records in transactions of K records each (a transactional
+    /// producer: idempotent, acks=all), committing each.
+    TxnProduce {
+        #[arg(long, default_value = "127.0.0.1:9092")]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1024)]
+        size: usize,
+        #[arg(long, default_value_t = 100)]
+        per_txn: u64,
     },
     /// Consume N records from partition 0 from the beginning.
     Consume {
@@ -139,18 +157,27 @@ fn ack_latency() -> &'static std::sync::Mutex<Histogram<u64>> {
     H.get_or_init(|| std::sync::Mutex::new(Histogram::new(3).unwrap()))
 }
 
-fn producer(brokers: &str, acks: &str, compression: &str, linger_ms: &str, start: Instant) -> ThreadedProducer<Acks> {
-    ClientConfig::new()
+fn producer(
+    brokers: &str,
+    acks: &str,
+    compression: &str,
+    extra: &[(&str, &str)],
+    start: Instant,
+) -> ThreadedProducer<Acks> {
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", brokers)
         .set("acks", acks)
         .set("compression.type", compression)
-        .set("linger.ms", linger_ms)
+        .set("linger.ms", "5")
         .set("batch.size", "1000000")
         .set("queue.buffering.max.messages", "1000000")
         .set("queue.buffering.max.kbytes", "1048576")
-        .set("enable.idempotence", "false")
-        .create_with_context(Acks { start })
-        .expect("producer")
+        .set("enable.idempotence", "false");
+    for (k, v) in extra {
+        config.set(*k, *v);
+    }
+    config.create_with_context(Acks { start }).expect("producer")
 }
 
 fn send(p: &ThreadedProducer<Acks>, topic: &str, payload: &[u8], sent_ns: u64) {
@@ -179,9 +206,10 @@ fn report(what: &str, count: u64, bytes: u64, elapsed: Duration) {
 
 fn main() {
     match Cli::parse().command {
-        Cmd::Produce { brokers, topic, count, size, acks, compression } => {
+        Cmd::Produce { brokers, topic, count, size, acks, compression, idempotent } => {
             let start = Instant::now();
-            let p = producer(&brokers, &acks, &compression, "5", start);
+            let extra: &[(&str, &str)] = if idempotent { &[("enable.idempotence", "true")] } else { &[] };
+            let p = producer(&brokers, &acks, &compression, extra, start);
             let payload = vec![b'x'; size];
             for _ in 0..count {
                 send(&p, &topic, &payload, start.elapsed().as_nanos() as u64);
@@ -190,8 +218,10 @@ fn main() {
             while DELIVERED.load(std::sync::atomic::Ordering::Relaxed) < count {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            report(&format!("produce acks={acks}"), count, count * size as u64, start.elapsed());
+            let what = if idempotent { "idempotent" } else { "plain" };
+            report(&format!("produce acks={acks} {what}"), count, count * size as u64, start.elapsed());
         }
+        Cmd::TxnProduce { brokers, topic, count, size, per_txn } => txn_produce(&brokers, &topic, count, size, per_txn),
         Cmd::Consume { brokers, topic, count } => {
             let fetch = [("fetch.max.bytes", "52428800"), ("max.partition.fetch.bytes", "10485760")];
             let c = partition_zero_consumer(&brokers, "rdkafka-bench", &topic, &fetch);
@@ -247,12 +277,33 @@ fn main() {
     }
 }
 
+fn txn_produce(brokers: &str, topic: &str, count: u64, size: usize, per_txn: u64) {
+    let start = Instant::now();
+    let id = format!("rdkafka-bench-{}", std::process::id());
+    let p = producer(brokers, "all", "none", &[("enable.idempotence", "true"), ("transactional.id", &id)], start);
+    let timeout = Duration::from_secs(60);
+    p.init_transactions(timeout).expect("init_transactions");
+    let payload = vec![b'x'; size];
+    let mut sent = 0;
+    while sent < count {
+        p.begin_transaction().expect("begin_transaction");
+        let n = per_txn.min(count - sent);
+        for _ in 0..n {
+            send(&p, topic, &payload, start.elapsed().as_nanos() as u64);
+        }
+        p.commit_transaction(timeout).expect("commit_transaction");
+        sent += n;
+    }
+    let txns = count.div_ceil(per_txn);
+    report(&format!("produce in {txns} transactions of {per_txn}"), count, count * size as u64, start.elapsed());
+}
+
 fn latency(brokers: &str, topic: &str, rate: u64, seconds: u64, size: usize, acks: &str) {
     let start = Instant::now();
     let consumer_start = start;
     let (brokers_c, topic_c) = (brokers.to_string(), topic.to_string());
     let total = rate * seconds;
-    let p = producer(brokers, acks, "none", "0", start);
+    let p = producer(brokers, acks, "none", &[("linger.ms", "0")], start);
     let mut payload = vec![0u8; size.max(8)];
     // One record first (sent at "0"), so the topic exists before the consumer starts.
     send(&p, topic, &payload, 0);

@@ -24,10 +24,10 @@ use strata_protocol::{ErrorCode, Uuid};
 use crate::broker::Broker;
 use crate::groups::OFFSETS_TOPIC;
 use crate::time::now_ms;
+use crate::transactions::{self, TXN_TOPIC};
 
-/// FindCoordinator (single key before v4, batched from v4): groups are
-/// served by this broker; transactions arrive with the transaction
-/// coordinator.
+/// FindCoordinator (single key before v4, batched from v4): groups and
+/// transactional ids are served by this broker.
 pub(super) async fn find_coordinator(
     broker: &Arc<Broker>,
     req: FindCoordinatorRequest,
@@ -36,7 +36,7 @@ pub(super) async fn find_coordinator(
     let keys = if version >= 4 { req.coordinator_keys } else { vec![req.key] };
     let ready = match req.key_type {
         0 => ensure_offsets_topic(broker).await,
-        1 => Err(ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, "strata has no transaction coordinator yet")),
+        1 => ensure_txn_topic(broker).await,
         other => Err(ApiError::new(ErrorCode::INVALID_REQUEST, format!("unknown coordinator key type {other}"))),
     };
     let (host, port) = broker.config.advertised.clone();
@@ -74,35 +74,50 @@ pub(super) async fn find_coordinator(
 /// Creates `__consumer_offsets` if it does not exist yet (compacted, with
 /// offsets.topic.* settings) and loads its partitions into the coordinator.
 pub(super) async fn ensure_offsets_topic(broker: &Arc<Broker>) -> Result<(), ApiError> {
-    if broker.image().topic(OFFSETS_TOPIC).is_none() {
-        let image = broker.image();
-        let layers = broker.layers(&image);
-        let cluster = broker.cluster();
-        let brokers = i32::try_from(cluster.brokers.len()).unwrap_or(i32::MAX);
-        let replication: i32 = layers.broker_value("offsets.topic.replication.factor");
-        let topic = NewTopic {
-            name: OFFSETS_TOPIC.to_string(),
-            num_partitions: layers.broker_value("offsets.topic.num.partitions"),
-            replication_factor: i16::try_from(replication.min(brokers)).unwrap_or(1),
-            assignments: Vec::new(),
-            configs: vec![
-                ("cleanup.policy".to_string(), Some("compact".to_string())),
-                ("compression.type".to_string(), Some("producer".to_string())),
-                (
-                    "segment.bytes".to_string(),
-                    Some(layers.broker_value::<i32>("offsets.topic.segment.bytes").to_string()),
-                ),
-            ],
-        };
-        let id = Broker::new_topic_id()?;
-        match broker.commit(false, |image| controller::create_topic(image, &topic, &cluster, id)).await {
-            Ok(_) => tracing::info!(partitions = topic.num_partitions, "created {OFFSETS_TOPIC}"),
-            Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => {}
-            Err(e) => return Err(e),
-        }
-    }
+    ensure_internal_topic(broker, OFFSETS_TOPIC, "offsets.topic").await?;
     tokio::task::block_in_place(|| broker.groups.load(&broker.replicas))
         .map_err(|e| ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, e.to_string()))
+}
+
+/// Creates `__transaction_state` if it does not exist yet (compacted, with
+/// transaction.state.log.* settings) and loads its partitions into the
+/// transaction coordinator.
+pub(super) async fn ensure_txn_topic(broker: &Arc<Broker>) -> Result<(), ApiError> {
+    ensure_internal_topic(broker, TXN_TOPIC, "transaction.state.log").await?;
+    transactions::resume(broker).map_err(|e| ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, e.to_string()))
+}
+
+/// Creates a coordinator's compacted internal topic unless it exists, from
+/// the broker configs `<prefix>.num.partitions`, `.replication.factor`
+/// (capped at the number of brokers) and `.segment.bytes`.
+async fn ensure_internal_topic(broker: &Arc<Broker>, name: &str, prefix: &str) -> Result<(), ApiError> {
+    if broker.image().topic(name).is_some() {
+        return Ok(());
+    }
+    let image = broker.image();
+    let layers = broker.layers(&image);
+    let cluster = broker.cluster();
+    let brokers = i32::try_from(cluster.brokers.len()).unwrap_or(i32::MAX);
+    let replication: i32 = layers.broker_value(&format!("{prefix}.replication.factor"));
+    let segment_bytes: i32 = layers.broker_value(&format!("{prefix}.segment.bytes"));
+    let topic = NewTopic {
+        name: name.to_string(),
+        num_partitions: layers.broker_value(&format!("{prefix}.num.partitions")),
+        replication_factor: i16::try_from(replication.min(brokers)).unwrap_or(1),
+        assignments: Vec::new(),
+        configs: vec![
+            ("cleanup.policy".to_string(), Some("compact".to_string())),
+            ("compression.type".to_string(), Some("producer".to_string())),
+            ("segment.bytes".to_string(), Some(segment_bytes.to_string())),
+        ],
+    };
+    let id = Broker::new_topic_id()?;
+    match broker.commit(false, |image| controller::create_topic(image, &topic, &cluster, id)).await {
+        Ok(_) => tracing::info!(partitions = topic.num_partitions, "created {name}"),
+        Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 /// JoinGroup: answered when the rebalance completes (or at once for errors

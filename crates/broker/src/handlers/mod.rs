@@ -19,6 +19,7 @@ mod produce;
 mod producers;
 mod records;
 mod topics;
+mod transactions;
 mod txn_markers;
 
 use std::future::Future;
@@ -150,7 +151,26 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
             let reply = offsets::delete(b, r);
             return later(encode, async move { ResponseBody::OffsetDelete(reply.await) });
         }
-        RequestBody::InitProducerId(r) => ResponseBody::InitProducerId(producers::init_producer_id(b, r).await),
+        RequestBody::InitProducerId(r) => {
+            ResponseBody::InitProducerId(producers::init_producer_id(b, r, version).await)
+        }
+        RequestBody::AddPartitionsToTxn(r) => {
+            let reply = transactions::add_partitions(b, r, version);
+            return later(encode, async move { ResponseBody::AddPartitionsToTxn(reply.await) });
+        }
+        RequestBody::AddOffsetsToTxn(r) => {
+            ResponseBody::AddOffsetsToTxn(transactions::add_offsets(b, r, version).await)
+        }
+        RequestBody::EndTxn(r) => {
+            let reply = transactions::end(b, r, version);
+            return later(encode, async move { ResponseBody::EndTxn(reply.await) });
+        }
+        RequestBody::TxnOffsetCommit(r) => {
+            let reply = offsets::txn_commit(b, r, version);
+            return later(encode, async move { ResponseBody::TxnOffsetCommit(reply.await) });
+        }
+        RequestBody::DescribeTransactions(r) => ResponseBody::DescribeTransactions(transactions::describe(b, r)),
+        RequestBody::ListTransactions(r) => ResponseBody::ListTransactions(transactions::list(b, r)),
         RequestBody::WriteTxnMarkers(r) => {
             let reply = txn_markers::handle(b, r);
             return later(encode, async move { ResponseBody::WriteTxnMarkers(reply.await) });

@@ -4,14 +4,14 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use strata_coordinator::{Fetched, Wanted};
+use strata_coordinator::{Committed, Fetched, GroupCoordinator, Wanted};
 use strata_protocol::generated::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
     OffsetFetchResponseTopics,
 };
 use strata_protocol::generated::{
     OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse, OffsetFetchRequest,
-    OffsetFetchResponse,
+    OffsetFetchResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
 };
 use strata_protocol::ErrorCode;
 
@@ -42,9 +42,35 @@ pub(super) fn commit(
     }
 }
 
-/// OffsetFetch. `require_stable` (v7+) asks to wait for pending
-/// transactional commits; with no transactions yet there are none.
+/// TxnOffsetCommit: like OffsetCommit, but the offsets are written inside
+/// the producer's transaction and take effect when it commits.
+pub(super) fn txn_commit(
+    broker: &Arc<Broker>,
+    req: TxnOffsetCommitRequest,
+    version: i16,
+) -> impl Future<Output = TxnOffsetCommitResponse> + Send + 'static {
+    let now = now_ms();
+    let image = broker.image();
+    let exists = move |topic: &str, partition: i32| {
+        image.topic(topic).is_some_and(|t| usize::try_from(partition).is_ok_and(|p| p < t.partitions.len()))
+    };
+    let call = broker.groups.call(&broker.replicas, |e, j| e.txn_commit_offsets(now, version, req, &exists, j));
+    async move {
+        let (mut r, durable) = call.durable().await;
+        if let Err(code) = durable {
+            for p in r.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                p.error_code = code.code();
+            }
+        }
+        r
+    }
+}
+
+/// OffsetFetch. With `require_stable` (v7+), a partition whose offset a
+/// transaction is still committing answers UNSTABLE_OFFSET_COMMIT, and the
+/// client retries; without it the last committed offset is given.
 pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16) -> OffsetFetchResponse {
+    let stable = req.require_stable;
     if version >= 8 {
         let groups = req
             .groups
@@ -54,6 +80,7 @@ pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16)
                 let fetched = broker.groups.direct(|e| {
                     e.validate_offset_fetch(&g.group_id, g.member_id.as_deref(), g.member_epoch)
                         .and_then(|()| e.fetch_offsets(&g.group_id, wanted))
+                        .map(|f| with_stability(e, &g.group_id, f, stable))
                 });
                 group_v8(g.group_id, fetched)
             })
@@ -62,32 +89,59 @@ pub(super) fn fetch(broker: &Arc<Broker>, req: OffsetFetchRequest, version: i16)
     }
     let wanted: Wanted = req.topics.map(|ts| ts.into_iter().map(|t| (t.name, t.partition_indexes)).collect());
     let asked = wanted.clone();
-    match broker.groups.direct(|e| e.fetch_offsets(&req.group_id, wanted)) {
+    let group = req.group_id;
+    match broker.groups.direct(|e| e.fetch_offsets(&group, wanted).map(|f| with_stability(e, &group, f, stable))) {
         Ok(fetched) => OffsetFetchResponse { topics: topics_v0(version, fetched, None), ..Default::default() },
         Err(code) if version >= 2 => OffsetFetchResponse { error_code: code.code(), ..Default::default() },
         Err(code) => {
             // v0 and v1 carry errors only per partition.
-            let fetched =
-                asked.unwrap_or_default().into_iter().map(|(t, ps)| (t, ps.into_iter().map(|p| (p, None)).collect()));
-            OffsetFetchResponse { topics: topics_v0(version, fetched.collect(), Some(code)), ..Default::default() }
+            let fetched = asked
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(t, ps)| (t, ps.into_iter().map(|p| (p, Err(code))).collect()));
+            OffsetFetchResponse { topics: topics_v0(version, fetched.collect(), None), ..Default::default() }
         }
     }
 }
 
-fn topics_v0(version: i16, fetched: Fetched, error: Option<ErrorCode>) -> Vec<OffsetFetchResponseTopic> {
+/// Per topic, per partition: the committed offset, or the partition's error.
+type Answered = Vec<(String, Vec<(i32, Result<Option<Committed>, ErrorCode>)>)>;
+
+/// The fetched offsets, with UNSTABLE_OFFSET_COMMIT for partitions a
+/// transaction holds an offset for when the request requires stable offsets.
+fn with_stability(e: &GroupCoordinator, group: &str, fetched: Fetched, require_stable: bool) -> Answered {
+    fetched
+        .into_iter()
+        .map(|(t, ps)| {
+            let ps = ps
+                .into_iter()
+                .map(|(p, c)| match require_stable && e.is_unstable(group, &t, p) {
+                    true => (p, Err(ErrorCode::UNSTABLE_OFFSET_COMMIT)),
+                    false => (p, Ok(c)),
+                })
+                .collect();
+            (t, ps)
+        })
+        .collect()
+}
+
+fn topics_v0(version: i16, fetched: Answered, error: Option<ErrorCode>) -> Vec<OffsetFetchResponseTopic> {
     fetched
         .into_iter()
         .map(|(name, partitions)| OffsetFetchResponseTopic {
             name,
             partitions: partitions
                 .into_iter()
-                .map(|(partition_index, c)| OffsetFetchResponsePartition {
-                    partition_index,
-                    committed_offset: c.as_ref().map_or(-1, |c| c.offset),
-                    committed_leader_epoch: c.as_ref().filter(|_| version >= 5).map_or(-1, |c| c.leader_epoch),
-                    metadata: Some(c.map(|c| c.metadata).unwrap_or_default()),
-                    error_code: error.map_or(0, |e| e.code()),
-                    ..Default::default()
+                .map(|(partition_index, answer)| {
+                    let (c, code) = split(answer);
+                    OffsetFetchResponsePartition {
+                        partition_index,
+                        committed_offset: c.as_ref().map_or(-1, |c| c.offset),
+                        committed_leader_epoch: c.as_ref().filter(|_| version >= 5).map_or(-1, |c| c.leader_epoch),
+                        metadata: Some(c.map(|c| c.metadata).unwrap_or_default()),
+                        error_code: error.unwrap_or(code).code(),
+                        ..Default::default()
+                    }
                 })
                 .collect(),
             ..Default::default()
@@ -95,7 +149,15 @@ fn topics_v0(version: i16, fetched: Fetched, error: Option<ErrorCode>) -> Vec<Of
         .collect()
 }
 
-fn group_v8(group_id: String, fetched: Result<Fetched, ErrorCode>) -> OffsetFetchResponseGroup {
+/// A partition's committed offset (if any) and its error code.
+fn split(answer: Result<Option<Committed>, ErrorCode>) -> (Option<Committed>, ErrorCode) {
+    match answer {
+        Ok(c) => (c, ErrorCode::NONE),
+        Err(code) => (None, code),
+    }
+}
+
+fn group_v8(group_id: String, fetched: Result<Answered, ErrorCode>) -> OffsetFetchResponseGroup {
     let (topics, code) = match fetched {
         Ok(f) => (f, ErrorCode::NONE),
         Err(code) => (Vec::new(), code),
@@ -106,12 +168,16 @@ fn group_v8(group_id: String, fetched: Result<Fetched, ErrorCode>) -> OffsetFetc
             name,
             partitions: partitions
                 .into_iter()
-                .map(|(partition_index, c)| OffsetFetchResponsePartitions {
-                    partition_index,
-                    committed_offset: c.as_ref().map_or(-1, |c| c.offset),
-                    committed_leader_epoch: c.as_ref().map_or(-1, |c| c.leader_epoch),
-                    metadata: Some(c.map(|c| c.metadata).unwrap_or_default()),
-                    ..Default::default()
+                .map(|(partition_index, answer)| {
+                    let (c, code) = split(answer);
+                    OffsetFetchResponsePartitions {
+                        partition_index,
+                        committed_offset: c.as_ref().map_or(-1, |c| c.offset),
+                        committed_leader_epoch: c.as_ref().map_or(-1, |c| c.leader_epoch),
+                        metadata: Some(c.map(|c| c.metadata).unwrap_or_default()),
+                        error_code: code.code(),
+                        ..Default::default()
+                    }
                 })
                 .collect(),
             ..Default::default()

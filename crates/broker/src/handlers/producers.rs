@@ -9,13 +9,18 @@ use strata_protocol::generated::{
 };
 use strata_protocol::ErrorCode;
 
+use super::transactions;
 use crate::broker::Broker;
 
 /// InitProducerId: an idempotent producer (no transactional id) gets a new
 /// producer id with epoch 0, also when it names its old id and epoch to bump
-/// them (KIP-360), as Kafka does. Transactional ids wait for the transaction
+/// them (KIP-360), as Kafka does. A transactional id goes to the transaction
 /// coordinator.
-pub(super) async fn init_producer_id(broker: &Arc<Broker>, req: InitProducerIdRequest) -> InitProducerIdResponse {
+pub(super) async fn init_producer_id(
+    broker: &Arc<Broker>,
+    req: InitProducerIdRequest,
+    version: i16,
+) -> InitProducerIdResponse {
     let fail = |code: ErrorCode| InitProducerIdResponse {
         error_code: code.code(),
         producer_id: -1,
@@ -28,7 +33,10 @@ pub(super) async fn init_producer_id(broker: &Arc<Broker>, req: InitProducerIdRe
     match req.transactional_id.as_deref() {
         None => {}
         Some("") => return fail(ErrorCode::INVALID_REQUEST),
-        Some(_) => return fail(ErrorCode::COORDINATOR_NOT_AVAILABLE),
+        Some(id) => {
+            let expected = (req.producer_id >= 0).then_some((req.producer_id, req.producer_epoch));
+            return transactions::init_producer_id(broker, id, req.transaction_timeout_ms, expected, version).await;
+        }
     }
     match broker.producer_ids.next(broker).await {
         Ok(id) => InitProducerIdResponse { producer_id: id, producer_epoch: 0, ..Default::default() },

@@ -1,0 +1,199 @@
+//! The transaction coordinator's APIs: InitProducerId with a transactional
+//! id, AddPartitionsToTxn (v0–3, the clients' versions), AddOffsetsToTxn,
+//! EndTxn, DescribeTransactions and ListTransactions. The state machine is
+//! strata-coordinator's; these handlers feed it, answer once its records are
+//! durable, and start the markers that end a transaction (see
+//! `crate::transactions`). FindCoordinator for transactional ids is in `groups`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use strata_coordinator::Init;
+use strata_protocol::generated::add_partitions_to_txn_response::{
+    AddPartitionsToTxnPartitionResult, AddPartitionsToTxnTopicResult,
+};
+use strata_protocol::generated::{
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
+    DescribeTransactionsRequest, DescribeTransactionsResponse, EndTxnRequest, EndTxnResponse, InitProducerIdResponse,
+    ListTransactionsRequest, ListTransactionsResponse,
+};
+use strata_protocol::ErrorCode;
+
+use super::groups::ensure_offsets_topic;
+use crate::broker::Broker;
+use crate::groups::OFFSETS_TOPIC;
+use crate::time::now_ms;
+use crate::transactions::spawn_finish;
+
+/// PRODUCER_FENCED as versions before it existed say it: INVALID_PRODUCER_EPOCH.
+fn fenced_as(code: ErrorCode, version: i16, first_with_fenced: i16) -> ErrorCode {
+    if code == ErrorCode::PRODUCER_FENCED && version < first_with_fenced {
+        ErrorCode::INVALID_PRODUCER_EPOCH
+    } else {
+        code
+    }
+}
+
+/// InitProducerId with a transactional id: the id's producer id and next
+/// epoch, fencing older instances; an open transaction of the id is aborted
+/// first (the producer is told CONCURRENT_TRANSACTIONS and retries).
+pub(super) async fn init_producer_id(
+    broker: &Arc<Broker>,
+    transactional_id: &str,
+    timeout_ms: i32,
+    expected: Option<(i64, i16)>,
+    version: i16,
+) -> InitProducerIdResponse {
+    let fail = |code: ErrorCode| InitProducerIdResponse {
+        error_code: fenced_as(code, version, 4).code(),
+        producer_id: -1,
+        producer_epoch: -1,
+        ..Default::default()
+    };
+    let mut fresh = None;
+    loop {
+        let now = now_ms();
+        let call = broker
+            .transactions
+            .call(&broker.replicas, |c, j| c.init_producer_id(now, transactional_id, timeout_ms, expected, fresh, j));
+        match call.durable().await {
+            Ok(Init::Answer(answer, markers)) => {
+                spawn_finish(broker, markers);
+                return match answer {
+                    Ok((producer_id, producer_epoch)) => {
+                        InitProducerIdResponse { producer_id, producer_epoch, ..Default::default() }
+                    }
+                    Err(code) => fail(code),
+                };
+            }
+            Ok(Init::NeedProducerId) if fresh.is_none() => match broker.producer_ids.next(broker).await {
+                Ok(id) => fresh = Some(id),
+                Err(e) => return fail(e.code),
+            },
+            Ok(Init::NeedProducerId) => return fail(ErrorCode::UNKNOWN_SERVER_ERROR),
+            Err(code) => return fail(code),
+        }
+    }
+}
+
+/// AddPartitionsToTxn v0–3: every partition must exist (else
+/// UNKNOWN_TOPIC_OR_PARTITION for it and OPERATION_NOT_ATTEMPTED for the
+/// others); answered once the transaction's new state is durable.
+pub(super) fn add_partitions(
+    broker: &Arc<Broker>,
+    req: AddPartitionsToTxnRequest,
+    version: i16,
+) -> impl Future<Output = AddPartitionsToTxnResponse> + Send + 'static {
+    let image = broker.image();
+    let exists =
+        |t: &str, p: i32| image.topic(t).is_some_and(|t| usize::try_from(p).is_ok_and(|p| p < t.partitions.len()));
+    let topics = req.v3_and_below_topics;
+    let partitions: Vec<(String, i32)> =
+        topics.iter().flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), *p))).collect();
+    let missing = partitions.iter().any(|(t, p)| !exists(t, *p));
+    let call = (!missing).then(|| {
+        let now = now_ms();
+        let (id, pid, epoch) =
+            (req.v3_and_below_transactional_id, req.v3_and_below_producer_id, req.v3_and_below_producer_epoch);
+        broker.transactions.call(&broker.replicas, |c, j| c.add_partitions(now, &id, pid, epoch, &partitions, j))
+    });
+    let codes: Vec<(String, Vec<(i32, ErrorCode)>)> = topics
+        .into_iter()
+        .map(|t| {
+            let codes = t
+                .partitions
+                .iter()
+                .map(|&p| match exists(&t.name, p) {
+                    false => (p, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+                    true => (p, ErrorCode::OPERATION_NOT_ATTEMPTED),
+                })
+                .collect();
+            (t.name, codes)
+        })
+        .collect();
+    async move {
+        let outcome = match call {
+            Some(call) => Some(call.durable().await.and_then(|r| r).err().unwrap_or(ErrorCode::NONE)),
+            None => None,
+        };
+        let results_by_topic_v3_and_below = codes
+            .into_iter()
+            .map(|(name, partitions)| AddPartitionsToTxnTopicResult {
+                name,
+                results_by_partition: partitions
+                    .into_iter()
+                    .map(|(partition_index, code)| AddPartitionsToTxnPartitionResult {
+                        partition_index,
+                        partition_error_code: fenced_as(outcome.unwrap_or(code), version, 2).code(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect();
+        AddPartitionsToTxnResponse { results_by_topic_v3_and_below, ..Default::default() }
+    }
+}
+
+/// AddOffsetsToTxn: adds the group's `__consumer_offsets` partition to the
+/// transaction (creating the topic if needed), so that the producer's
+/// TxnOffsetCommit for the group is ended by the transaction's marker.
+pub(super) async fn add_offsets(
+    broker: &Arc<Broker>,
+    req: AddOffsetsToTxnRequest,
+    version: i16,
+) -> AddOffsetsToTxnResponse {
+    let fail = |code: ErrorCode| AddOffsetsToTxnResponse {
+        error_code: fenced_as(code, version, 2).code(),
+        ..Default::default()
+    };
+    if let Err(e) = ensure_offsets_topic(broker).await {
+        return fail(e.code);
+    }
+    let partition = broker.groups.direct(|g| strata_coordinator::partition_for(&req.group_id, g.config().partitions));
+    let now = now_ms();
+    let added = [(OFFSETS_TOPIC.to_string(), partition)];
+    let call = broker.transactions.call(&broker.replicas, |c, j| {
+        c.add_partitions(now, &req.transactional_id, req.producer_id, req.producer_epoch, &added, j)
+    });
+    match call.durable().await.and_then(|r| r) {
+        Ok(()) => AddOffsetsToTxnResponse::default(),
+        Err(code) => fail(code),
+    }
+}
+
+/// EndTxn: answered once the transaction's PrepareCommit or PrepareAbort is
+/// durable; its markers are then written in the background.
+pub(super) fn end(
+    broker: &Arc<Broker>,
+    req: EndTxnRequest,
+    version: i16,
+) -> impl Future<Output = EndTxnResponse> + Send + 'static {
+    let now = now_ms();
+    let call = broker.transactions.call(&broker.replicas, |c, j| {
+        c.end_txn(now, &req.transactional_id, req.producer_id, req.producer_epoch, req.committed, j)
+    });
+    let broker = broker.clone();
+    async move {
+        let outcome = match call.durable().await {
+            Ok((outcome, markers)) => {
+                spawn_finish(&broker, markers);
+                outcome
+            }
+            Err(code) => Err(code),
+        };
+        let code = outcome.err().map_or(ErrorCode::NONE, |c| fenced_as(c, version, 2));
+        EndTxnResponse { error_code: code.code(), producer_id: -1, producer_epoch: -1, ..Default::default() }
+    }
+}
+
+/// DescribeTransactions.
+pub(super) fn describe(broker: &Arc<Broker>, req: DescribeTransactionsRequest) -> DescribeTransactionsResponse {
+    broker.transactions.direct(|c| c.describe(req.transactional_ids))
+}
+
+/// ListTransactions.
+pub(super) fn list(broker: &Arc<Broker>, req: ListTransactionsRequest) -> ListTransactionsResponse {
+    let now = now_ms();
+    broker.transactions.direct(|c| c.list(now, &req))
+}

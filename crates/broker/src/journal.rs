@@ -1,0 +1,130 @@
+//! Where the coordinators' records go: a [`Journal`] over the partitions of
+//! an internal topic (`__consumer_offsets`, `__transaction_state`). Records
+//! are appended at once, under the coordinator's lock, so the log holds them
+//! in the order the state changed; [`durable`] then fsyncs each partition
+//! written, one group-committed fsync per partition, before replies leave.
+//! [`replay`] reads a partition back when a coordinator loads it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use strata_coordinator::record::Encoded;
+use strata_coordinator::Journal;
+use strata_protocol::ErrorCode;
+use strata_records::control::{ControlRecord, ControlType};
+use strata_records::{BatchBuilder, Compression};
+use strata_storage::{AppendOptions, Log};
+
+use crate::error::{storage_error_code, BrokerError};
+use crate::metadata_log::for_each_batch;
+use crate::replicas::{Partition, Replicas};
+use crate::time::now_ms;
+
+/// A partition written and the end offset to make durable.
+pub(crate) type Flush = (Arc<Partition>, i64);
+
+/// Appends a coordinator's records to the partitions of `topic`.
+pub(crate) struct TopicJournal<'a> {
+    pub(crate) topic: &'static str,
+    pub(crate) replicas: &'a Replicas,
+    /// What must be fsynced before the call's replies leave.
+    pub(crate) flushes: Vec<Flush>,
+}
+
+impl<'a> TopicJournal<'a> {
+    /// A journal over `topic`'s partitions.
+    pub(crate) fn new(topic: &'static str, replicas: &'a Replicas) -> TopicJournal<'a> {
+        TopicJournal { topic, replicas, flushes: Vec::new() }
+    }
+
+    fn write(&mut self, partition: i32, builder: BatchBuilder, records: &[Encoded]) -> Result<(), ErrorCode> {
+        let p = self.replicas.get(self.topic, partition).ok_or(ErrorCode::NOT_COORDINATOR)?;
+        let now = now_ms();
+        let mut builder = builder;
+        for (key, value) in records {
+            builder.push(now, Some(key), value.as_deref(), &[]);
+        }
+        let opts = AppendOptions { leader_epoch: p.leader_epoch, now_ms: now };
+        let info = p.log.append_from_coordinator(&builder.build(), opts).map_err(|e| {
+            tracing::error!(topic = self.topic, partition, error = %e, "a coordinator's append failed");
+            storage_error_code(&e)
+        })?;
+        let end = info.last_offset + 1;
+        p.end_offset.send_replace(end);
+        self.flushes.push((p, end));
+        Ok(())
+    }
+}
+
+impl Journal for TopicJournal<'_> {
+    fn append(&mut self, partition: i32, records: Vec<Encoded>) -> Result<(), ErrorCode> {
+        self.write(partition, BatchBuilder::new(Compression::None), &records)
+    }
+
+    fn append_transactional(
+        &mut self,
+        partition: i32,
+        producer_id: i64,
+        producer_epoch: i16,
+        records: Vec<Encoded>,
+    ) -> Result<(), ErrorCode> {
+        let builder = BatchBuilder::new(Compression::None).producer(producer_id, producer_epoch, -1).transactional();
+        self.write(partition, builder, &records)
+    }
+}
+
+/// Makes the journal's appends durable: one fsync per partition, up to the
+/// last end offset written to it. KAFKA_STORAGE_ERROR if one fails.
+pub(crate) async fn durable(flushes: Vec<Flush>) -> Result<(), ErrorCode> {
+    let mut last: HashMap<usize, Flush> = HashMap::new();
+    for (p, end) in flushes {
+        let entry = last.entry(Arc::as_ptr(&p) as usize).or_insert((p, end));
+        entry.1 = entry.1.max(end);
+    }
+    for (_, (p, end)) in last {
+        let result = tokio::task::spawn_blocking(move || p.log.flush_to(end)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "fsync of a coordinator's records failed");
+                return Err(ErrorCode::KAFKA_STORAGE_ERROR);
+            }
+            Err(_) => return Err(ErrorCode::KAFKA_STORAGE_ERROR),
+        }
+    }
+    Ok(())
+}
+
+/// One entry of an internal topic's log, as replay meets it.
+pub(crate) enum Entry<'a> {
+    /// A record, with the producer id of the transactional batch holding it.
+    Record { key: &'a [u8], value: Option<&'a [u8]>, transactional: Option<i64> },
+    /// A producer's end-of-transaction marker: commit (true) or abort.
+    Marker { producer_id: i64, commit: bool },
+}
+
+/// Reads partition `index` of `topic` from start to end, handing `f` each
+/// record with a key and each transaction marker; returns how many.
+pub(crate) fn replay(log: &Log, topic: &str, index: i32, mut f: impl FnMut(Entry<'_>)) -> Result<usize, BrokerError> {
+    let mut count = 0usize;
+    for_each_batch(log, topic, |batch| {
+        let corrupt = |e: String| BrokerError::Startup(format!("{topic}-{index}: {e}"));
+        let h = &batch.header;
+        let data = batch.records_data(64 << 20).map_err(|e| corrupt(e.to_string()))?;
+        for record in batch.records(&data) {
+            let record = record.map_err(|e| corrupt(e.to_string()))?;
+            count += 1;
+            if h.attributes.control() {
+                let marker = ControlRecord::parse(&record).map_err(|e| corrupt(e.to_string()))?;
+                if let ControlType::Commit | ControlType::Abort = marker.kind {
+                    f(Entry::Marker { producer_id: h.producer_id, commit: marker.kind == ControlType::Commit });
+                }
+            } else if let Some(key) = record.key {
+                let transactional = h.attributes.transactional().then_some(h.producer_id);
+                f(Entry::Record { key, value: record.value, transactional });
+            }
+        }
+        Ok(())
+    })?;
+    Ok(count)
+}

@@ -1,0 +1,200 @@
+//! The transaction coordinator at run time: strata-coordinator's
+//! `TxnCoordinator` behind a mutex, with `__transaction_state` as its journal,
+//! a timer, and the task that ends each transaction by writing its markers.
+//!
+//! A call runs the state machine under the lock and appends its record there
+//! (so the log holds records in the order the state changed); the caller
+//! answers once [`Call::durable`] says the record is on disk. Ending a
+//! transaction then runs [`finish`]: the COMMIT or ABORT marker goes into
+//! every partition of the transaction (each durable; a failed one is retried
+//! with backoff), and the coordinator records the transaction complete. The
+//! same happens for transactions found half-ended when a partition of
+//! `__transaction_state` is loaded, and for those the timer aborts.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use strata_coordinator::{Journal, Markers, TxnConfig, TxnCoordinator, TxnRecord};
+use strata_metadata::config::Layers;
+use strata_metadata::MetadataImage;
+use strata_protocol::ErrorCode;
+use strata_records::control::{ControlRecord, ControlType};
+use tokio::sync::watch;
+
+use crate::broker::Broker;
+use crate::error::BrokerError;
+use crate::journal::{durable, replay, Entry, Flush, TopicJournal};
+use crate::markers;
+use crate::replicas::Replicas;
+use crate::time::now_ms;
+
+/// The name of the internal topic holding transaction states.
+pub(crate) const TXN_TOPIC: &str = "__transaction_state";
+
+/// How often the coordinator's timers are checked.
+const TICK: Duration = Duration::from_millis(500);
+
+/// The longest wait between two attempts at a marker that failed.
+const MAX_MARKER_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The transaction coordinator.
+#[derive(Debug)]
+pub(crate) struct Transactions {
+    engine: Mutex<TxnCoordinator>,
+}
+
+/// The coordinator's settings from the broker configs; the partition count
+/// is the topic's own once it exists.
+pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> TxnConfig {
+    let partitions = match image.topic(TXN_TOPIC) {
+        Some(t) => i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
+        None => layers.broker_value("transaction.state.log.num.partitions"),
+    };
+    TxnConfig {
+        partitions,
+        max_timeout_ms: layers.broker_value("transaction.max.timeout.ms"),
+        id_expiration_ms: layers.broker_value("transactional.id.expiration.ms"),
+        abort_check_interval_ms: layers.broker_value("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
+        expiry_check_interval_ms: layers.broker_value("transaction.remove.expired.transaction.cleanup.interval.ms"),
+    }
+}
+
+/// A call's outcome, waiting for its record to be durable.
+pub(crate) struct Call<R> {
+    result: R,
+    flushes: Vec<Flush>,
+}
+
+impl<R> Call<R> {
+    /// The call's result once its records are durable, or the fsync's error.
+    pub(crate) async fn durable(self) -> Result<R, ErrorCode> {
+        durable(self.flushes).await.map(|()| self.result)
+    }
+}
+
+impl Transactions {
+    /// A coordinator with nothing loaded.
+    pub(crate) fn new(config: TxnConfig) -> Transactions {
+        Transactions { engine: Mutex::new(TxnCoordinator::new(config)) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TxnCoordinator> {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replays every `__transaction_state` partition this broker holds and
+    /// has not loaded yet, and starts serving its ids. Returns the markers
+    /// of transactions that were ending, to be written again.
+    pub(crate) fn load(&self, replicas: &Replicas) -> Result<Vec<Markers>, BrokerError> {
+        let mut engine = self.lock();
+        let mut unfinished = Vec::new();
+        for index in 0..engine.config().partitions {
+            if engine.is_loaded(index) {
+                continue;
+            }
+            let Some(p) = replicas.get(TXN_TOPIC, index) else { continue };
+            let count = replay(&p.log, TXN_TOPIC, index, |entry| {
+                let Entry::Record { key, value, .. } = entry else { return };
+                match TxnRecord::decode(key, value) {
+                    Ok(Some(record)) => engine.replay(record),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(partition = index, error = %e, "skipped an undecodable transaction record")
+                    }
+                }
+            })?;
+            unfinished.extend(engine.loaded(index, p.leader_epoch));
+            tracing::debug!(partition = index, records = count, "loaded transaction coordinator partition");
+        }
+        Ok(unfinished)
+    }
+
+    /// Runs `f` on the coordinator; what it wrote is made durable by [`Call::durable`].
+    pub(crate) fn call<R>(
+        &self,
+        replicas: &Replicas,
+        f: impl FnOnce(&mut TxnCoordinator, &mut dyn Journal) -> R,
+    ) -> Call<R> {
+        let mut journal = TopicJournal::new(TXN_TOPIC, replicas);
+        let result = f(&mut self.lock(), &mut journal);
+        Call { result, flushes: journal.flushes }
+    }
+
+    /// Runs `f` on the coordinator, for calls that write nothing.
+    pub(crate) fn direct<R>(&self, f: impl FnOnce(&TxnCoordinator) -> R) -> R {
+        f(&self.lock())
+    }
+}
+
+/// Loads the `__transaction_state` partitions not loaded yet and finishes
+/// the transactions they left half-ended, in the background.
+pub(crate) fn resume(broker: &Arc<Broker>) -> Result<(), BrokerError> {
+    let unfinished = tokio::task::block_in_place(|| broker.transactions.load(&broker.replicas))?;
+    for markers in unfinished {
+        tracing::info!(transactional_id = markers.transactional_id, "finishing a transaction left half-ended");
+        spawn_finish(broker, Some(markers));
+    }
+    Ok(())
+}
+
+/// Ends a transaction in the background: see [`finish`].
+pub(crate) fn spawn_finish(broker: &Arc<Broker>, markers: Option<Markers>) {
+    if let Some(markers) = markers {
+        tokio::spawn(finish(broker.clone(), markers));
+    }
+}
+
+/// Writes the transaction's marker into each of its partitions (until each
+/// is durable, or the partition is gone or has moved to a newer producer
+/// epoch), then records the transaction complete.
+pub(crate) async fn finish(broker: Arc<Broker>, markers: Markers) {
+    let kind = if markers.commit { ControlType::Commit } else { ControlType::Abort };
+    let marker = ControlRecord { kind, coordinator_epoch: markers.coordinator_epoch };
+    for (topic, index) in &markers.partitions {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let written = markers::write(&broker, topic, *index, markers.producer_id, markers.producer_epoch, marker);
+            let code = markers::settle(&broker, topic, *index, markers.producer_id, marker, written).await;
+            match code {
+                ErrorCode::NONE | ErrorCode::UNKNOWN_TOPIC_OR_PARTITION | ErrorCode::INVALID_PRODUCER_EPOCH => break,
+                code => {
+                    tracing::warn!(
+                        transactional_id = markers.transactional_id,
+                        topic,
+                        partition = index,
+                        error = code.name(),
+                        "writing a transaction marker failed; retrying"
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_MARKER_BACKOFF);
+                }
+            }
+        }
+    }
+    let now = now_ms();
+    let call = broker.transactions.call(&broker.replicas, |c, j| c.complete(now, &markers, j));
+    match call.durable().await {
+        Ok(Ok(())) | Ok(Err(ErrorCode::NOT_COORDINATOR)) => {}
+        Ok(Err(code)) | Err(code) => tracing::error!(
+            transactional_id = markers.transactional_id,
+            error = code.name(),
+            "recording a transaction complete failed; it completes when the coordinator next loads"
+        ),
+    }
+}
+
+/// Runs the coordinator's timers (transaction timeouts, id expiry) until shutdown.
+pub(crate) async fn run_timer(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = shutdown.changed() => return,
+        }
+        let now = now_ms();
+        let call = broker.transactions.call(&broker.replicas, |c, j| c.tick(now, j));
+        match call.durable().await {
+            Ok(aborted) => aborted.into_iter().for_each(|m| spawn_finish(&broker, Some(m))),
+            Err(code) => tracing::error!(error = code.name(), "the transaction coordinator's timer could not write"),
+        }
+    }
+}

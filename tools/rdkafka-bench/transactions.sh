@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The transactions benchmark of BENCHMARKS.md: a release strata broker on a
+# fresh data directory; 1 KiB records to one partition through librdkafka
+# (rdkafka-bench), as transactions of 100 and of 10,000 records, beside plain
+# and idempotent acks=all producers measured in the same run (before and
+# after, to show drift). Usage: tools/rdkafka-bench/transactions.sh [DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=${1:-/tmp/strata-bench-txn}
+count=${COUNT:-200000}
+cargo build --release -q -p strata
+(cd tools/rdkafka-bench && cargo build --release -q)
+bench=tools/rdkafka-bench/target/release/rdkafka-bench
+rm -rf "$dir" && mkdir -p "$dir"
+target/release/strata server --listen 127.0.0.1:9192 --data-dir "$dir/data" 2>"$dir/broker.log" &
+broker=$!
+trap 'kill $broker 2>/dev/null' EXIT
+sleep 0.5
+run() { echo "\$ rdkafka-bench $*"; "$bench" "$@" 2>&1 | grep -v '^%'; }
+run produce --brokers 127.0.0.1:9192 --topic plain-1 --count "$count" --acks all
+run produce --brokers 127.0.0.1:9192 --topic idem-1 --count "$count" --acks all --idempotent
+run txn-produce --brokers 127.0.0.1:9192 --topic txn-100 --count "$count" --per-txn 100
+run txn-produce --brokers 127.0.0.1:9192 --topic txn-10000 --count "$count" --per-txn 10000
+run produce --brokers 127.0.0.1:9192 --topic plain-2 --count "$count" --acks all
