@@ -4,17 +4,21 @@
 //! A pass over a log:
 //! 1. Plan, under the log's lock: the cleanable segments are the closed ones
 //!    (never the active one) whose newest record is older than
-//!    min.compaction.lag.ms; the dirty section is the part of them at or past
-//!    the cleaner offset (what earlier passes have not seen). Nothing is done
-//!    unless dirty bytes are at least min.cleanable.dirty.ratio of the
-//!    cleanable bytes.
+//!    min.compaction.lag.ms and that end at or below the first unstable
+//!    offset (an open transaction's records may still be aborted); the dirty
+//!    section is the part of them at or past the cleaner offset (what earlier
+//!    passes have not seen). Nothing is done unless dirty bytes are at least
+//!    min.cleanable.dirty.ratio of the cleanable bytes.
 //! 2. Without the lock (closed segments never change, so appends go on):
-//!    one scan of the dirty section maps each key to its latest offset; then
-//!    each cleanable segment is rewritten to `<base>.log.cleaned` without the
-//!    records a later record of the same key supersedes. Batches that lose
+//!    one scan of the dirty section maps each key to its latest offset (records
+//!    of aborted transactions, found through the aborted-transaction index,
+//!    supersede nothing); then each cleanable segment is rewritten to
+//!    `<base>.log.cleaned` without the records a later record of the same key
+//!    supersedes, and without aborted transactions' batches. Batches that lose
 //!    nothing are copied byte for byte; the others are rebuilt with their
 //!    original base offset, lastOffsetDelta, producer fields, codec and each
-//!    record's own offset: offsets never change. Control batches are kept.
+//!    record's own offset: offsets never change. Control batches are kept
+//!    (Kafka removes markers whose transaction left no data; strata does not yet).
 //!    A tombstone (null value) that survived an earlier pass is dropped once
 //!    its segment's newest record is older than delete.retention.ms.
 //! 3. Swap, under the lock, one segment at a time: if the segment is still
@@ -41,6 +45,7 @@ use crate::config::CleanupPolicy;
 use crate::error::{io, StorageError};
 use crate::log::{lock, Log};
 use crate::segment::{file_name, Segment};
+use crate::txn_index::AbortedTxn;
 
 /// Decompression cap while cleaning.
 const CAP: usize = 256 << 20;
@@ -72,12 +77,29 @@ struct Plan {
     dirty_from: i64,
     clean_end: i64,
     tombstone_horizon_ms: i64,
+    /// The aborted transactions in the cleanable segments.
+    aborted: Vec<AbortedTxn>,
+}
+
+impl Plan {
+    /// Whether a batch belongs to an aborted transaction (every transaction
+    /// in the cleanable segments is complete: they end below the first
+    /// unstable offset).
+    fn aborted(&self, h: &BatchHeader) -> bool {
+        h.attributes.transactional()
+            && !h.attributes.control()
+            && self.aborted.iter().any(|a| {
+                a.producer_id == h.producer_id && a.first_offset <= h.base_offset && h.base_offset <= a.last_offset
+            })
+    }
 }
 
 impl Log {
     /// Runs one compaction pass if the log's policy and dirty ratio call for it.
     pub fn clean(&self, now_ms: i64) -> Result<CleanStats, StorageError> {
-        let Some(plan) = self.plan_cleaning(now_ms)? else { return Ok(CleanStats::default()) };
+        let Some(mut plan) = self.plan_cleaning(now_ms)? else { return Ok(CleanStats::default()) };
+        let first = plan.segments.first().map_or(plan.clean_end, |s| s.base);
+        plan.aborted = self.aborted_transactions(first, plan.clean_end);
         let latest = latest_offsets(&plan)?;
         let mut stats = CleanStats::default();
         for segment in &plan.segments {
@@ -101,9 +123,13 @@ impl Log {
             return Ok(None);
         }
         let closed = st.segments.len().saturating_sub(1);
+        let first_unstable = st.producers.first_unstable_offset().unwrap_or(i64::MAX);
         let mut segments = Vec::new();
         for s in st.segments.values().take(closed) {
             if cfg.min_compaction_lag_ms > 0 && s.max_timestamp() > now_ms - cfg.min_compaction_lag_ms {
+                break;
+            }
+            if s.next_offset() > first_unstable {
                 break;
             }
             let snapshot = Snapshot {
@@ -127,6 +153,7 @@ impl Log {
             dirty_from,
             clean_end,
             tombstone_horizon_ms: now_ms - cfg.delete_retention_ms,
+            aborted: Vec::new(),
         }))
     }
 
@@ -145,6 +172,10 @@ impl Log {
             let h = batch.header;
             if h.attributes.control() {
                 out.extend_from_slice(batch.bytes());
+                continue;
+            }
+            if plan.aborted(&h) {
+                removed += h.records_count.max(0) as u64;
                 continue;
             }
             let data = batch.records_data(CAP)?;
@@ -246,7 +277,8 @@ fn latest_offsets(plan: &Plan) -> Result<HashMap<Vec<u8>, i64>, StorageError> {
         for batch in batches(seg) {
             let batch = batch?;
             let h = batch.header;
-            if h.attributes.control() || h.last_offset() < plan.dirty_from || h.base_offset >= plan.clean_end {
+            let outside = h.last_offset() < plan.dirty_from || h.base_offset >= plan.clean_end;
+            if h.attributes.control() || outside || plan.aborted(&h) {
                 continue;
             }
             let data = batch.records_data(CAP)?;

@@ -113,7 +113,7 @@ pub(crate) struct State {
     /// Offsets below this were seen by a compaction pass (in memory only).
     pub(crate) cleaner_offset: i64,
     epochs: LeaderEpochCache,
-    producers: Producers,
+    pub(crate) producers: Producers,
     offline: bool,
     unflushed_records: i64,
     oldest_unflushed_ms: Option<i64>,

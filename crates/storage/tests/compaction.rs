@@ -199,3 +199,62 @@ fn retention_deletes_under_compact_delete_but_never_under_compact_alone() {
         assert_eq!(log.log_start_offset() > 0, deletes, "{policy:?}");
     }
 }
+
+/// Every data record's (key, value) by offset, and the offsets of control batches.
+fn read_with_markers(log: &Log) -> (BTreeMap<i64, (String, String)>, Vec<i64>) {
+    let (mut records, mut markers) = (BTreeMap::new(), Vec::new());
+    let mut next = log.log_start_offset();
+    while next < log.log_end_offset() {
+        let Some(region) = log.read(next, 1 << 16, i64::MAX, true).unwrap().region else { break };
+        for b in Batches::new(region.read().unwrap()).map_while(Result::ok) {
+            let data = b.records_data(1 << 20).unwrap();
+            if b.header.attributes.control() {
+                markers.push(b.header.base_offset);
+            } else {
+                for r in b.records(&data).map(Result::unwrap) {
+                    let text = |x: Option<&[u8]>| String::from_utf8(x.unwrap_or_default().to_vec()).unwrap();
+                    records.insert(b.header.base_offset + i64::from(r.offset_delta), (text(r.key), text(r.value)));
+                }
+            }
+            next = b.header.last_offset() + 1;
+        }
+    }
+    (records, markers)
+}
+
+#[test]
+fn aborted_records_supersede_nothing_and_open_transactions_are_not_cleaned() {
+    use strata_records::control::{ControlRecord, ControlType};
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), compacted(), 0, OpenFiles::new(64)).unwrap();
+    let opts = AppendOptions { leader_epoch: 0, now_ms: 0 };
+    let txn = |pid: i64, key: &str, value: &str| {
+        let mut b = BatchBuilder::new(Compression::None).producer(pid, 0, 0).transactional();
+        b.push(0, Some(key.as_bytes()), Some(value.as_bytes()), &[]);
+        log.append(&b.build(), opts).unwrap().first_offset
+    };
+    let committed = append(&log, &[("a", Some("committed"))], 0, Compression::None);
+    let aborted = txn(10, "a", "aborted");
+    let abort = ControlRecord { kind: ControlType::Abort, coordinator_epoch: 0 };
+    log.append_marker(10, 0, abort, opts).unwrap();
+    for i in 0..20 {
+        append(&log, &[(&format!("filler{i}"), Some("x"))], 0, Compression::None);
+    }
+    let open = txn(20, "b", "open");
+    append(&log, &[("b", Some("later"))], 0, Compression::None);
+    for i in 0..20 {
+        append(&log, &[(&format!("more{i}"), Some("x"))], 0, Compression::None);
+    }
+    assert!(log.segment_count() > 3);
+    let stats = log.clean(DAY).unwrap();
+    assert!(stats.records_removed >= 1, "{stats:?}");
+    let (records, markers) = read_with_markers(&log);
+    assert_eq!(records.get(&committed).map(|r| r.1.as_str()), Some("committed"), "an aborted value supersedes nothing");
+    assert!(!records.contains_key(&aborted), "the aborted batch is gone");
+    assert_eq!(markers, vec![aborted + 1], "the marker stays");
+    assert_eq!(
+        records.get(&open).map(|r| r.1.as_str()),
+        Some("open"),
+        "past the first unstable offset nothing is cleaned"
+    );
+}

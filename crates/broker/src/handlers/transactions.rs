@@ -23,7 +23,7 @@ use super::groups::ensure_offsets_topic;
 use crate::broker::Broker;
 use crate::groups::OFFSETS_TOPIC;
 use crate::time::now_ms;
-use crate::transactions::spawn_finish;
+use crate::transactions::{spawn_finish, until_finished};
 
 /// PRODUCER_FENCED as versions before it existed say it: INVALID_PRODUCER_EPOCH.
 fn fenced_as(code: ErrorCode, version: i16, first_with_fenced: i16) -> ErrorCode {
@@ -58,7 +58,7 @@ pub(super) async fn init_producer_id(
             .call(&broker.replicas, |c, j| c.init_producer_id(now, transactional_id, timeout_ms, expected, fresh, j));
         match call.durable().await {
             Ok(Init::Answer(answer, markers)) => {
-                spawn_finish(broker, markers);
+                drop(spawn_finish(broker, markers));
                 return match answer {
                     Ok((producer_id, producer_epoch)) => {
                         InitProducerIdResponse { producer_id, producer_epoch, ..Default::default() }
@@ -162,8 +162,9 @@ pub(super) async fn add_offsets(
     }
 }
 
-/// EndTxn: answered once the transaction's PrepareCommit or PrepareAbort is
-/// durable; its markers are then written in the background.
+/// EndTxn: once the transaction's PrepareCommit or PrepareAbort is durable,
+/// its markers are written; the answer waits for them (see
+/// `transactions::until_finished`).
 pub(super) fn end(
     broker: &Arc<Broker>,
     req: EndTxnRequest,
@@ -177,7 +178,7 @@ pub(super) fn end(
     async move {
         let outcome = match call.durable().await {
             Ok((outcome, markers)) => {
-                spawn_finish(&broker, markers);
+                until_finished(spawn_finish(&broker, markers)).await;
                 outcome
             }
             Err(code) => Err(code),
