@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-/tmp/strata-group-bench}
-cargo build --release -q -p strata
-(cd tools/rdkafka-bench && cargo build --release -q)
-bench=tools/rdkafka-bench/target/release/rdkafka-bench
-rm -rf "$dir" && mkdir -p "$dir"
+. tools/rdkafka-bench/common.sh
 start() {
     port=$1
     shift
@@ -23,7 +20,6 @@ default_delay=$!
 trap 'kill $no_delay $default_delay 2>/dev/null' EXIT
 sleep 0.5
 for port in 9193 9194; do echo x | kcat -b "127.0.0.1:$port" -P -t join100; done
-run() { echo "\$ rdkafka-bench $*"; "$bench" "$@" 2>&1 | grep -v '^%'; }
 run raw-fsync --dir "$dir" --seconds 5
 for threads in 1 8 32; do
     run commits --brokers 127.0.0.1:9193 --topic join100 --threads "$threads" --seconds 5

@@ -6,15 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-/tmp/strata-bench}
 count=${COUNT:-500000}
-cargo build --release -q -p strata
-(cd tools/rdkafka-bench && cargo build --release -q)
-bench=tools/rdkafka-bench/target/release/rdkafka-bench
-rm -rf "$dir" && mkdir -p "$dir"
-target/release/strata server --listen 127.0.0.1:9192 --data-dir "$dir/data" 2>"$dir/broker.log" &
-broker=$!
-trap 'kill $broker 2>/dev/null' EXIT
-sleep 0.5
-run() { echo "\$ rdkafka-bench $*"; "$bench" "$@" 2>&1 | grep -v '^%'; }
+. tools/rdkafka-bench/common.sh
+single_broker
 run raw-write --dir "$dir" --count "$count"
 run produce --brokers 127.0.0.1:9192 --topic acks1 --count "$count" --acks 1
 run produce --brokers 127.0.0.1:9192 --topic acksall --count "$count" --acks all

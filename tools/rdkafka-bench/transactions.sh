@@ -9,15 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-/tmp/strata-bench-txn}
 count=${COUNT:-200000}
-cargo build --release -q -p strata
-(cd tools/rdkafka-bench && cargo build --release -q)
-bench=tools/rdkafka-bench/target/release/rdkafka-bench
-rm -rf "$dir" && mkdir -p "$dir"
-target/release/strata server --listen 127.0.0.1:9192 --data-dir "$dir/data" 2>"$dir/broker.log" &
-broker=$!
-trap 'kill $broker 2>/dev/null' EXIT
-sleep 0.5
-run() { echo "\$ rdkafka-bench $*"; "$bench" "$@" 2>&1 | grep -v '^%'; }
+. tools/rdkafka-bench/common.sh
+single_broker
 run raw-fsync --dir "$dir" --seconds 3
 run produce --brokers 127.0.0.1:9192 --topic plain-1 --count "$count" --acks all
 run produce --brokers 127.0.0.1:9192 --topic idem-1 --count "$count" --acks all --idempotent

@@ -21,7 +21,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
-use crate::journal::{durable, replay, Entry, Flush, TopicJournal};
+use crate::journal::{durable, internal_partitions, replay, Entry, Flush, TopicJournal};
 use crate::replicas::Replicas;
 use crate::time::now_ms;
 
@@ -47,12 +47,8 @@ struct Inner {
 /// The coordinator's settings from the broker configs; the partition count
 /// is the topic's own once it exists.
 pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> Config {
-    let partitions = match image.topic(OFFSETS_TOPIC) {
-        Some(t) => i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
-        None => layers.broker_value("offsets.topic.num.partitions"),
-    };
     Config {
-        partitions,
+        partitions: internal_partitions(layers, image, OFFSETS_TOPIC, "offsets.topic.num.partitions"),
         min_session_timeout_ms: layers.broker_value("group.min.session.timeout.ms"),
         max_session_timeout_ms: layers.broker_value("group.max.session.timeout.ms"),
         initial_rebalance_delay_ms: layers.broker_value("group.initial.rebalance.delay.ms"),

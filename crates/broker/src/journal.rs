@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use strata_coordinator::record::Encoded;
 use strata_coordinator::Journal;
+use strata_metadata::config::Layers;
+use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
 use strata_records::control::{ControlRecord, ControlType};
 use strata_records::{BatchBuilder, Compression};
@@ -19,6 +21,15 @@ use crate::error::{storage_error_code, BrokerError};
 use crate::metadata_log::for_each_batch;
 use crate::replicas::{Partition, Replicas};
 use crate::time::now_ms;
+
+/// The partition count of a coordinator's internal topic: the topic's own
+/// once it exists, else the broker config `config` (its count when created).
+pub(crate) fn internal_partitions(layers: &Layers<'_>, image: &MetadataImage, topic: &str, config: &str) -> i32 {
+    match image.topic(topic) {
+        Some(t) => i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
+        None => layers.broker_value(config),
+    }
+}
 
 /// A partition written and the end offset to make durable.
 pub(crate) type Flush = (Arc<Partition>, i64);

@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
-use crate::journal::{durable, replay, Entry, Flush, TopicJournal};
+use crate::journal::{durable, internal_partitions, replay, Entry, Flush, TopicJournal};
 use crate::markers;
 use crate::replicas::Replicas;
 use crate::time::now_ms;
@@ -50,12 +50,8 @@ pub(crate) struct Transactions {
 /// The coordinator's settings from the broker configs; the partition count
 /// is the topic's own once it exists.
 pub(crate) fn config(layers: &Layers<'_>, image: &MetadataImage) -> TxnConfig {
-    let partitions = match image.topic(TXN_TOPIC) {
-        Some(t) => i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
-        None => layers.broker_value("transaction.state.log.num.partitions"),
-    };
     TxnConfig {
-        partitions,
+        partitions: internal_partitions(layers, image, TXN_TOPIC, "transaction.state.log.num.partitions"),
         max_timeout_ms: layers.broker_value("transaction.max.timeout.ms"),
         id_expiration_ms: layers.broker_value("transactional.id.expiration.ms"),
         abort_check_interval_ms: layers.broker_value("transaction.abort.timed.out.transaction.cleanup.interval.ms"),

@@ -104,6 +104,11 @@ impl MetadataImage {
         self.topics.get(name)
     }
 
+    /// Whether partition `index` of topic `name` exists.
+    pub fn has_partition(&self, name: &str, index: i32) -> bool {
+        self.topic(name).is_some_and(|t| usize::try_from(index).is_ok_and(|i| i < t.partitions.len()))
+    }
+
     /// The topic with this id.
     pub fn topic_by_id(&self, id: &Uuid) -> Option<&Arc<TopicImage>> {
         self.ids.get(id).and_then(|n| self.topics.get(n))

@@ -45,7 +45,6 @@ use crate::config::CleanupPolicy;
 use crate::error::{io, StorageError};
 use crate::log::{lock, Log};
 use crate::segment::{file_name, Segment};
-use crate::txn_index::AbortedTxn;
 
 /// Decompression cap while cleaning.
 const CAP: usize = 256 << 20;
@@ -77,8 +76,9 @@ struct Plan {
     dirty_from: i64,
     clean_end: i64,
     tombstone_horizon_ms: i64,
-    /// The aborted transactions in the cleanable segments.
-    aborted: Vec<AbortedTxn>,
+    /// The aborted transactions in the cleanable segments: (first, last
+    /// offset) ranges by producer id.
+    aborted: HashMap<i64, Vec<(i64, i64)>>,
 }
 
 impl Plan {
@@ -88,8 +88,8 @@ impl Plan {
     fn aborted(&self, h: &BatchHeader) -> bool {
         h.attributes.transactional()
             && !h.attributes.control()
-            && self.aborted.iter().any(|a| {
-                a.producer_id == h.producer_id && a.first_offset <= h.base_offset && h.base_offset <= a.last_offset
+            && self.aborted.get(&h.producer_id).is_some_and(|ranges| {
+                ranges.iter().any(|&(first, last)| first <= h.base_offset && h.base_offset <= last)
             })
     }
 }
@@ -99,7 +99,9 @@ impl Log {
     pub fn clean(&self, now_ms: i64) -> Result<CleanStats, StorageError> {
         let Some(mut plan) = self.plan_cleaning(now_ms)? else { return Ok(CleanStats::default()) };
         let first = plan.segments.first().map_or(plan.clean_end, |s| s.base);
-        plan.aborted = self.aborted_transactions(first, plan.clean_end);
+        for a in self.aborted_transactions(first, plan.clean_end) {
+            plan.aborted.entry(a.producer_id).or_default().push((a.first_offset, a.last_offset));
+        }
         let latest = latest_offsets(&plan)?;
         let mut stats = CleanStats::default();
         for segment in &plan.segments {
@@ -153,7 +155,7 @@ impl Log {
             dirty_from,
             clean_end,
             tombstone_horizon_ms: now_ms - cfg.delete_retention_ms,
-            aborted: Vec::new(),
+            aborted: HashMap::new(),
         }))
     }
 

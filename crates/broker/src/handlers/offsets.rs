@@ -27,9 +27,7 @@ pub(super) fn commit(
 ) -> impl Future<Output = OffsetCommitResponse> + Send + 'static {
     let now = now_ms();
     let image = broker.image();
-    let exists = move |topic: &str, partition: i32| {
-        image.topic(topic).is_some_and(|t| usize::try_from(partition).is_ok_and(|p| p < t.partitions.len()))
-    };
+    let exists = move |topic: &str, partition: i32| image.has_partition(topic, partition);
     let call = broker.groups.call(&broker.replicas, |e, j| e.commit_offsets(now, version, req, &exists, j));
     async move {
         let (mut r, durable) = call.durable().await;
@@ -51,9 +49,7 @@ pub(super) fn txn_commit(
 ) -> impl Future<Output = TxnOffsetCommitResponse> + Send + 'static {
     let now = now_ms();
     let image = broker.image();
-    let exists = move |topic: &str, partition: i32| {
-        image.topic(topic).is_some_and(|t| usize::try_from(partition).is_ok_and(|p| p < t.partitions.len()))
-    };
+    let exists = move |topic: &str, partition: i32| image.has_partition(topic, partition);
     let call = broker.groups.call(&broker.replicas, |e, j| e.txn_commit_offsets(now, version, req, &exists, j));
     async move {
         let (mut r, durable) = call.durable().await;

@@ -85,8 +85,7 @@ pub(super) fn add_partitions(
     version: i16,
 ) -> impl Future<Output = AddPartitionsToTxnResponse> + Send + 'static {
     let image = broker.image();
-    let exists =
-        |t: &str, p: i32| image.topic(t).is_some_and(|t| usize::try_from(p).is_ok_and(|p| p < t.partitions.len()));
+    let exists = |t: &str, p: i32| image.has_partition(t, p);
     let topics = req.v3_and_below_topics;
     let partitions: Vec<(String, i32)> =
         topics.iter().flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), *p))).collect();
