@@ -317,3 +317,28 @@ fn the_coordinator_answers_on_the_wire() {
     let missing = describe(&mut s, "nobody");
     assert_eq!(missing.error_code, ErrorCode::TRANSACTIONAL_ID_NOT_FOUND.code());
 }
+
+#[test]
+fn an_idle_transactional_id_expires() {
+    let broker = Broker::start(&[
+        "--set",
+        "transactional.id.expiration.ms=1000",
+        "--set",
+        "transaction.remove.expired.transaction.cleanup.interval.ms=100",
+    ]);
+    let mut s = connect(&broker.addr());
+    let find = FindCoordinatorRequest { key_type: 1, coordinator_keys: vec!["idle".into()], ..Default::default() };
+    call(&mut s, 4, RequestBody::FindCoordinator(find));
+    let (e, pid, _) = init(&mut s, 4, "idle", 60_000, (-1, -1));
+    assert_eq!(e, 0);
+    let started = Instant::now();
+    assert_eq!(describe(&mut s, "idle").transaction_state, "Empty");
+    while describe(&mut s, "idle").error_code != ErrorCode::TRANSACTIONAL_ID_NOT_FOUND.code() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the idle id never expired");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900), "expired after {:?}", started.elapsed());
+    let (e, again, epoch) = init(&mut s, 4, "idle", 60_000, (-1, -1));
+    assert_eq!(e, 0);
+    assert!(again != pid && epoch == 0, "a forgotten id starts over with a new producer id");
+}
