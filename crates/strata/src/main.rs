@@ -1,5 +1,10 @@
-//! `strata`: the command line. `strata server` runs a broker.
+//! `strata`: the command line. `strata server` runs a broker; the other
+//! subcommands are clients of any Kafka-compatible cluster (strata-client):
+//! `topic`, `produce`, `consume`, `group`, `cluster` and `bench`.
 
+mod bench;
+mod commands;
+mod output;
 mod settings;
 
 use std::path::PathBuf;
@@ -15,10 +20,63 @@ struct Cli {
     command: Command,
 }
 
+/// Where the client subcommands connect, and how they print.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Connect {
+    /// Brokers to bootstrap from, HOST:PORT,...
+    #[arg(long, env = "STRATA_BROKERS", default_value = "127.0.0.1:9092", global = true)]
+    pub(crate) brokers: String,
+    /// Print JSON (one object, or one per line for streams) instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a broker (by default on 127.0.0.1:9092 with data in ./data).
     Server(ServerArgs),
+    /// Create, list, describe, delete topics and change their configs.
+    Topic {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(subcommand)]
+        command: commands::topic::TopicCommand,
+    },
+    /// Produce one record per line of standard input.
+    Produce {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(flatten)]
+        args: commands::produce::ProduceArgs,
+    },
+    /// Print a topic's records.
+    Consume {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(flatten)]
+        args: commands::consume::ConsumeArgs,
+    },
+    /// List, describe, reset the offsets of, and delete consumer groups.
+    Group {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(subcommand)]
+        command: commands::group::GroupCommand,
+    },
+    /// The cluster's id, controller and brokers.
+    Cluster {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(subcommand)]
+        command: commands::cluster::ClusterCommand,
+    },
+    /// Measure a Kafka-compatible broker: produce, consume, end-to-end, and references.
+    Bench {
+        #[command(flatten)]
+        connect: Connect,
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 /// Settings of `strata server`. Precedence, lowest first: built-in defaults,
@@ -54,6 +112,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Server(args) => server(args),
+        Command::Topic { connect, command } => client(commands::topic::run(connect, command)),
+        Command::Produce { connect, args } => client(commands::produce::run(connect, args)),
+        Command::Consume { connect, args } => client(commands::consume::run(connect, args)),
+        Command::Group { connect, command } => client(commands::group::run(connect, command)),
+        Command::Cluster { connect, command } => client(commands::cluster::run(connect, command)),
+        Command::Bench { connect, command } => client(bench::run(connect, command)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,6 +126,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs a client subcommand on a runtime of its own; its error is one line.
+fn client(work: impl std::future::Future<Output = Result<(), String>>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(work)
 }
 
 fn server(args: ServerArgs) -> Result<(), String> {

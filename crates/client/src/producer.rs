@@ -1,0 +1,672 @@
+//! The producer: records are appended to a per-partition batch as they are
+//! sent; a background task ships batches that are full, lingered long
+//! enough, or flushed, one Produce request per leader broker, and resolves
+//! each record's [`Delivery`] from the answer.
+//!
+//! Invariants:
+//! * Records of a partition leave in the order they were sent: batches are
+//!   closed in order, queued in order, and written to the leader's
+//!   connection in order by that broker's one sender task. As in Kafka
+//!   without idempotence, a retried batch may land after a later one when
+//!   `max.in.flight.requests.per.connection` > 1; set it to 1 to rule that out.
+//! * A record's bytes are copied once, into its batch; the batch's bytes go
+//!   to the socket as built. No allocation per record: deliveries share
+//!   their batch's outcome.
+//! * Every batch ends exactly once: delivered, failed with a non-retriable
+//!   error, or timed out after `delivery.timeout.ms`.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use strata_protocol::generated::produce_request::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use strata_protocol::generated::produce_response::ProduceResponse;
+use strata_records::{BatchBuilder, Compression};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
+
+use crate::cluster::{ClientConfig, Cluster};
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::partitioner::{partition_for_key, Sticky};
+
+/// `acks`: how many replicas must have a batch before it counts as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// `acks=0`: no answer is awaited; offsets are unknown (-1).
+    None,
+    /// `acks=1`: the leader has it.
+    Leader,
+    /// `acks=all` (-1): every in-sync replica has it.
+    All,
+}
+
+impl Acks {
+    fn wire(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+}
+
+impl std::str::FromStr for Acks {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Acks> {
+        match s {
+            "0" => Ok(Acks::None),
+            "1" => Ok(Acks::Leader),
+            "all" | "-1" => Ok(Acks::All),
+            _ => Err(Error::invalid(format!("acks must be 0, 1, all or -1, not {s:?}"))),
+        }
+    }
+}
+
+/// The producer's settings, by the Java client's names.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// Settings shared by every client.
+    pub client: ClientConfig,
+    /// `acks` (default all, as Kafka's since 3.0).
+    pub acks: Acks,
+    /// `linger.ms`: how long a batch waits for more records (default 5 ms).
+    pub linger: Duration,
+    /// `batch.size`: a batch is sent once it holds this many bytes (default 16 KiB).
+    pub batch_size: usize,
+    /// `compression.type` (default none).
+    pub compression: Compression,
+    /// `retries` (default unlimited, bounded by `delivery.timeout.ms`).
+    pub retries: u32,
+    /// `delivery.timeout.ms` (default 120 s).
+    pub delivery_timeout: Duration,
+    /// `max.in.flight.requests.per.connection` (default 5).
+    pub max_in_flight: usize,
+    /// `buffer.memory`: bytes of unsent records before `send` waits (default 32 MiB).
+    pub buffer_memory: usize,
+    /// `max.block.ms`: the longest `send` waits for metadata or buffer space (default 60 s).
+    pub max_block: Duration,
+    /// `max.request.size`: the largest record accepted (default 1 MiB).
+    pub max_request_size: usize,
+}
+
+impl ProducerConfig {
+    /// Kafka's defaults, for the given bootstrap servers.
+    pub fn new(bootstrap_servers: &str) -> ProducerConfig {
+        ProducerConfig {
+            client: ClientConfig::new(bootstrap_servers),
+            acks: Acks::All,
+            linger: Duration::from_millis(5),
+            batch_size: 16 * 1024,
+            compression: Compression::None,
+            retries: u32::MAX,
+            delivery_timeout: Duration::from_secs(120),
+            max_in_flight: 5,
+            buffer_memory: 32 * 1024 * 1024,
+            max_block: Duration::from_secs(60),
+            max_request_size: 1024 * 1024,
+        }
+    }
+}
+
+/// A record to send. Its bytes are borrowed: `send` copies them into a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct ProducerRecord<'a> {
+    /// The topic.
+    pub topic: &'a str,
+    /// An explicit partition; `None` lets the partitioner choose.
+    pub partition: Option<i32>,
+    /// The key (`None` for null).
+    pub key: Option<&'a [u8]>,
+    /// The value (`None` for null, a tombstone on compacted topics).
+    pub value: Option<&'a [u8]>,
+    /// Headers, in order.
+    pub headers: &'a [(&'a str, Option<&'a [u8]>)],
+    /// CreateTime in ms since the epoch; `None` for now.
+    pub timestamp: Option<i64>,
+}
+
+impl<'a> ProducerRecord<'a> {
+    /// A record with a value and nothing else, to `topic`.
+    pub fn new(topic: &'a str, value: &'a [u8]) -> ProducerRecord<'a> {
+        ProducerRecord { topic, partition: None, key: None, value: Some(value), headers: &[], timestamp: None }
+    }
+
+    /// With a key.
+    pub fn key(mut self, key: &'a [u8]) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// To a given partition.
+    pub fn partition(mut self, partition: i32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+
+    /// With headers.
+    pub fn headers(mut self, headers: &'a [(&'a str, Option<&'a [u8]>)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// With a CreateTime timestamp (ms since the epoch).
+    pub fn timestamp(mut self, timestamp: i64) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    fn size(&self) -> usize {
+        let headers: usize = self.headers.iter().map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len) + 4).sum();
+        self.key.map_or(0, <[u8]>::len) + self.value.map_or(0, <[u8]>::len) + headers + 16
+    }
+}
+
+/// Where a record was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMetadata {
+    /// The topic.
+    pub topic: Arc<str>,
+    /// The partition.
+    pub partition: i32,
+    /// The record's offset (-1 with acks=0).
+    pub offset: i64,
+    /// The record's timestamp: its CreateTime, or the broker's LogAppendTime.
+    pub timestamp: i64,
+}
+
+/// What became of a batch: its base offset and LogAppendTime (-1 for CreateTime).
+type Outcome = Option<Result<(i64, i64)>>;
+
+/// The pending delivery of one record; `.await` it for its [`RecordMetadata`].
+#[derive(Debug)]
+pub struct Delivery {
+    outcome: watch::Receiver<Outcome>,
+    topic: Arc<str>,
+    partition: i32,
+    index: i32,
+    timestamp: i64,
+}
+
+impl Delivery {
+    /// Waits for the record's batch to be written (or to fail).
+    pub async fn wait(mut self) -> Result<RecordMetadata> {
+        let outcome = match self.outcome.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone().expect("waited for Some"),
+            Err(_) => Err(Error::Closed),
+        };
+        let (base, log_append_time) = outcome?;
+        Ok(RecordMetadata {
+            topic: self.topic,
+            partition: self.partition,
+            offset: if base < 0 { -1 } else { base + i64::from(self.index) },
+            timestamp: if log_append_time >= 0 { log_append_time } else { self.timestamp },
+        })
+    }
+}
+
+impl IntoFuture for Delivery {
+    type Output = Result<RecordMetadata>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<RecordMetadata>> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.wait())
+    }
+}
+
+/// A batch being filled.
+#[derive(Debug)]
+struct OpenBatch {
+    builder: BatchBuilder,
+    outcome: watch::Sender<Outcome>,
+    created: Instant,
+    bytes: usize,
+}
+
+/// A closed batch on its way to the leader.
+#[derive(Debug)]
+struct Batch {
+    topic: Arc<str>,
+    partition: i32,
+    records: Bytes,
+    outcome: watch::Sender<Outcome>,
+    created: Instant,
+    bytes: usize,
+    attempts: u32,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    open: HashMap<Arc<str>, Vec<Option<OpenBatch>>>,
+    ready: VecDeque<Batch>,
+    /// Bytes of records accepted and not yet ended.
+    buffered: usize,
+    /// Batches (open or closed) not yet ended.
+    unfinished: usize,
+    flushing: usize,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: ProducerConfig,
+    cluster: Arc<Cluster>,
+    sticky: Sticky,
+    state: Mutex<State>,
+    /// Wakes the sender task: a batch is ready, or a flush or close began.
+    wake: Notify,
+    /// Wakes senders waiting for buffer space, and flushes waiting for the end.
+    progress: Notify,
+    closed: AtomicBool,
+}
+
+/// An asynchronous Kafka producer. Cheap to share behind an `Arc`; all
+/// methods take `&self`.
+#[derive(Debug)]
+pub struct Producer {
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Producer {
+    /// A producer for `config`; connects lazily, on the first send.
+    pub fn new(config: ProducerConfig) -> Result<Producer> {
+        if config.batch_size == 0 || config.max_in_flight == 0 {
+            return Err(Error::invalid("batch.size and max.in.flight.requests.per.connection must be positive"));
+        }
+        let cluster = Cluster::new(config.client.clone())?;
+        let shared = Arc::new(Shared {
+            sticky: Sticky::new(config.batch_size),
+            config,
+            cluster,
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            progress: Notify::new(),
+            closed: AtomicBool::new(false),
+        });
+        let task = tokio::spawn(run_sender(shared.clone()));
+        Ok(Producer { shared, task })
+    }
+
+    /// Appends `record` to its partition's batch and returns its delivery.
+    /// Waits (at most `max.block.ms`) for the topic's metadata and for
+    /// buffer space; fails at once for an unknown partition or a record
+    /// larger than `max.request.size`.
+    pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
+        let shared = &self.shared;
+        if shared.closed.load(Ordering::Relaxed) {
+            return Err(Error::Closed);
+        }
+        let size = record.size();
+        if size > shared.config.max_request_size {
+            return Err(Error::invalid(format!(
+                "a record of {size} bytes exceeds max.request.size ({})",
+                shared.config.max_request_size
+            )));
+        }
+        let deadline = Instant::now() + shared.config.max_block;
+        let partitions = self.partition_count(record.topic, deadline).await?;
+        let partition = match (record.partition, record.key) {
+            (Some(p), _) if (0..partitions).contains(&p) => p,
+            (Some(p), _) => {
+                return Err(Error::invalid(format!("topic {} has no partition {p}", record.topic)));
+            }
+            (None, Some(key)) => partition_for_key(key, partitions),
+            (None, None) => shared.sticky.partition(record.topic, partitions, size),
+        };
+        self.reserve(size, deadline).await?;
+        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        Ok(shared.append(&record, partition, partitions, timestamp, size))
+    }
+
+    /// Sends every buffered record now and waits until each has ended.
+    pub async fn flush(&self) {
+        let shared = &self.shared;
+        shared.state.lock().expect("state lock").flushing += 1;
+        loop {
+            let progress = shared.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            shared.close_all_open();
+            if shared.state.lock().expect("state lock").unfinished == 0 {
+                break;
+            }
+            progress.await;
+        }
+        shared.state.lock().expect("state lock").flushing -= 1;
+    }
+
+    /// Flushes, then stops the background task. Later sends fail with [`Error::Closed`].
+    pub async fn close(self) {
+        self.flush().await;
+        self.shared.closed.store(true, Ordering::Relaxed);
+        self.task.abort();
+    }
+
+    async fn partition_count(&self, topic: &str, deadline: Instant) -> Result<i32> {
+        let cluster = &self.shared.cluster;
+        if let Some(t) = cluster.metadata().topic(topic) {
+            return Ok(t.partitions.len() as i32);
+        }
+        loop {
+            let last = match cluster.refresh(Some(&[topic.to_string()]), true).await {
+                Ok(meta) => match meta.topics.get(topic) {
+                    Some(Ok(t)) if !t.partitions.is_empty() => return Ok(t.partitions.len() as i32),
+                    Some(Err(code)) => Error::from_code(*code, Some(topic)),
+                    _ => Error::UnknownTopic(topic.into()),
+                },
+                Err(e) => e,
+            };
+            if (!last.is_retriable() && !matches!(last, Error::UnknownTopic(_))) || Instant::now() >= deadline {
+                return Err(match last.code() {
+                    Some(strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => Error::UnknownTopic(topic.into()),
+                    _ => last,
+                });
+            }
+            cluster.backoff().await;
+        }
+    }
+
+    /// Waits until `size` more bytes fit in `buffer.memory`, and takes them.
+    async fn reserve(&self, size: usize, deadline: Instant) -> Result<()> {
+        let shared = &self.shared;
+        loop {
+            let progress = shared.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            {
+                let mut state = shared.state.lock().expect("state lock");
+                if state.buffered == 0 || state.buffered + size <= shared.config.buffer_memory {
+                    state.buffered += size;
+                    return Ok(());
+                }
+            }
+            if tokio::time::timeout_at(deadline.into(), progress).await.is_err() {
+                return Err(Error::invalid(format!(
+                    "buffer.memory ({} bytes) stayed full for max.block.ms",
+                    shared.config.buffer_memory
+                )));
+            }
+        }
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Shared {
+    /// Adds the record to the partition's open batch, closing that batch
+    /// first when the record would take it past `batch.size`.
+    fn append(&self, r: &ProducerRecord<'_>, partition: i32, partitions: i32, timestamp: i64, size: usize) -> Delivery {
+        let mut guard = self.state.lock().expect("state lock");
+        let state = &mut *guard;
+        if !state.open.contains_key(r.topic) {
+            state.open.insert(Arc::from(r.topic), Vec::new());
+        }
+        let topic = state.open.get_key_value(r.topic).expect("inserted above").0.clone();
+        let slots = state.open.get_mut(r.topic).expect("inserted above");
+        if slots.len() < partitions as usize {
+            slots.resize_with(partitions as usize, || None);
+        }
+        let slot = &mut slots[partition as usize];
+        let mut woke = false;
+        if slot.as_ref().is_some_and(|b| b.bytes + size > self.config.batch_size && !b.builder.is_empty()) {
+            let full = slot.take().expect("checked");
+            state.ready.push_back(close(topic.clone(), partition, full));
+            woke = true;
+        }
+        // A new batch wakes the sender, which then knows when it lingered long enough.
+        woke |= slot.is_none();
+        let open = slot.get_or_insert_with(|| {
+            state.unfinished += 1;
+            OpenBatch {
+                builder: BatchBuilder::new(self.config.compression),
+                outcome: watch::channel(None).0,
+                created: Instant::now(),
+                bytes: 0,
+            }
+        });
+        let index = open.builder.len();
+        open.builder.push(timestamp, r.key, r.value, r.headers);
+        open.bytes += size;
+        let delivery = Delivery { outcome: open.outcome.subscribe(), topic, partition, index, timestamp };
+        if open.bytes >= self.config.batch_size || state.flushing > 0 {
+            let full = slot.take().expect("just filled");
+            state.ready.push_back(close(delivery.topic.clone(), partition, full));
+            woke = true;
+        }
+        drop(guard);
+        if woke {
+            self.wake.notify_one();
+        }
+        delivery
+    }
+
+    /// Closes every open batch (a flush).
+    fn close_all_open(&self) {
+        let mut guard = self.state.lock().expect("state lock");
+        let state = &mut *guard;
+        for (topic, slots) in &mut state.open {
+            for (partition, slot) in slots.iter_mut().enumerate() {
+                if let Some(open) = slot.take() {
+                    state.ready.push_back(close(topic.clone(), partition as i32, open));
+                }
+            }
+        }
+        drop(guard);
+        self.wake.notify_one();
+    }
+
+    /// Closes the batches that lingered long enough; returns when the next
+    /// open batch will have.
+    fn close_lingered(&self, now: Instant) -> Option<Instant> {
+        let mut guard = self.state.lock().expect("state lock");
+        let state = &mut *guard;
+        let mut next: Option<Instant> = None;
+        for (topic, slots) in &mut state.open {
+            for (partition, slot) in slots.iter_mut().enumerate() {
+                let Some(open) = slot else { continue };
+                let due = open.created + self.config.linger;
+                if due <= now {
+                    let open = slot.take().expect("checked");
+                    state.ready.push_back(close(topic.clone(), partition as i32, open));
+                } else {
+                    next = Some(next.map_or(due, |n| n.min(due)));
+                }
+            }
+        }
+        next
+    }
+
+    /// Ends a batch: resolves its deliveries and frees its buffer space.
+    fn finish(&self, batch: Batch, outcome: Result<(i64, i64)>) {
+        let _ = batch.outcome.send(Some(outcome));
+        let mut state = self.state.lock().expect("state lock");
+        state.buffered = state.buffered.saturating_sub(batch.bytes);
+        state.unfinished -= 1;
+        drop(state);
+        self.progress.notify_waiters();
+    }
+
+    /// Queues a batch again after `retry.backoff.ms`, or ends it when it
+    /// has no retries or time left.
+    fn retry(self: &Arc<Self>, mut batch: Batch, error: Error) {
+        let expired = batch.created.elapsed() >= self.config.delivery_timeout;
+        if !error.is_retriable() || batch.attempts > self.config.retries || expired {
+            let error = if expired {
+                Error::DeliveryTimeout(self.config.delivery_timeout.as_millis() as u64, error.to_string().into())
+            } else {
+                error
+            };
+            self.finish(batch, Err(error));
+            return;
+        }
+        let shared = self.clone();
+        tokio::spawn(async move {
+            if error.needs_refresh() {
+                let _ = shared.cluster.refresh(Some(&[batch.topic.to_string()]), false).await;
+            }
+            shared.cluster.backoff().await;
+            batch.attempts += 1;
+            shared.state.lock().expect("state lock").ready.push_front(batch);
+            shared.wake.notify_one();
+        });
+    }
+}
+
+fn close(topic: Arc<str>, partition: i32, open: OpenBatch) -> Batch {
+    Batch {
+        topic,
+        partition,
+        records: open.builder.build(),
+        outcome: open.outcome,
+        created: open.created,
+        bytes: open.bytes,
+        attempts: 0,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The sender task: closes lingered batches and hands ready ones to the
+/// task of their leader broker.
+async fn run_sender(shared: Arc<Shared>) {
+    let mut brokers: HashMap<i32, mpsc::UnboundedSender<Vec<Batch>>> = HashMap::new();
+    loop {
+        let wake = shared.wake.notified();
+        tokio::pin!(wake);
+        wake.as_mut().enable();
+        let next_linger = shared.close_lingered(Instant::now());
+        let ready: Vec<Batch> = shared.state.lock().expect("state lock").ready.drain(..).collect();
+        let metadata = shared.cluster.metadata();
+        let mut by_leader: HashMap<i32, Vec<Batch>> = HashMap::new();
+        for batch in ready {
+            match metadata.leader(&batch.topic, batch.partition) {
+                Some(leader) => by_leader.entry(leader).or_default().push(batch),
+                None => {
+                    let error = Error::Kafka {
+                        code: strata_protocol::ErrorCode::LEADER_NOT_AVAILABLE,
+                        detail: Some(format!("{}-{}", batch.topic, batch.partition).into()),
+                    };
+                    shared.retry(batch, error);
+                }
+            }
+        }
+        for (leader, batches) in by_leader {
+            let tx = brokers.entry(leader).or_insert_with(|| spawn_broker_sender(shared.clone(), leader));
+            if let Err(mpsc::error::SendError(batches)) = tx.send(batches) {
+                let tx = spawn_broker_sender(shared.clone(), leader);
+                let _ = tx.send(batches);
+                brokers.insert(leader, tx);
+            }
+        }
+        match next_linger {
+            Some(at) => {
+                let _ = tokio::time::timeout_at(at.into(), wake).await;
+            }
+            None => wake.await,
+        }
+    }
+}
+
+/// One broker's sender: writes its Produce requests in order, at most
+/// `max.in.flight.requests.per.connection` unanswered at a time.
+fn spawn_broker_sender(shared: Arc<Shared>, broker: i32) -> mpsc::UnboundedSender<Vec<Batch>> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Batch>>();
+    tokio::spawn(async move {
+        let in_flight = Arc::new(Semaphore::new(shared.config.max_in_flight));
+        while let Some(batches) = rx.recv().await {
+            let permit = in_flight.clone().acquire_owned().await.expect("never closed");
+            let conn = match shared.cluster.broker(broker).await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    batches.into_iter().for_each(|b| shared.retry(b, e.clone()));
+                    continue;
+                }
+            };
+            let shared = shared.clone();
+            match start_produce(&shared, &conn, &batches).await {
+                Ok(None) => batches.into_iter().for_each(|b| shared.finish(b, Ok((-1, -1)))),
+                Ok(Some(answer)) => {
+                    tokio::spawn(async move {
+                        let answer = answer.await;
+                        drop(permit);
+                        complete(&shared, batches, answer);
+                    });
+                }
+                Err(e) => batches.into_iter().for_each(|b| shared.retry(b, e.clone())),
+            }
+        }
+    });
+    tx
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<ProduceResponse>> + Send>>;
+
+/// Writes one Produce request holding `batches`; `None` with acks=0.
+async fn start_produce(shared: &Shared, conn: &Connection, batches: &[Batch]) -> Result<Option<Answer>> {
+    let version = conn.version::<ProduceRequest>(11)?;
+    if version < 3 {
+        return Err(Error::UnsupportedVersion { api: "Produce", address: conn.address().to_string() });
+    }
+    let mut topics: Vec<TopicProduceData> = Vec::new();
+    for b in batches {
+        let data = PartitionProduceData { index: b.partition, records: Some(b.records.clone()), ..Default::default() };
+        match topics.iter_mut().find(|t| *t.name == *b.topic) {
+            Some(t) => t.partition_data.push(data),
+            None => topics.push(TopicProduceData {
+                name: b.topic.to_string(),
+                partition_data: vec![data],
+                ..Default::default()
+            }),
+        }
+    }
+    let request = ProduceRequest {
+        transactional_id: None,
+        acks: shared.config.acks.wire(),
+        timeout_ms: shared.config.client.request_timeout.as_millis().min(i32::MAX as u128) as i32,
+        topic_data: topics,
+        ..Default::default()
+    };
+    if shared.config.acks == Acks::None {
+        conn.send_only(&request, version).await?;
+        return Ok(None);
+    }
+    Ok(Some(Box::pin(conn.start(&request, version).await?)))
+}
+
+/// Resolves each batch of a Produce request from its answer.
+fn complete(shared: &Arc<Shared>, batches: Vec<Batch>, answer: Result<ProduceResponse>) {
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            batches.into_iter().for_each(|b| shared.retry(b, e.clone()));
+            return;
+        }
+    };
+    for batch in batches {
+        let part = response
+            .responses
+            .iter()
+            .filter(|t| *t.name == *batch.topic)
+            .flat_map(|t| &t.partition_responses)
+            .find(|p| p.index == batch.partition);
+        match part {
+            None => {
+                let e = Error::Malformed(format!("no answer for {}-{}", batch.topic, batch.partition).into());
+                shared.finish(batch, Err(e));
+            }
+            Some(p) if p.error_code == 0 => shared.finish(batch, Ok((p.base_offset, p.log_append_time_ms))),
+            Some(p) => {
+                let e = Error::from_code(p.error_code, p.error_message.as_deref());
+                shared.retry(batch, e);
+            }
+        }
+    }
+}
