@@ -201,7 +201,17 @@ pub struct Consumer {
     buffer: VecDeque<ConsumerRecord>,
     subscription: Vec<String>,
     membership: Option<Membership>,
+    /// A JoinGroup/SyncGroup round in progress (it holds the membership).
+    joining: Option<tokio::task::JoinHandle<(Membership, Result<Vec<TopicPartition>>)>>,
     last_commit: Instant,
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        if let Some(join) = self.joining.take() {
+            join.abort();
+        }
+    }
 }
 
 impl Consumer {
@@ -218,6 +228,7 @@ impl Consumer {
             buffer: VecDeque::new(),
             subscription: Vec::new(),
             membership: None,
+            joining: None,
             last_commit: Instant::now(),
         })
     }
@@ -229,7 +240,7 @@ impl Consumer {
             return Err(Error::invalid("subscribe to at least one topic"));
         }
         self.subscription = topics.iter().map(|t| t.to_string()).collect();
-        if self.membership.is_none() {
+        if self.membership.is_none() && self.joining.is_none() {
             let config = GroupConfig {
                 group_id,
                 instance_id: self.config.group_instance_id.clone(),
@@ -251,6 +262,9 @@ impl Consumer {
     /// Reads exactly `partitions`, outside any group membership (commits,
     /// if `group.id` is set, go to that group as a standalone consumer).
     pub fn assign(&mut self, partitions: &[TopicPartition]) {
+        if let Some(join) = self.joining.take() {
+            join.abort();
+        }
         self.membership = None;
         self.subscription.clear();
         self.assigned = partitions.iter().map(|tp| (tp.clone(), Assigned::default())).collect();
@@ -393,6 +407,12 @@ impl Consumer {
 
     /// Commits (with auto-commit on), leaves the group and drops the connections.
     pub async fn close(mut self) -> Result<()> {
+        if let Some(join) = self.joining.take() {
+            join.abort();
+            if let Ok((membership, _)) = join.await {
+                self.membership = Some(membership);
+            }
+        }
         let committed =
             if self.config.enable_auto_commit && self.config.group_id.is_some() { self.commit().await } else { Ok(()) };
         if let Some(m) = &mut self.membership {
@@ -448,57 +468,67 @@ impl Consumer {
     }
 
     /// Joins the group when the coordinator or a revocation asks for it,
-    /// and applies the new assignment.
+    /// and applies the new assignment. The join runs as a task of its own,
+    /// so a caller that gives up on `recv` (a timeout, a `select!`) does
+    /// not abandon a JoinGroup half-way: the next call awaits the same task.
     async fn ensure_group(&mut self) -> Result<()> {
-        let Some(mut membership) = self.membership.take() else { return Ok(()) };
-        let result = self.rejoin(&mut membership).await;
+        if self.joining.is_none() {
+            let Some(membership) = &self.membership else { return Ok(()) };
+            if !membership.needs_join() {
+                return Ok(());
+            }
+            if membership.is_eager() && !self.assigned.is_empty() {
+                let offsets = self.give_up(&self.assignment());
+                self.commit_revoked(offsets).await;
+            }
+            let mut membership = self.membership.take().expect("checked above");
+            let (topics, owned) = (self.subscription.clone(), self.assignment());
+            self.joining = Some(tokio::spawn(async move {
+                let result = membership.join(&topics, &owned).await;
+                (membership, result)
+            }));
+        }
+        let joined = self.joining.as_mut().expect("set above").await;
+        self.joining = None;
+        let (membership, result) = joined.map_err(|e| Error::invalid(format!("the group join task failed: {e}")))?;
+        let generation = membership.generation;
+        let rejoin = membership.rejoin.clone();
         self.membership = Some(membership);
-        result
-    }
-
-    async fn rejoin(&mut self, membership: &mut Membership) -> Result<()> {
-        if !membership.needs_join() {
-            return Ok(());
-        }
-        if membership.is_eager() && !self.assigned.is_empty() {
-            self.revoke(membership, &self.assignment()).await;
-        }
-        let owned = self.assignment();
-        let assignment = membership.join(&self.subscription, &owned).await?;
-        let revoked: Vec<TopicPartition> = owned.iter().filter(|tp| !assignment.contains(tp)).cloned().collect();
-        if !revoked.is_empty() {
-            self.revoke(membership, &revoked).await;
-            membership.rejoin.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
+        let assignment = result?;
+        let revoked: Vec<TopicPartition> =
+            self.assigned.keys().filter(|tp| !assignment.contains(tp)).cloned().collect();
         for tp in assignment {
             self.assigned.entry(tp).or_default();
         }
-        tracing::debug!(assignment = ?self.assignment(), generation = membership.generation, "joined the group");
+        tracing::debug!(assignment = ?self.assignment(), generation, ?revoked, "joined the group");
+        if !revoked.is_empty() {
+            // Cooperative: give up what moved, then join again so it can be handed over.
+            rejoin.store(true, std::sync::atomic::Ordering::Relaxed);
+            let offsets = self.give_up(&revoked);
+            self.commit_revoked(offsets).await;
+        }
         Ok(())
     }
 
-    /// Gives up `partitions`, committing their positions first (auto-commit).
-    async fn revoke(&mut self, membership: &Membership, partitions: &[TopicPartition]) {
-        if self.config.enable_auto_commit {
-            let offsets: Vec<(TopicPartition, i64)> = partitions
-                .iter()
-                .filter_map(|tp| self.assigned.get(tp).and_then(|s| s.consumed).map(|o| (tp.clone(), o)))
-                .collect();
-            let member = (membership.generation, membership.member_id.clone(), membership.instance_id());
-            let request = commit_request(membership.group_id().to_string(), member, &offsets);
-            let result = match self.cluster.coordinator(membership.group_id()).await {
-                Ok(conn) => conn.call_capped(&request, 9).await.map(|_| ()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
+    /// Drops `partitions` from the assignment; returns their consumed positions.
+    fn give_up(&mut self, partitions: &[TopicPartition]) -> Vec<(TopicPartition, i64)> {
+        let offsets = partitions
+            .iter()
+            .filter_map(|tp| self.assigned.remove(tp).and_then(|s| s.consumed).map(|o| (tp.clone(), o)))
+            .collect();
+        let gone: HashSet<(&str, i32)> = partitions.iter().map(|tp| (tp.topic.as_str(), tp.partition)).collect();
+        self.buffer.retain(|r| !gone.contains(&(&*r.topic, r.partition)));
+        offsets
+    }
+
+    /// Commits the positions of revoked partitions (with auto-commit on);
+    /// a failure is logged, as the Java consumer does.
+    async fn commit_revoked(&mut self, offsets: Vec<(TopicPartition, i64)>) {
+        if self.config.enable_auto_commit && !offsets.is_empty() {
+            if let Err(e) = self.commit_offsets(&offsets).await {
                 tracing::warn!(error = %e, "committing revoked partitions failed");
             }
         }
-        for tp in partitions {
-            self.assigned.remove(tp);
-        }
-        let gone: HashSet<(&str, i32)> = partitions.iter().map(|tp| (tp.topic.as_str(), tp.partition)).collect();
-        self.buffer.retain(|r| !gone.contains(&(&*r.topic, r.partition)));
     }
 
     /// Gives every partition without a position one: its committed offset,

@@ -75,10 +75,6 @@ impl Membership {
         }
     }
 
-    pub(crate) fn group_id(&self) -> &str {
-        &self.config.group_id
-    }
-
     pub(crate) fn instance_id(&self) -> Option<String> {
         self.config.instance_id.clone()
     }
@@ -118,10 +114,10 @@ impl Membership {
         if let Some(h) = self.heartbeat.take() {
             h.abort();
         }
-        self.rejoin.store(false, Ordering::Relaxed);
         loop {
             match self.join_once(topics, owned).await {
                 Ok(assignment) => {
+                    self.rejoin.store(false, Ordering::Relaxed);
                     self.start_heartbeat();
                     return Ok(assignment);
                 }
