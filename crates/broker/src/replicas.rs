@@ -107,7 +107,7 @@ impl Replicas {
         for name in removed {
             let partitions = topics.remove(&name).unwrap_or_default();
             for (i, _) in partitions.iter().enumerate() {
-                remove_dir(&partition_dir(&self.dir, &name, i));
+                self.remove_dir(&partition_dir(&self.dir, &name, i));
             }
         }
         for topic in image.topics() {
@@ -131,7 +131,7 @@ impl Replicas {
             Ok(found) if found == expected => {}
             Ok(_) => {
                 tracing::warn!(dir = %dir.display(), "partition directory belongs to an older topic of the same name; removing it");
-                remove_dir(&dir);
+                self.remove_dir(&dir);
             }
             Err(_) => {}
         }
@@ -160,7 +160,23 @@ impl Replicas {
             });
             if !known {
                 tracing::info!(dir = %path.display(), "removing a partition directory that no topic owns");
-                remove_dir(&path);
+                self.remove_dir(&path);
+            }
+        }
+    }
+
+    /// Removes a partition directory: its open files are closed first (a
+    /// topic re-created under the same name must not write through a handle
+    /// of the deleted one), then it is renamed aside (so a crash midway
+    /// leaves nothing that looks like a partition), then deleted.
+    fn remove_dir(&self, dir: &Path) {
+        self.files.forget_under(dir);
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let aside = dir.with_file_name(format!("{name}.{}-delete", now_ms()));
+        let target = if std::fs::rename(dir, &aside).is_ok() { aside } else { dir.to_path_buf() };
+        if let Err(e) = std::fs::remove_dir_all(&target) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::error!(dir = %target.display(), error = %e, "cannot remove a deleted partition's directory");
             }
         }
     }
@@ -208,19 +224,6 @@ pub(crate) fn log_config(values: &BTreeMap<&'static str, Option<String>>) -> Log
         delete_retention_ms: int("delete.retention.ms", d.delete_retention_ms),
         min_cleanable_dirty_ratio: num("min.cleanable.dirty.ratio").unwrap_or(d.min_cleanable_dirty_ratio),
         min_compaction_lag_ms: int("min.compaction.lag.ms", d.min_compaction_lag_ms),
-    }
-}
-
-/// Removes a partition directory: renamed aside first (so a crash midway
-/// leaves nothing that looks like a partition), then deleted.
-fn remove_dir(dir: &Path) {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let aside = dir.with_file_name(format!("{name}.{}-delete", now_ms()));
-    let target = if std::fs::rename(dir, &aside).is_ok() { aside } else { dir.to_path_buf() };
-    if let Err(e) = std::fs::remove_dir_all(&target) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::error!(dir = %target.display(), error = %e, "cannot remove a deleted partition's directory");
-        }
     }
 }
 

@@ -291,7 +291,13 @@ async fn read_frame(read: &mut BufReader<OwnedReadHalf>) -> Result<Bytes, String
     if size > MAX_RESPONSE {
         return Err(format!("response of {size} bytes exceeds the limit of {MAX_RESPONSE}"));
     }
-    let mut body = BytesMut::zeroed(size);
-    read.read_exact(&mut body).await.map_err(|e| e.to_string())?;
+    // Read into spare capacity (no zeroing); `take` stops at this frame's end.
+    let mut body = BytesMut::with_capacity(size);
+    let mut frame = read.take(size as u64);
+    while body.len() < size {
+        if frame.read_buf(&mut body).await.map_err(|e| e.to_string())? == 0 {
+            return Err("closed by the broker mid-response".into());
+        }
+    }
     Ok(body.freeze())
 }

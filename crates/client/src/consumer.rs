@@ -33,7 +33,7 @@ use strata_protocol::ErrorCode;
 use strata_records::{Batches, ControlRecord, ControlType};
 
 use crate::assignor::Strategy;
-use crate::cluster::{ClientConfig, Cluster};
+use crate::cluster::{ClientConfig, Cluster, Metadata};
 use crate::error::{check, Error, Result};
 use crate::group::{GroupConfig, Membership};
 use crate::TopicPartition;
@@ -199,6 +199,10 @@ pub struct Consumer {
     cluster: Arc<Cluster>,
     assigned: BTreeMap<TopicPartition, Assigned>,
     buffer: VecDeque<ConsumerRecord>,
+    /// The buffer's records as runs, one per partition and fetch, in buffer order.
+    runs: VecDeque<Run>,
+    /// The next fetch, sent while the buffer is handed out (pipelining).
+    prefetch: Option<tokio::task::JoinHandle<Fetched>>,
     subscription: Vec<String>,
     membership: Option<Membership>,
     /// A JoinGroup/SyncGroup round in progress (it holds the membership).
@@ -211,8 +215,27 @@ impl Drop for Consumer {
         if let Some(join) = self.joining.take() {
             join.abort();
         }
+        if let Some(fetch) = self.prefetch.take() {
+            fetch.abort();
+        }
     }
 }
+
+/// Consecutive buffered records of one partition, from one fetch.
+#[derive(Debug)]
+struct Run {
+    partition: TopicPartition,
+    /// Records of the run still in the buffer.
+    left: usize,
+    /// After the last record handed out, once one was.
+    consumed: Option<i64>,
+    /// The partition's consumed position once the run is handed out (the
+    /// fetch position, past any control batches).
+    end: i64,
+}
+
+/// Answers of one round of fetches, each with the offsets it asked for.
+type Fetched = Vec<(Result<FetchResponse>, Vec<(TopicPartition, i64)>)>;
 
 impl Consumer {
     /// A consumer for `config`; connects lazily.
@@ -226,6 +249,8 @@ impl Consumer {
             cluster,
             assigned: BTreeMap::new(),
             buffer: VecDeque::new(),
+            runs: VecDeque::new(),
+            prefetch: None,
             subscription: Vec::new(),
             membership: None,
             joining: None,
@@ -251,7 +276,7 @@ impl Consumer {
             };
             self.membership = Some(Membership::new(config, self.cluster.clone()));
             self.assigned.clear();
-            self.buffer.clear();
+            self.clear_buffer();
         }
         if let Some(m) = &self.membership {
             m.rejoin.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -268,7 +293,7 @@ impl Consumer {
         self.membership = None;
         self.subscription.clear();
         self.assigned = partitions.iter().map(|tp| (tp.clone(), Assigned::default())).collect();
-        self.buffer.clear();
+        self.clear_buffer();
     }
 
     /// The partitions assigned now.
@@ -278,35 +303,38 @@ impl Consumer {
 
     /// Moves a partition's position; takes effect on the next fetch.
     pub fn seek(&mut self, partition: &TopicPartition, offset: Offset) -> Result<()> {
-        let state =
-            self.assigned.get_mut(partition).ok_or_else(|| Error::invalid(format!("{partition} is not assigned")))?;
+        if let Offset::At(o @ ..0) = offset {
+            return Err(Error::invalid(format!("offset {o} is negative")));
+        }
+        if !self.assigned.contains_key(partition) {
+            return Err(Error::invalid(format!("{partition} is not assigned")));
+        }
+        self.drop_buffered(std::slice::from_ref(partition));
+        let state = self.assigned.get_mut(partition).expect("checked above");
         match offset {
-            Offset::At(o) if o >= 0 => {
+            Offset::At(o) => {
                 state.fetch = Some(o);
                 state.consumed = Some(o);
                 state.reset = None;
             }
-            Offset::At(o) => return Err(Error::invalid(format!("offset {o} is negative"))),
             other => {
                 state.fetch = None;
                 state.reset = Some(other);
             }
         }
-        self.buffer.retain(|r| !(*r.topic == *partition.topic && r.partition == partition.partition));
         Ok(())
     }
 
     /// Stops fetching `partitions` until [`Consumer::resume`]; their
     /// buffered records are dropped and fetched again on resume.
     pub fn pause(&mut self, partitions: &[TopicPartition]) {
+        self.drop_buffered(partitions);
         for tp in partitions {
             if let Some(state) = self.assigned.get_mut(tp) {
                 state.paused = true;
                 state.fetch = state.consumed.or(state.fetch);
             }
         }
-        let paused: HashSet<(&str, i32)> = partitions.iter().map(|tp| (tp.topic.as_str(), tp.partition)).collect();
-        self.buffer.retain(|r| !paused.contains(&(&*r.topic, r.partition)));
     }
 
     /// Fetches paused partitions again.
@@ -325,7 +353,10 @@ impl Consumer {
 
     /// The next offset [`Consumer::recv`] would hand out for a partition, once known.
     pub fn position(&self, partition: &TopicPartition) -> Option<i64> {
-        self.assigned.get(partition).and_then(|s| s.consumed)
+        match self.runs.front() {
+            Some(run) if run.partition == *partition && run.consumed.is_some() => run.consumed,
+            _ => self.assigned.get(partition).and_then(|s| s.consumed),
+        }
     }
 
     /// The partition's high watermark as of the last fetch (-1 before one).
@@ -337,10 +368,7 @@ impl Consumer {
     pub async fn recv(&mut self) -> Result<ConsumerRecord> {
         loop {
             if let Some(record) = self.buffer.pop_front() {
-                let tp = (record.topic.clone(), record.partition);
-                if let Some(state) = self.assigned.get_mut(&TopicPartition::new(&*tp.0, tp.1)) {
-                    state.consumed = Some(record.offset + 1);
-                }
+                self.handed_out(record.offset + 1);
                 return Ok(record);
             }
             self.poll_once().await?;
@@ -357,6 +385,7 @@ impl Consumer {
 
     /// Commits the consumed position of every assigned partition.
     pub async fn commit(&mut self) -> Result<()> {
+        self.sync_front();
         let offsets: Vec<(TopicPartition, i64)> =
             self.assigned.iter().filter_map(|(tp, s)| s.consumed.map(|o| (tp.clone(), o))).collect();
         self.commit_offsets(&offsets).await
@@ -512,13 +541,48 @@ impl Consumer {
 
     /// Drops `partitions` from the assignment; returns their consumed positions.
     fn give_up(&mut self, partitions: &[TopicPartition]) -> Vec<(TopicPartition, i64)> {
-        let offsets = partitions
+        self.drop_buffered(partitions);
+        partitions
             .iter()
             .filter_map(|tp| self.assigned.remove(tp).and_then(|s| s.consumed).map(|o| (tp.clone(), o)))
-            .collect();
+            .collect()
+    }
+
+    /// Records that `next` follows the record just handed out, which is
+    /// the front run's; a finished run moves its partition's position.
+    fn handed_out(&mut self, next: i64) {
+        let run = self.runs.front_mut().expect("every buffered record is in a run");
+        run.left -= 1;
+        run.consumed = Some(next);
+        if run.left == 0 {
+            let run = self.runs.pop_front().expect("just seen");
+            if let Some(state) = self.assigned.get_mut(&run.partition) {
+                state.consumed = Some(run.end);
+            }
+        }
+    }
+
+    /// Writes the front run's progress into its partition's position.
+    fn sync_front(&mut self) {
+        if let Some(run) = self.runs.front() {
+            if let (Some(consumed), Some(state)) = (run.consumed, self.assigned.get_mut(&run.partition)) {
+                state.consumed = Some(consumed);
+            }
+        }
+    }
+
+    /// Drops the buffered records of `partitions` (their positions stay
+    /// after the last record handed out).
+    fn drop_buffered(&mut self, partitions: &[TopicPartition]) {
+        self.sync_front();
         let gone: HashSet<(&str, i32)> = partitions.iter().map(|tp| (tp.topic.as_str(), tp.partition)).collect();
         self.buffer.retain(|r| !gone.contains(&(&*r.topic, r.partition)));
-        offsets
+        self.runs.retain(|run| !gone.contains(&(run.partition.topic.as_str(), run.partition.partition)));
+    }
+
+    fn clear_buffer(&mut self) {
+        self.buffer.clear();
+        self.runs.clear();
     }
 
     /// Commits the positions of revoked partitions (with auto-commit on);
@@ -577,14 +641,52 @@ impl Consumer {
         Ok(())
     }
 
-    /// One Fetch to each leader of a fetchable partition, concurrently.
+    /// One round of fetches: the one sent ahead (pipelined) if any, else a
+    /// new one to each leader of a fetchable partition. While the records
+    /// it brings are handed out, the next round is already on its way.
     async fn fetch_once(&mut self) -> Result<()> {
         let topics: Vec<String> = {
             let mut t: Vec<String> = self.assigned.keys().map(|tp| tp.topic.clone()).collect();
             t.dedup();
             t
         };
-        let metadata = self.cluster.metadata_for(&topics, false).await?;
+        if self.prefetch.is_none() {
+            let metadata = self.cluster.metadata_for(&topics, false).await?;
+            let (round, leaderless) = self.start_fetch(&metadata);
+            if leaderless {
+                let _ = self.cluster.refresh(Some(&topics), false).await;
+            }
+            match round {
+                Some(round) => self.prefetch = Some(round),
+                None => {
+                    tokio::time::sleep(self.config.fetch_max_wait.min(Duration::from_millis(100))).await;
+                    return Ok(());
+                }
+            }
+        }
+        let fetched = self.prefetch.as_mut().expect("set above").await;
+        self.prefetch = None;
+        let fetched = fetched.map_err(|e| Error::invalid(format!("the fetch task failed: {e}")))?;
+        let mut refresh = false;
+        for (answer, asked) in fetched {
+            match answer {
+                Ok(response) => refresh |= self.absorb(response, &asked)?,
+                Err(e) if e.is_retriable() => refresh = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if refresh {
+            self.cluster.refresh(Some(&topics), false).await?;
+            self.cluster.backoff().await;
+        } else if !self.buffer.is_empty() {
+            self.prefetch = self.start_fetch(&self.cluster.metadata()).0;
+        }
+        Ok(())
+    }
+
+    /// Sends one Fetch to each leader of a fetchable partition, as a task;
+    /// also says whether some partition had no known leader.
+    fn start_fetch(&self, metadata: &Metadata) -> (Option<tokio::task::JoinHandle<Fetched>>, bool) {
         let mut by_leader: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
         let mut leaderless = false;
         for (tp, state) in &self.assigned {
@@ -594,35 +696,24 @@ impl Consumer {
                 None => leaderless = true,
             }
         }
-        if leaderless {
-            let _ = self.cluster.refresh(Some(&topics), false).await;
-        }
         if by_leader.is_empty() {
-            tokio::time::sleep(self.config.fetch_max_wait.min(Duration::from_millis(100))).await;
-            return Ok(());
+            return (None, leaderless);
         }
-        let requests = by_leader.into_iter().map(|(leader, partitions)| {
-            let request = self.fetch_request(&partitions);
-            let cluster = self.cluster.clone();
-            async move {
-                let conn = cluster.broker(leader).await?;
-                conn.call_capped(&request, 12).await
-            }
-        });
-        let answers = futures_util::future::join_all(requests).await;
-        let mut refresh = false;
-        for answer in answers {
-            match answer {
-                Ok(response) => refresh |= self.absorb(response)?,
-                Err(e) if e.is_retriable() => refresh = true,
-                Err(e) => return Err(e),
-            }
-        }
-        if refresh {
-            self.cluster.refresh(Some(&topics), false).await?;
-            self.cluster.backoff().await;
-        }
-        Ok(())
+        let requests: Vec<_> = by_leader
+            .into_iter()
+            .map(|(leader, asked)| {
+                let request = self.fetch_request(&asked);
+                let cluster = self.cluster.clone();
+                async move {
+                    let answer = match cluster.broker(leader).await {
+                        Ok(conn) => conn.call_capped(&request, 12).await,
+                        Err(e) => Err(e),
+                    };
+                    (answer, asked)
+                }
+            })
+            .collect();
+        (Some(tokio::spawn(futures_util::future::join_all(requests))), leaderless)
     }
 
     fn fetch_request(&self, partitions: &[(TopicPartition, i64)]) -> FetchRequest {
@@ -656,7 +747,9 @@ impl Consumer {
     }
 
     /// Buffers a fetch answer's records; true when metadata must be refreshed.
-    fn absorb(&mut self, response: FetchResponse) -> Result<bool> {
+    /// Answers for partitions whose position moved since `asked` (a seek,
+    /// a pause, a rebalance) are dropped.
+    fn absorb(&mut self, response: FetchResponse, asked: &[(TopicPartition, i64)]) -> Result<bool> {
         if response.error_code != 0 {
             let e = Error::from_code(response.error_code, Some("Fetch"));
             return if e.is_retriable() { Ok(true) } else { Err(e) };
@@ -669,16 +762,19 @@ impl Consumer {
                 let tp = TopicPartition::new(topic.topic.clone(), data.partition_index);
                 let Some(state) = self.assigned.get_mut(&tp) else { continue };
                 let Some(offset) = state.fetch else { continue };
-                if state.paused {
+                let current = asked.iter().any(|(a, o)| *a == tp && *o == offset);
+                if state.paused || !current {
                     continue;
                 }
                 match data.error_code {
                     0 => {
                         state.high_watermark = data.high_watermark;
+                        let before = self.buffer.len();
                         let next = decode_records(&name, &data, offset, read_committed, &mut self.buffer)?;
                         state.fetch = Some(next);
-                        if self.buffer.is_empty() {
-                            state.consumed = Some(next);
+                        match self.buffer.len() - before {
+                            0 => state.consumed = Some(next),
+                            left => self.runs.push_back(Run { partition: tp, left, consumed: None, end: next }),
                         }
                     }
                     code if code == ErrorCode::OFFSET_OUT_OF_RANGE.code() => {

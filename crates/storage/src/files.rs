@@ -62,6 +62,22 @@ impl OpenFiles {
         }
     }
 
+    /// Closes every open file under `dir` (before the directory is deleted:
+    /// a file later created at the same path must not reach the old inode).
+    pub fn forget_under(&self, dir: &Path) {
+        let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
+        let gone: Vec<(PathBuf, u64)> = lru
+            .files
+            .iter()
+            .filter(|(path, _)| path.starts_with(dir))
+            .map(|(p, (_, used))| (p.clone(), *used))
+            .collect();
+        for (path, used) in gone {
+            lru.files.remove(&path);
+            lru.by_use.remove(&used);
+        }
+    }
+
     /// How many files are open in the set.
     pub fn open_count(&self) -> usize {
         self.lru.lock().unwrap_or_else(|p| p.into_inner()).files.len()
@@ -90,5 +106,7 @@ mod tests {
         drop(lru);
         assert!(Arc::strong_count(&a) >= 2, "a holder keeps its handle");
         assert!(files.get(&dir.path().join("absent")).is_err(), "never creates files");
+        files.forget_under(dir.path());
+        assert_eq!(files.open_count(), 0, "a deleted directory's files are closed");
     }
 }

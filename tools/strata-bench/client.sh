@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `strata bench` against a release strata broker, beside the references of
+# issue 6, measured in the same run and interleaved (this machine is shared
+# and noisy: ratios hold, absolute figures do not):
+#   produce (acks=1, 1 KiB records, one partition, one producer)  vs  tcp-to-file
+#   consume (one consumer, the same 1 GiB)                         vs  sendfile
+# Each pair runs ROUNDS times (default 3); the medians and their ratio are printed.
+# Usage, from the repository root: tools/strata-bench/client.sh DIR [ROUNDS] [COUNT]
+set -euo pipefail
+dir=${1:?usage: client.sh DIR [ROUNDS] [COUNT]}
+rounds=${2:-3}
+count=${3:-1000000}
+cargo build --release -q -p strata
+rm -rf "$dir" && mkdir -p "$dir"
+strata=target/release/strata
+$strata server --listen 127.0.0.1:9193 --data-dir "$dir/data" 2>"$dir/broker.log" &
+broker=$!
+trap 'kill $broker 2>/dev/null' EXIT
+sleep 0.5
+export STRATA_BROKERS=127.0.0.1:9193
+run() { echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
+for round in $(seq "$rounds"); do
+    run tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
+    $strata topic delete produce-bench >/dev/null 2>&1 || true
+    run produce --topic produce-bench --count "$count" --record-size 1024 --partitions 1 --producers 1 --acks 1 \
+        --batch-size 1048576 --linger-ms 5 >/dev/null
+    run sendfile --count "$count" --record-size 1024 --dir "$dir" >/dev/null
+    run consume --topic produce-bench >/dev/null
+done
+python3 - "$dir/results.jsonl" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs.setdefault(r["benchmark"], []).append(r)
+def med(name, key):
+    return statistics.median(r[key] for r in runs[name])
+for name in ["tcp-to-file", "produce", "sendfile", "consume"]:
+    rs = runs[name]
+    print(f"{name:12} MB/s {[round(r['mb_per_sec']) for r in rs]} median {med(name, 'mb_per_sec'):.0f}"
+          f"  p99 ms {[round(r['p99_ms'], 2) for r in rs]}")
+print(f"produce / tcp-to-file: {med('produce', 'mb_per_sec') / med('tcp-to-file', 'mb_per_sec'):.2f}x")
+print(f"consume / sendfile:    {med('consume', 'mb_per_sec') / med('sendfile', 'mb_per_sec'):.2f}x")
+PY
