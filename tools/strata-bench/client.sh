@@ -5,6 +5,10 @@
 #   produce (acks=1, 1 KiB records, one partition, one producer)  vs  tcp-to-file
 #   consume (one consumer, the same 1 GiB)                         vs  sendfile
 # Each pair runs ROUNDS times (default 3); the medians and their ratio are printed.
+# Every run starts with no dirty pages (`sync` first, untimed), so the broker's
+# kept segment files and the reference's deleted scratch file pay the same
+# writeback: without it the reference ran 10x faster or slower depending on
+# what the run before it left dirty.
 # Usage, from the repository root: tools/strata-bench/client.sh DIR [ROUNDS] [COUNT]
 set -euo pipefail
 dir=${1:?usage: client.sh DIR [ROUNDS] [COUNT]}
@@ -18,7 +22,7 @@ broker=$!
 trap 'kill $broker 2>/dev/null' EXIT
 sleep 0.5
 export STRATA_BROKERS=127.0.0.1:9193
-run() { echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
+run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
 for round in $(seq "$rounds"); do
     run tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
     $strata topic delete produce-bench >/dev/null 2>&1 || true
