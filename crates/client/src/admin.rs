@@ -50,6 +50,13 @@ pub enum ConfigResource {
 }
 
 impl ConfigResource {
+    fn topic(&self) -> Option<&str> {
+        match self {
+            ConfigResource::Topic(name) => Some(name),
+            ConfigResource::Broker(_) => None,
+        }
+    }
+
     fn wire(&self) -> (i8, String) {
         match self {
             ConfigResource::Topic(name) => (2, name.clone()),
@@ -170,10 +177,9 @@ impl Admin {
         let meta = self.cluster.refresh(Some(&[name.to_string()]), false).await?;
         match meta.topics.get(name) {
             Some(Ok(t)) => Ok(t.clone()),
-            Some(Err(code)) if *code == strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code() => {
-                Err(Error::UnknownTopic(name.into()))
+            Some(Err(code)) => {
+                Err(check_topic(*code, None, Some(name)).err().unwrap_or(Error::UnknownTopic(name.into())))
             }
-            Some(Err(code)) => Err(Error::from_code(*code, Some(name))),
             None => Err(Error::UnknownTopic(name.into())),
         }
     }
@@ -216,10 +222,7 @@ impl Admin {
         let response = self.on_controller(&request, 5).await?;
         let result =
             response.responses.first().ok_or_else(|| Error::Malformed("DeleteTopics answered nothing".into()))?;
-        if result.error_code == strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code() {
-            return Err(Error::UnknownTopic(name.into()));
-        }
-        check(result.error_code, result.error_message.as_deref().or(Some(name)))
+        check_topic(result.error_code, result.error_message.as_deref(), Some(name))
     }
 
     /// Raises a topic's partition count to `total`.
@@ -261,12 +264,7 @@ impl Admin {
             .into_iter()
             .next()
             .ok_or_else(|| Error::Malformed("DescribeConfigs answered nothing".into()))?;
-        if result.error_code == strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code() {
-            if let ConfigResource::Topic(name) = resource {
-                return Err(Error::UnknownTopic(name.as_str().into()));
-            }
-        }
-        check(result.error_code, result.error_message.as_deref())?;
+        check_topic(result.error_code, result.error_message.as_deref(), resource.topic())?;
         let mut entries: Vec<ConfigEntry> = result
             .configs
             .into_iter()
@@ -309,12 +307,7 @@ impl Admin {
             .responses
             .first()
             .ok_or_else(|| Error::Malformed("IncrementalAlterConfigs answered nothing".into()))?;
-        if result.error_code == strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code() {
-            if let ConfigResource::Topic(name) = resource {
-                return Err(Error::UnknownTopic(name.as_str().into()));
-            }
-        }
-        check(result.error_code, result.error_message.as_deref())
+        check_topic(result.error_code, result.error_message.as_deref(), resource.topic())
     }
 
     /// Every group of every broker, by id.
@@ -450,29 +443,24 @@ impl Admin {
         self.retrying(request, cap, || self.cluster.coordinator(group)).await
     }
 
+    /// Sends `request` to what `connect` names, through [`Cluster::retrying`].
     async fn retrying<R, C, Fut>(&self, request: &R, cap: i16, connect: C) -> Result<R::Response>
     where
         R: Request,
         C: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Arc<Connection>>>,
     {
-        let mut attempts = 0;
-        loop {
-            let result = match connect().await {
-                Ok(conn) => conn.call_capped(request, cap).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if e.is_retriable() && attempts < 10 => {
-                    attempts += 1;
-                    if e.needs_refresh() {
-                        let _ = self.cluster.refresh(Some(&[]), false).await;
-                    }
-                    self.cluster.backoff().await;
-                }
-                other => return other,
-            }
+        self.cluster.retrying(&[], || async { connect().await?.call_capped(request, cap).await }).await
+    }
+}
+
+/// [`check`], with UNKNOWN_TOPIC_OR_PARTITION about `topic` as [`Error::UnknownTopic`].
+fn check_topic(code: i16, message: Option<&str>, topic: Option<&str>) -> Result<()> {
+    match topic {
+        Some(t) if code == strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code() => {
+            Err(Error::UnknownTopic(t.into()))
         }
+        _ => check(code, message.or(topic)),
     }
 }
 

@@ -136,7 +136,12 @@ pub(crate) struct Cluster {
     connections: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Connection>>>>>,
     metadata: RwLock<(Arc<Metadata>, Instant)>,
     refreshing: tokio::sync::Mutex<()>,
+    /// Each group's coordinator, as FindCoordinator last named it.
+    coordinators: Mutex<HashMap<String, Arc<Connection>>>,
 }
+
+/// How many times [`Cluster::retrying`] tries again after a retriable error.
+const RETRIES: u32 = 10;
 
 impl Cluster {
     pub(crate) fn new(config: ClientConfig) -> Result<Arc<Cluster>> {
@@ -148,6 +153,7 @@ impl Cluster {
             connections: Mutex::new(HashMap::new()),
             metadata: RwLock::new((Arc::new(Metadata::default()), Instant::now())),
             refreshing: tokio::sync::Mutex::new(()),
+            coordinators: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -232,8 +238,50 @@ impl Cluster {
         self.refresh(Some(topics), auto_create).await
     }
 
-    /// The group coordinator of `group` (FindCoordinator key type 0).
+    /// The group coordinator of `group`: the one found last, unless its
+    /// connection broke or [`Cluster::retrying`] saw an error saying it moved.
     pub(crate) async fn coordinator(&self, group: &str) -> Result<Arc<Connection>> {
+        let cached = self.coordinators.lock().expect("coordinators lock").get(group).cloned();
+        if let Some(conn) = cached.filter(|c| !c.is_broken()) {
+            return Ok(conn);
+        }
+        let conn = self.find_coordinator(group).await?;
+        self.coordinators.lock().expect("coordinators lock").insert(group.to_string(), conn.clone());
+        Ok(conn)
+    }
+
+    /// Forgets every cached coordinator (after NOT_COORDINATOR and the like).
+    pub(crate) fn forget_coordinators(&self) {
+        self.coordinators.lock().expect("coordinators lock").clear();
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error that is not
+    /// retriable, or has failed [`RETRIES`] more times. Between tries, an
+    /// error that says the view is stale forgets the coordinators and
+    /// refreshes the metadata of `topics`; then it sleeps `retry.backoff.ms`.
+    pub(crate) async fn retrying<T, F, Fut>(&self, topics: &[String], mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut failures = 0;
+        loop {
+            match attempt().await {
+                Err(e) if e.is_retriable() && failures < RETRIES => {
+                    failures += 1;
+                    if e.needs_refresh() {
+                        self.forget_coordinators();
+                        let _ = self.refresh(Some(topics), false).await;
+                    }
+                    self.backoff().await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// FindCoordinator (key type 0) for `group`, asked of any broker.
+    async fn find_coordinator(&self, group: &str) -> Result<Arc<Connection>> {
         let conn = self.any().await?;
         let version = conn.version::<FindCoordinatorRequest>(6)?;
         // v4 moved the key into a list (KIP-699).

@@ -402,8 +402,11 @@ impl Consumer {
             None => (-1, String::new(), None),
         };
         let request = commit_request(group, (generation, member, instance), offsets);
-        let request = &request;
-        let response = self.with_coordinator(|conn| async move { conn.call_capped(request, 9).await }).await?;
+        let (cluster, request) = (&self.cluster, &request);
+        let group = &request.group_id;
+        let response = cluster
+            .retrying(&[], || async move { cluster.coordinator(group).await?.call_capped(request, 9).await })
+            .await?;
         self.last_commit = Instant::now();
         for t in &response.topics {
             for p in &t.partitions {
@@ -448,36 +451,6 @@ impl Consumer {
             m.leave().await;
         }
         committed
-    }
-
-    /// Runs `call` against the group coordinator, finding it again when it moved.
-    async fn with_coordinator<T, F, Fut>(&mut self, call: F) -> Result<T>
-    where
-        F: Fn(Arc<crate::connection::Connection>) -> Fut,
-        Fut: std::future::Future<Output = Result<T>>,
-    {
-        let group = self.config.group_id.clone().unwrap_or_default();
-        let mut attempts = 0;
-        loop {
-            let conn = match &mut self.membership {
-                Some(m) => m.coordinator().await,
-                None => self.cluster.coordinator(&group).await,
-            };
-            let result = match conn {
-                Ok(conn) => call(conn).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if e.is_retriable() && attempts < 10 => {
-                    attempts += 1;
-                    if let Some(m) = &mut self.membership {
-                        m.coordinator_failed(&e);
-                    }
-                    self.cluster.backoff().await;
-                }
-                other => return other,
-            }
-        }
     }
 
     /// One round: rebalance if needed, auto-commit if due, resolve
@@ -946,21 +919,13 @@ pub(crate) async fn fetch_committed(
         require_stable,
         ..Default::default()
     };
-    let mut attempts = 0;
-    let response = loop {
-        let result = match cluster.coordinator(group).await {
-            Ok(conn) => conn.call_capped(&request, 7).await,
-            Err(e) => Err(e),
-        };
-        let result = result.and_then(|r| check(r.error_code, Some("OffsetFetch")).map(|_| r));
-        match result {
-            Err(e) if e.is_retriable() && attempts < 20 => {
-                attempts += 1;
-                cluster.backoff().await;
-            }
-            other => break other?,
-        }
-    };
+    let request = &request;
+    let response = cluster
+        .retrying(&[], || async move {
+            let response = cluster.coordinator(group).await?.call_capped(request, 7).await?;
+            check(response.error_code, Some("OffsetFetch")).map(|_| response)
+        })
+        .await?;
     let mut found: HashMap<(String, i32), i64> = HashMap::new();
     for t in response.topics {
         for p in t.partitions {
@@ -980,17 +945,7 @@ pub(crate) async fn list_offsets(
     isolation: IsolationLevel,
 ) -> Result<Vec<(TopicPartition, i64)>> {
     let topics: Vec<String> = wanted.iter().map(|(tp, _)| tp.topic.clone()).collect();
-    let mut attempts = 0;
-    loop {
-        match list_offsets_once(cluster, wanted, isolation, &topics).await {
-            Err(e) if e.is_retriable() && attempts < 20 => {
-                attempts += 1;
-                let _ = cluster.refresh(Some(&topics), false).await;
-                cluster.backoff().await;
-            }
-            other => return other,
-        }
-    }
+    cluster.retrying(&topics, || list_offsets_once(cluster, wanted, isolation, &topics)).await
 }
 
 async fn list_offsets_once(

@@ -23,7 +23,6 @@ use strata_protocol::ErrorCode;
 
 use crate::assignor::{self, Strategy};
 use crate::cluster::Cluster;
-use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::TopicPartition;
 
@@ -46,7 +45,6 @@ pub(crate) struct Membership {
     pub(crate) member_id: String,
     pub(crate) generation: i32,
     pub(crate) strategy: Option<Strategy>,
-    coordinator: Option<Arc<Connection>>,
     /// Set when the group must be joined again (by the heartbeat task, or
     /// after a cooperative revocation).
     pub(crate) rejoin: Arc<AtomicBool>,
@@ -69,7 +67,6 @@ impl Membership {
             member_id: String::new(),
             generation: -1,
             strategy: None,
-            coordinator: None,
             rejoin: Arc::new(AtomicBool::new(true)),
             heartbeat: None,
         }
@@ -89,22 +86,10 @@ impl Membership {
         !self.strategy.is_some_and(Strategy::is_cooperative)
     }
 
-    /// The coordinator's connection, found again when lost.
-    pub(crate) async fn coordinator(&mut self) -> Result<Arc<Connection>> {
-        match &self.coordinator {
-            Some(c) if !c.is_broken() => Ok(c.clone()),
-            _ => {
-                let c = self.cluster.coordinator(&self.config.group_id).await?;
-                self.coordinator = Some(c.clone());
-                Ok(c)
-            }
-        }
-    }
-
     /// Forgets the coordinator after an error that says it moved.
-    pub(crate) fn coordinator_failed(&mut self, e: &Error) {
+    fn coordinator_failed(&self, e: &Error) {
         if e.needs_refresh() {
-            self.coordinator = None;
+            self.cluster.forget_coordinators();
         }
     }
 
@@ -118,7 +103,7 @@ impl Membership {
             match self.join_once(topics, owned).await {
                 Ok(assignment) => {
                     self.rejoin.store(false, Ordering::Relaxed);
-                    self.start_heartbeat();
+                    self.start_heartbeat().await;
                     return Ok(assignment);
                 }
                 Err(e) => self.recover(&e).await?,
@@ -143,7 +128,7 @@ impl Membership {
     }
 
     async fn join_once(&mut self, topics: &[String], owned: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
-        let coordinator = self.coordinator().await?;
+        let coordinator = self.cluster.coordinator(&self.config.group_id).await?;
         let protocols = self
             .config
             .strategies
@@ -227,8 +212,11 @@ impl Membership {
             .collect())
     }
 
-    fn start_heartbeat(&mut self) {
-        let Some(coordinator) = self.coordinator.clone() else { return };
+    async fn start_heartbeat(&mut self) {
+        let Ok(coordinator) = self.cluster.coordinator(&self.config.group_id).await else {
+            self.rejoin.store(true, Ordering::Relaxed);
+            return;
+        };
         let request = HeartbeatRequest {
             group_id: self.config.group_id.clone(),
             generation_id: self.generation,
@@ -261,7 +249,7 @@ impl Membership {
         if self.member_id.is_empty() || self.config.instance_id.is_some() {
             return;
         }
-        let Ok(coordinator) = self.coordinator().await else { return };
+        let Ok(coordinator) = self.cluster.coordinator(&self.config.group_id).await else { return };
         let Ok(version) = coordinator.version::<LeaveGroupRequest>(5) else { return };
         // v3 replaced the member id with a list of members (KIP-345).
         let request = if version >= 3 {
