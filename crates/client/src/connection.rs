@@ -274,7 +274,9 @@ async fn read_responses(
             break format!("unexpected response with correlation id {correlation}");
         };
         if expected != correlation {
-            break format!("response to correlation id {correlation} where {expected} was expected");
+            let reason = format!("response to correlation id {correlation} where {expected} was expected");
+            let _ = reply.send(Err(Error::Disconnected { address: address.clone(), reason: reason.as_str().into() }));
+            break reason;
         }
         let _ = reply.send(Ok(frame));
     };

@@ -535,3 +535,36 @@ fn a_topic_created_again_under_the_same_name_keeps_its_records() {
         assert_eq!(end[0].1, 200, "nothing of the deleted topic is left");
     });
 }
+
+/// A peer that answers with garbage gets a clear error, never a panic or a
+/// huge allocation: an oversized frame, a frame for another request, bytes
+/// that do not decode.
+#[test]
+fn a_hostile_broker_gets_errors_not_panics() {
+    bounded(30, async {
+        let cases = [
+            // A 2 GiB frame announced.
+            (i32::MAX.to_be_bytes().to_vec(), "exceeds the limit of 268435456"),
+            // An answer to correlation id 99 where 0 is pending.
+            ([8i32.to_be_bytes(), 99i32.to_be_bytes(), [0; 4]].concat(), "correlation id 99 where 0 was expected"),
+            // A body that ends inside the ApiVersions response.
+            ([6i32.to_be_bytes().to_vec(), vec![0, 0, 0, 0, 0xff, 0xff]].concat(), "needs 1 bytes"),
+        ];
+        for (reply, expected) in cases {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 512];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(&reply).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            });
+            let admin = Admin::new(ClientConfig::new(&addr)).unwrap();
+            let e = admin.list_topics().await.unwrap_err();
+            assert!(e.to_string().contains(expected), "{e}");
+            assert!(matches!(e, Error::Disconnected { .. } | Error::Malformed(_)), "{e}");
+        }
+    });
+}
