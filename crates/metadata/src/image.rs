@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use strata_protocol::internal::metadata::{ConfigRecord, PartitionRecord, ProducerIdsRecord, TopicRecord};
 use strata_protocol::Uuid;
 
 use crate::error::MetadataError;
@@ -218,9 +219,96 @@ impl MetadataImage {
         Ok(())
     }
 
+    /// The records that build this image from an empty one (a snapshot of
+    /// the metadata log): each topic with its partitions, every config set,
+    /// and the producer-id high mark.
+    pub fn to_records(&self) -> Vec<MetadataRecord> {
+        let mut out = Vec::new();
+        for t in self.topics.values() {
+            out.push(MetadataRecord::Topic(TopicRecord { name: t.name.clone(), topic_id: t.id, ..Default::default() }));
+            for (i, p) in t.partitions.iter().enumerate() {
+                out.push(MetadataRecord::Partition(PartitionRecord {
+                    partition_id: i as i32,
+                    topic_id: t.id,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    partition_epoch: p.partition_epoch,
+                    ..Default::default()
+                }));
+            }
+        }
+        for (resource, set) in &self.configs {
+            for (name, value) in set {
+                out.push(MetadataRecord::Config(ConfigRecord {
+                    resource_type: resource.type_code(),
+                    resource_name: resource.name().to_string(),
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    ..Default::default()
+                }));
+            }
+        }
+        if self.next_producer_id > 0 {
+            out.push(MetadataRecord::ProducerIds(ProducerIdsRecord {
+                broker_id: -1,
+                next_producer_id: self.next_producer_id,
+                ..Default::default()
+            }));
+        }
+        out
+    }
+
     fn topic_mut(&mut self, id: &Uuid) -> Result<&mut TopicImage, MetadataError> {
         let name = self.ids.get(id).ok_or_else(|| MetadataError::Inconsistent("unknown topic id".into()))?;
         let topic = self.topics.get_mut(name).expect("ids and topics are one-to-one");
         Ok(Arc::make_mut(topic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_protocol::internal::metadata::PartitionChangeRecord;
+
+    #[test]
+    fn an_image_rebuilt_from_its_records_is_the_same_image() {
+        let id = Uuid([9; 16]);
+        let records = vec![
+            MetadataRecord::Topic(TopicRecord { name: "t".into(), topic_id: id, ..Default::default() }),
+            MetadataRecord::Partition(PartitionRecord {
+                partition_id: 0,
+                topic_id: id,
+                replicas: vec![1, 2, 3],
+                isr: vec![1, 2, 3],
+                leader: 1,
+                leader_epoch: 0,
+                partition_epoch: 0,
+                ..Default::default()
+            }),
+            MetadataRecord::PartitionChange(PartitionChangeRecord {
+                partition_id: 0,
+                topic_id: id,
+                isr: Some(vec![2, 3]),
+                leader: 2,
+                ..Default::default()
+            }),
+            MetadataRecord::Config(ConfigRecord {
+                resource_type: 2,
+                resource_name: "t".into(),
+                name: "retention.ms".into(),
+                value: Some("5".into()),
+                ..Default::default()
+            }),
+            MetadataRecord::ProducerIds(ProducerIdsRecord { next_producer_id: 1000, ..Default::default() }),
+        ];
+        let image = MetadataImage::default().apply(&records).unwrap();
+        let rebuilt = MetadataImage::default().apply(&image.to_records()).unwrap();
+        assert_eq!(rebuilt.to_records(), image.to_records());
+        let p = &rebuilt.topic("t").unwrap().partitions[0];
+        assert_eq!((p.leader, p.leader_epoch, p.partition_epoch, p.isr.as_slice()), (2, 1, 1, &[2, 3][..]));
+        assert_eq!(rebuilt.next_producer_id(), 1000);
+        assert_eq!(rebuilt.configs(&ConfigResource::Topic("t".into())).unwrap()["retention.ms"], "5");
     }
 }

@@ -604,6 +604,33 @@ impl Log {
         self.checkpoint()
     }
 
+    /// Deletes every segment and starts the log empty at `offset` (Kafka's
+    /// `truncateFullyAndStartAt`): a replica that installs a snapshot past
+    /// its log end, or a follower whose leader's log starts past its own end.
+    pub fn truncate_fully_and_start_at(&self, offset: i64) -> Result<(), StorageError> {
+        let mut st = lock(&self.state);
+        let doomed: Vec<i64> = st.segments.keys().copied().collect();
+        for base in doomed {
+            if let Some(s) = st.segments.remove(&base) {
+                s.delete()?;
+            }
+        }
+        let segment = Segment::create(&self.dir, offset, &st.files)?;
+        st.segments.insert(offset, segment);
+        st.next_offset = offset;
+        st.log_start_offset = offset;
+        st.epochs.truncate_from_end(i64::MIN)?;
+        producers::delete_snapshots(&self.dir, |_| true)?;
+        st.producers = Producers::default();
+        let mut f = lock(&self.flush);
+        f.generation += 1;
+        f.flushed = offset;
+        drop(f);
+        drop(st);
+        sync_dir(&self.dir)?;
+        self.checkpoint()
+    }
+
     /// DeleteRecords: makes `offset` the log start offset (if later than the
     /// current one) and deletes segments entirely below it. `offset` must not
     /// exceed the log end offset (callers bound it by the high watermark).

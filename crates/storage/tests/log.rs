@@ -246,6 +246,23 @@ fn truncation_removes_the_tail_and_appends_continue_from_there() {
 }
 
 #[test]
+fn a_log_truncated_fully_starts_again_at_any_offset_and_stays_there_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    for _ in 0..20 {
+        append_n(&log, 5, Compression::None);
+    }
+    log.truncate_fully_and_start_at(1000).unwrap();
+    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.latest_epoch()), (1000, 1000, None));
+    append_n(&log, 5, Compression::None);
+    assert_contiguous(&read_all(&log, 1000), 1000, 1005);
+    drop(log);
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (1000, 1005));
+    assert_contiguous(&read_all(&log, 1000), 1000, 1005);
+}
+
+#[test]
 fn retention_by_bytes_and_time_deletes_whole_old_segments() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = LogConfig { retention_bytes: 2048, ..small_segments() };
