@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use strata_metadata::config::{broker_config, broker_config_names};
+use strata_quorum::QuorumConfig;
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +27,13 @@ pub struct BrokerConfig {
     pub statics: BTreeMap<String, String>,
     /// node.id.
     pub node_id: i32,
-    /// The address to bind (from listeners).
+    /// The address to bind for clients (the PLAINTEXT listener).
     pub listen: String,
+    /// The controller listener's address (the listener named by controller.listener.names).
+    pub controller_listen: Option<String>,
+    /// The controllers: node id → controller address (controller.quorum.voters;
+    /// unset, this node alone).
+    pub voters: BTreeMap<u64, String>,
     /// The host and port clients are told (advertised.listeners, else listeners).
     pub advertised: (String, u16),
     /// log.dirs.
@@ -48,31 +54,93 @@ impl BrokerConfig {
             })
         };
         let node_id = get("node.id").parse().map_err(|_| ConfigError::Invalid("node.id must be a number".into()))?;
-        let listen = listener_address(&get("listeners"))?;
+        let (listen, controller_listen) = listeners(&get("listeners"), &get("controller.listener.names"))?;
         let advertised = match statics.get("advertised.listeners") {
-            Some(a) => listener_address(a)?,
+            Some(a) => listeners(a, "")?.0,
             None => listen.clone(),
         };
         let advertised = split_host_port(&advertised)?;
-        Ok(BrokerConfig { node_id, listen, advertised, data_dir: PathBuf::from(get("log.dirs")), statics })
+        let voters = match statics.get("controller.quorum.voters") {
+            Some(v) => parse_voters(v)?,
+            None => BTreeMap::from([(node_id as u64, controller_listen.clone().unwrap_or_default())]),
+        };
+        if !voters.contains_key(&(node_id as u64)) {
+            return Err(ConfigError::Invalid(format!(
+                "node.id {node_id} is not among controller.quorum.voters: every node is a controller and a broker (broker-only nodes are not supported yet)"
+            )));
+        }
+        if voters.len() > 1 && controller_listen.is_none() {
+            return Err(ConfigError::Invalid(
+                "with several controllers in controller.quorum.voters, listeners needs a CONTROLLER://HOST:PORT listener".into(),
+            ));
+        }
+        let data_dir = PathBuf::from(get("log.dirs"));
+        Ok(BrokerConfig { node_id, listen, controller_listen, voters, advertised, data_dir, statics })
+    }
+
+    /// How this node takes part in the metadata quorum.
+    pub fn quorum(&self) -> QuorumConfig {
+        let layers_default = |name: &str| -> u64 {
+            self.statics.get(name).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+                let (_, def) = broker_config_names().find(|(n, _)| *n == name).expect("a defined config");
+                def.default.and_then(|d| d.parse().ok()).unwrap_or(0)
+            })
+        };
+        QuorumConfig {
+            node_id: self.node_id as u64,
+            voters: self.voters.clone(),
+            listen: self.controller_listen.clone().filter(|_| self.voters.len() > 1),
+            data_dir: self.data_dir.clone(),
+            election_timeout_ms: layers_default("controller.quorum.election.timeout.ms"),
+            snapshot_after_entries: SNAPSHOT_AFTER_ENTRIES,
+        }
     }
 }
 
-/// `PLAINTEXT://host:port` or `host:port` → `host:port`. Only plaintext listeners exist so far.
-fn listener_address(value: &str) -> Result<String, ConfigError> {
-    let value = value.trim();
-    if value.contains(',') {
-        return Err(ConfigError::Invalid(format!("only one listener is supported, got '{value}'")));
-    }
-    let address = match value.split_once("://") {
-        Some((protocol, rest)) if protocol.eq_ignore_ascii_case("PLAINTEXT") => rest,
-        Some((protocol, _)) => {
-            return Err(ConfigError::Invalid(format!("listener protocol {protocol} is not supported (PLAINTEXT only)")))
+/// The metadata log is snapshotted every this many entries.
+const SNAPSHOT_AFTER_ENTRIES: u64 = 5000;
+
+/// `listeners`: comma-separated `NAME://host:port` (or a bare `host:port`,
+/// PLAINTEXT) → the PLAINTEXT address and the controller listener's, the
+/// one named `controller_name`. Only plaintext listeners exist so far.
+fn listeners(value: &str, controller_name: &str) -> Result<(String, Option<String>), ConfigError> {
+    let (mut client, mut controller) = (None, None);
+    for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (name, address) = item.split_once("://").unwrap_or(("PLAINTEXT", item));
+        split_host_port(address)?;
+        let slot = if name.eq_ignore_ascii_case("PLAINTEXT") {
+            &mut client
+        } else if !controller_name.is_empty() && name.eq_ignore_ascii_case(controller_name) {
+            &mut controller
+        } else {
+            return Err(ConfigError::Invalid(format!(
+                "listener {name} is not supported (PLAINTEXT, and {controller_name} for the controller)"
+            )));
+        };
+        if slot.replace(address.to_string()).is_some() {
+            return Err(ConfigError::Invalid(format!("listener {name} is given twice in '{value}'")));
         }
-        None => value,
-    };
-    split_host_port(address)?;
-    Ok(address.to_string())
+    }
+    let client = client.ok_or_else(|| ConfigError::Invalid(format!("no PLAINTEXT listener in '{value}'")))?;
+    Ok((client, controller))
+}
+
+/// `controller.quorum.voters`: `ID@HOST:PORT,...`.
+fn parse_voters(value: &str) -> Result<BTreeMap<u64, String>, ConfigError> {
+    let mut voters = BTreeMap::new();
+    for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let bad = || ConfigError::Invalid(format!("controller.quorum.voters: '{item}' is not ID@HOST:PORT"));
+        let (id, address) = item.split_once('@').ok_or_else(bad)?;
+        let id: u64 = id.parse().map_err(|_| bad())?;
+        split_host_port(address).map_err(|_| bad())?;
+        if voters.insert(id, address.to_string()).is_some() {
+            return Err(ConfigError::Invalid(format!("controller.quorum.voters names node {id} twice")));
+        }
+    }
+    if voters.is_empty() {
+        return Err(ConfigError::Invalid("controller.quorum.voters is empty".into()));
+    }
+    Ok(voters)
 }
 
 fn split_host_port(address: &str) -> Result<(String, u16), ConfigError> {
@@ -117,6 +185,28 @@ mod tests {
         assert!(matches!(BrokerConfig::new(set(&[("num.partitionz", "1")])), Err(ConfigError::Unknown(_))));
         assert!(matches!(BrokerConfig::new(set(&[("num.partitions", "many")])), Err(ConfigError::Invalid(_))));
         assert!(BrokerConfig::new(set(&[("listeners", "SSL://h:1")])).is_err());
+        assert_eq!(c.voters.len(), 1, "alone, a node is its own quorum");
+    }
+
+    #[test]
+    fn a_three_node_quorum() {
+        let set = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let voters = ("controller.quorum.voters", "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293");
+        let c = BrokerConfig::new(set(&[
+            ("node.id", "2"),
+            ("listeners", "PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193"),
+            voters,
+        ]))
+        .unwrap();
+        assert_eq!((c.listen.as_str(), c.controller_listen.as_deref()), ("127.0.0.1:9192", Some("127.0.0.1:9193")));
+        assert_eq!(c.voters[&3], "127.0.0.1:9293");
+        assert_eq!(c.quorum().listen.as_deref(), Some("127.0.0.1:9193"));
+        let no_controller_listener = BrokerConfig::new(set(&[("node.id", "2"), voters]));
+        assert!(no_controller_listener.unwrap_err().to_string().contains("CONTROLLER"));
+        let not_a_voter = BrokerConfig::new(set(&[("node.id", "4"), voters]));
+        assert!(not_a_voter.unwrap_err().to_string().contains("not among"));
+        let bad = BrokerConfig::new(set(&[("controller.quorum.voters", "1@x")]));
+        assert!(bad.unwrap_err().to_string().contains("ID@HOST:PORT"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! ```text
 //! <data>/.lock                 flock()ed while a broker runs on the directory
 //! <data>/meta.properties       version=1, cluster.id=<id>, node.id=<n> (Kafka's format)
-//! <data>/__cluster_metadata-0  the metadata log (metadata_log.rs)
+//! <data>/__cluster_metadata-0  the metadata log and quorum-state (strata-quorum)
 //! <data>/<topic>-<partition>   partition logs (strata-storage FORMAT.md)
 //! ```
 
@@ -32,10 +32,14 @@ pub(crate) fn lock(dir: &Path) -> Result<DirLock, BrokerError> {
     Ok(DirLock(file))
 }
 
-/// Reads meta.properties, or writes it with a new cluster id on first start.
-/// Returns the cluster id. A node.id that differs from the configured one is
-/// an error: the data belongs to another broker.
-pub(crate) fn cluster_id(dir: &Path, node_id: i32) -> Result<String, BrokerError> {
+/// Reads meta.properties, or writes it on first start with the cluster id
+/// `new_id` gives. Returns the cluster id. A node.id that differs from the
+/// configured one is an error: the data belongs to another broker.
+pub(crate) fn cluster_id(
+    dir: &Path,
+    node_id: i32,
+    new_id: impl FnOnce() -> Result<String, BrokerError>,
+) -> Result<String, BrokerError> {
     let path = dir.join("meta.properties");
     match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -53,7 +57,7 @@ pub(crate) fn cluster_id(dir: &Path, node_id: i32) -> Result<String, BrokerError
             Ok(cluster.to_string())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let cluster = base64_url(&random_bytes::<16>()?);
+            let cluster = new_id()?;
             let text = format!("version=1\ncluster.id={cluster}\nnode.id={node_id}\n");
             let tmp = path.with_extension("tmp");
             std::fs::write(&tmp, text)
@@ -64,6 +68,29 @@ pub(crate) fn cluster_id(dir: &Path, node_id: i32) -> Result<String, BrokerError
         }
         Err(e) => Err(BrokerError::Startup(format!("{}: {e}", path.display()))),
     }
+}
+
+/// A new cluster's id: `cluster.id` when set; for a quorum of several
+/// controllers, one derived from their list, so that every node of the
+/// cluster names it alike without being told; alone, a random one.
+pub(crate) fn new_cluster_id(configured: Option<&str>, voters: &str, alone: bool) -> Result<String, BrokerError> {
+    if let Some(id) = configured {
+        return Ok(id.to_string());
+    }
+    if alone {
+        return Ok(base64_url(&random_bytes::<16>()?));
+    }
+    // Two 64-bit FNV-1a hashes of the voters, one of them salted: a stable
+    // function (std's hasher may change between Rust releases).
+    let fnv = |salt: u8| {
+        std::iter::once(salt)
+            .chain(voters.bytes())
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&fnv(0).to_be_bytes());
+    bytes[8..].copy_from_slice(&fnv(1).to_be_bytes());
+    Ok(base64_url(&bytes))
 }
 
 /// Random bytes from the kernel.
@@ -106,8 +133,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _lock = lock(dir.path()).unwrap();
         assert!(lock(dir.path()).is_err(), "a second broker cannot take the directory");
-        let id = cluster_id(dir.path(), 1).unwrap();
-        assert_eq!(cluster_id(dir.path(), 1).unwrap(), id);
-        assert!(cluster_id(dir.path(), 2).is_err());
+        let new = || new_cluster_id(None, "", true);
+        let id = cluster_id(dir.path(), 1, new).unwrap();
+        assert_eq!(cluster_id(dir.path(), 1, new).unwrap(), id);
+        assert!(cluster_id(dir.path(), 2, new).is_err());
+    }
+
+    #[test]
+    fn nodes_of_one_quorum_derive_one_cluster_id() {
+        let voters = "1@h:1,2@h:2";
+        let a = new_cluster_id(None, voters, false).unwrap();
+        assert_eq!(a, new_cluster_id(None, voters, false).unwrap());
+        assert_ne!(a, new_cluster_id(None, "1@h:1,2@h:3", false).unwrap());
+        assert_eq!(a.len(), 22);
+        assert_eq!(new_cluster_id(Some("given"), voters, false).unwrap(), "given");
     }
 }

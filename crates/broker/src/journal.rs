@@ -14,11 +14,10 @@ use strata_metadata::config::Layers;
 use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
 use strata_records::control::{ControlRecord, ControlType};
-use strata_records::{BatchBuilder, Compression};
+use strata_records::{BatchBuilder, Batches, Compression, RecordBatch};
 use strata_storage::{AppendOptions, Log};
 
 use crate::error::{storage_error_code, BrokerError};
-use crate::metadata_log::for_each_batch;
 use crate::replicas::{Partition, Replicas};
 use crate::time::now_ms;
 
@@ -138,4 +137,25 @@ pub(crate) fn replay(log: &Log, topic: &str, index: i32, mut f: impl FnMut(Entry
         Ok(())
     })?;
     Ok(count)
+}
+
+/// Reads every batch of `log` from its start to its end, in order (replay at
+/// start); `what` names the log in errors.
+fn for_each_batch(
+    log: &Log,
+    what: &str,
+    mut f: impl FnMut(&RecordBatch) -> Result<(), BrokerError>,
+) -> Result<(), BrokerError> {
+    let mut offset = log.log_start_offset();
+    while offset < log.log_end_offset() {
+        let read = log.read(offset, 1 << 20, i64::MAX, true)?;
+        let Some(region) = read.region else { break };
+        let bytes = region.read().map_err(|e| BrokerError::Startup(format!("reading {what}: {e}")))?;
+        for batch in Batches::new(bytes) {
+            let batch = batch.map_err(|e| BrokerError::Startup(format!("{what}: {e}")))?;
+            f(&batch)?;
+            offset = batch.header.last_offset() + 1;
+        }
+    }
+    Ok(())
 }

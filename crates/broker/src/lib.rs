@@ -1,14 +1,15 @@
 //! strata-broker: the broker runtime (layer L2).
 //!
-//! [`Server::bind`] opens the data directory ([`Broker`]: the metadata log
+//! [`Server::bind`] opens the data directory ([`Broker`]: the metadata quorum
 //! and image, the partition logs) and binds the listener; [`Server::run`]
 //! serves Kafka clients until told to stop, then drains and closes cleanly.
 //!
 //! * `connection`: one task pair per client: ordered reads, ordered replies.
 //! * `handlers`: one module per API.
 //! * `broker`: shared state; every metadata change goes through `Broker::commit`.
+//! * `controller`: registration and heartbeats to the active controller, calls
+//!   forwarded to it, and fencing of silent brokers while this node leads.
 //! * `replicas`: the partitions and their logs, kept in step with the image.
-//! * `metadata_log`: the local metadata log the image is replayed from.
 //! * `groups`: the group coordinator behind a mutex, journaled to `__consumer_offsets`.
 //! * `fetch_session`: KIP-227 sessions.
 //! * `scheduler`: flush, retention, compaction and checkpoint passes.
@@ -17,6 +18,7 @@
 mod broker;
 pub mod config;
 mod connection;
+mod controller;
 mod data_dir;
 mod error;
 mod fetch_session;
@@ -24,7 +26,6 @@ mod groups;
 mod handlers;
 mod journal;
 mod markers;
-mod metadata_log;
 mod producer_ids;
 mod replicas;
 mod response;

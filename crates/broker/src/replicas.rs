@@ -10,16 +10,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use strata_metadata::config::Layers;
 use strata_metadata::{MetadataImage, TopicImage};
 use strata_protocol::{ErrorCode, Uuid};
+use strata_quorum::METADATA_DIR;
 use strata_storage::{CleanupPolicy, Log, LogConfig, OpenFiles};
 use tokio::sync::watch;
 
 use crate::error::{storage_error_code, BrokerError};
-use crate::metadata_log::METADATA_DIR;
 use crate::time::now_ms;
 
 /// One partition of a topic, led by this broker.
@@ -31,11 +32,18 @@ pub(crate) struct Partition {
     pub(crate) log: Log,
     /// The leader epoch appends are stamped with.
     pub(crate) leader_epoch: i32,
+    /// The partition's leader as of the newest image (-1: none).
+    leader: AtomicI32,
     /// The log end offset, bumped after each append (wakes waiting fetches).
     pub(crate) end_offset: watch::Sender<i64>,
 }
 
 impl Partition {
+    /// Whether `node` leads the partition as of the newest image.
+    pub(crate) fn is_led_by(&self, node: i32) -> bool {
+        self.leader.load(Ordering::Relaxed) == node
+    }
+
     /// The high watermark: on a single broker every appended record is
     /// replicated to the whole ISR (itself), so it is the log end offset.
     pub(crate) fn high_watermark(&self) -> i64 {
@@ -113,11 +121,12 @@ impl Replicas {
         for topic in image.topics() {
             let config = log_config(&layers.topic_values(&topic.name));
             let held = topics.entry(topic.name.clone()).or_default();
-            for p in held.iter() {
-                p.log.reconfigure(config.clone());
-            }
             while held.len() < topic.partitions.len() {
                 held.push(Arc::new(self.open(topic, held.len(), config.clone())?));
+            }
+            for (p, image) in held.iter().zip(&topic.partitions) {
+                p.log.reconfigure(config.clone());
+                p.leader.store(image.leader, Ordering::Relaxed);
             }
         }
         Ok(())
@@ -142,7 +151,8 @@ impl Replicas {
         }
         let epoch = topic.partitions[index].leader_epoch;
         let end = log.log_end_offset();
-        Ok(Partition { topic_id: topic.id, log, leader_epoch: epoch, end_offset: watch::channel(end).0 })
+        let leader = AtomicI32::new(topic.partitions[index].leader);
+        Ok(Partition { topic_id: topic.id, log, leader_epoch: epoch, leader, end_offset: watch::channel(end).0 })
     }
 
     /// Removes partition directories the image does not name (called at start,

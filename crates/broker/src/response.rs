@@ -41,6 +41,13 @@ impl Response {
     }
 }
 
+impl Response {
+    /// A whole response frame already encoded (one forwarded from the controller).
+    pub(crate) fn from_bytes(frame: Bytes) -> Response {
+        Response { chunks: vec![Chunk::Bytes(frame)] }
+    }
+}
+
 /// Writes a response: memory chunks with write, file chunks with sendfile.
 pub(crate) async fn write(socket: &mut OwnedWriteHalf, response: Response) -> io::Result<()> {
     if response.chunks.is_empty() {

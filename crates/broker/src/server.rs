@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use crate::broker::Broker;
 use crate::config::BrokerConfig;
 use crate::connection::{self, Limits};
+use crate::controller;
 use crate::error::BrokerError;
 use crate::groups;
 use crate::scheduler;
@@ -30,7 +31,8 @@ impl Server {
     /// Opens the data directory and binds the listener.
     pub async fn bind(config: BrokerConfig) -> Result<Server, BrokerError> {
         let address = config.listen.clone();
-        let broker = tokio::task::block_in_place(|| Broker::open(config))?;
+        let broker = Broker::open(config).await?;
+        broker.quorum.serve_calls(controller::call_handler(Arc::downgrade(&broker)));
         let listener = TcpListener::bind(&address).await.map_err(|source| BrokerError::Listen { address, source })?;
         Ok(Server { broker, listener })
     }
@@ -47,6 +49,9 @@ impl Server {
         let limits = limits(&broker);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
+        let follower = tokio::spawn(follow_metadata(broker.clone(), shutdown.clone()));
+        let lifecycle = tokio::spawn(controller::run_broker(broker.clone(), shutdown.clone()));
+        let fencing = tokio::spawn(controller::run_fencing(broker.clone(), shutdown.clone()));
         let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
         transactions::resume(&broker)?;
         let txn_timer = tokio::spawn(transactions::run_timer(broker.clone(), shutdown.clone()));
@@ -76,11 +81,33 @@ impl Server {
             connections.shutdown().await;
         }
         let _ = background.await;
+        let _ = follower.await;
+        let _ = lifecycle.await;
+        let _ = fencing.await;
         let _ = timer.await;
         let _ = txn_timer.await;
         broker.close().await;
         tracing::info!("shut down cleanly");
         Ok(())
+    }
+}
+
+/// Makes the partitions follow each image the quorum applies (changes made
+/// by other nodes, or by this one before it answered).
+async fn follow_metadata(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    let mut applied = broker.quorum.subscribe();
+    loop {
+        tokio::select! {
+            changed = applied.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if let Err(e) = broker.sync_replicas() {
+                    tracing::error!(error = %e, "the partitions could not follow the metadata");
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
     }
 }
 

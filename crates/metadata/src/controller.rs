@@ -2,10 +2,12 @@
 //! the records that carry out the request (or the error that refuses it) out.
 //! The caller appends the records to the metadata log and applies them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use strata_protocol::internal::metadata::register_broker_record::BrokerEndpoint;
 use strata_protocol::internal::metadata::{
-    ConfigRecord, PartitionRecord, ProducerIdsRecord, RemoveTopicRecord, TopicRecord,
+    ConfigRecord, FenceBrokerRecord, PartitionChangeRecord, PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord,
+    RemoveTopicRecord, TopicRecord, UnfenceBrokerRecord,
 };
 use strata_protocol::{ErrorCode, Uuid};
 
@@ -22,6 +24,8 @@ pub const MAX_TOPIC_NAME_LEN: usize = 249;
 pub struct Cluster {
     /// Ids of the brokers that can hold replicas.
     pub brokers: Vec<i32>,
+    /// broker.rack of those that set it.
+    pub racks: BTreeMap<i32, String>,
     /// num.partitions.
     pub default_partitions: i32,
     /// default.replication.factor.
@@ -135,7 +139,9 @@ fn partition_records(id: Uuid, first: i32, assignments: Vec<Vec<i32>>) -> impl I
 
 /// Replicas for `count` partitions from index `first`: partition p starts at
 /// broker p mod n and takes the next `rf` brokers round the ring, so leaders
-/// and replicas spread evenly.
+/// and replicas spread evenly. The ring alternates racks (as Kafka's
+/// rack-aware assignment does), so a partition's replicas sit on as many
+/// racks as there are.
 fn automatic_placement(count: i32, rf: i16, first: i32, cluster: &Cluster) -> Result<Vec<Vec<i32>>, ApiError> {
     let count = if count == -1 { cluster.default_partitions } else { count };
     let rf = if rf == -1 { cluster.default_replication_factor } else { rf };
@@ -152,9 +158,119 @@ fn automatic_placement(count: i32, rf: i16, first: i32, cluster: &Cluster) -> Re
             format!("Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {n} broker(s) are registered."),
         ));
     }
+    let brokers = rack_alternated(cluster);
+    Ok((first..first + count).map(|p| (0..rf as usize).map(|r| brokers[(p as usize + r) % n]).collect()).collect())
+}
+
+/// The brokers in ring order: sorted by id, and with racks set, one broker
+/// of each rack in turn.
+fn rack_alternated(cluster: &Cluster) -> Vec<i32> {
     let mut brokers = cluster.brokers.clone();
     brokers.sort_unstable();
-    Ok((first..first + count).map(|p| (0..rf as usize).map(|r| brokers[(p as usize + r) % n]).collect()).collect())
+    if cluster.racks.is_empty() {
+        return brokers;
+    }
+    let mut by_rack: BTreeMap<&str, std::collections::VecDeque<i32>> = BTreeMap::new();
+    for b in &brokers {
+        by_rack.entry(cluster.racks.get(b).map_or("", String::as_str)).or_default().push_back(*b);
+    }
+    let mut out = Vec::with_capacity(brokers.len());
+    while out.len() < brokers.len() {
+        for queue in by_rack.values_mut() {
+            out.extend(queue.pop_front());
+        }
+    }
+    out
+}
+
+/// A broker's registration (BrokerRegistration): the epoch it goes by and
+/// the record, or no record when the same run of the broker registers again
+/// (a retry). A new run gets the next epoch; it starts unfenced.
+pub fn register_broker(
+    image: &MetadataImage,
+    id: i32,
+    incarnation_id: Uuid,
+    (host, port): (&str, u16),
+    rack: Option<String>,
+) -> (i64, Vec<MetadataRecord>) {
+    let current = image.broker(id);
+    if let Some(b) = current.filter(|b| b.incarnation_id == incarnation_id && !b.fenced) {
+        return (b.epoch, Vec::new());
+    }
+    let epoch = current.map_or(1, |b| b.epoch + 1);
+    let endpoint = BrokerEndpoint { name: "PLAINTEXT".into(), host: host.into(), port, ..Default::default() };
+    let record = RegisterBrokerRecord {
+        broker_id: id,
+        incarnation_id,
+        broker_epoch: epoch,
+        end_points: vec![endpoint],
+        rack,
+        fenced: false,
+        ..Default::default()
+    };
+    let mut records = vec![MetadataRecord::RegisterBroker(record)];
+    records.extend(elect_leaderless(image, id));
+    (epoch, records)
+}
+
+/// Fences a silent broker: it leaves the ISR of every partition, and the
+/// partitions it led get a new leader from the rest of their ISR, or none
+/// (leader -1) when it was the last in-sync replica, which keeps it in the ISR
+/// so that it, and no out-of-sync replica, leads again (no unclean election).
+pub fn fence_broker(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
+    let Some(broker) = image.broker(id).filter(|b| !b.fenced) else { return Vec::new() };
+    let mut records =
+        vec![MetadataRecord::FenceBroker(FenceBrokerRecord { id, epoch: broker.epoch, ..Default::default() })];
+    let live = |b: i32| b != id && image.broker(b).is_some_and(|x| !x.fenced);
+    for topic in image.topics() {
+        for (p, part) in topic.partitions.iter().enumerate() {
+            if !part.isr.contains(&id) {
+                continue;
+            }
+            let isr: Vec<i32> = part.isr.iter().copied().filter(|b| *b != id).collect();
+            let (isr, leader) = if isr.is_empty() {
+                (None, if part.leader == id { -1 } else { -2 })
+            } else if part.leader == id || part.leader == -1 {
+                let leader = part.replicas.iter().copied().find(|b| isr.contains(b) && live(*b)).unwrap_or(-1);
+                (Some(isr), leader)
+            } else {
+                (Some(isr), -2)
+            };
+            if isr.is_none() && leader == -2 {
+                continue;
+            }
+            records.push(partition_change(topic.id, p as i32, isr, leader));
+        }
+    }
+    records
+}
+
+/// Unfences a broker that heartbeats again, and makes it leader of the
+/// partitions that had none and keep it in their ISR.
+pub fn unfence_broker(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
+    let Some(broker) = image.broker(id).filter(|b| b.fenced) else { return Vec::new() };
+    let mut records =
+        vec![MetadataRecord::UnfenceBroker(UnfenceBrokerRecord { id, epoch: broker.epoch, ..Default::default() })];
+    records.extend(elect_leaderless(image, id));
+    records
+}
+
+/// Leadership for `id` of every partition without a leader whose ISR holds it.
+fn elect_leaderless(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
+    let mut records = Vec::new();
+    for topic in image.topics() {
+        for (p, part) in topic.partitions.iter().enumerate() {
+            if part.leader == -1 && part.isr.contains(&id) {
+                records.push(partition_change(topic.id, p as i32, None, id));
+            }
+        }
+    }
+    records
+}
+
+/// A PartitionChangeRecord: a new ISR (if any) and leader (-2: unchanged).
+fn partition_change(topic_id: Uuid, partition_id: i32, isr: Option<Vec<i32>>, leader: i32) -> MetadataRecord {
+    MetadataRecord::PartitionChange(PartitionChangeRecord { partition_id, topic_id, isr, leader, ..Default::default() })
 }
 
 fn manual_placement(t: &NewTopic, cluster: &Cluster) -> Result<Vec<Vec<i32>>, ApiError> {
@@ -348,7 +464,67 @@ mod tests {
     use super::*;
 
     fn cluster() -> Cluster {
-        Cluster { brokers: vec![1], default_partitions: 3, default_replication_factor: 1 }
+        Cluster { brokers: vec![1], racks: BTreeMap::new(), default_partitions: 3, default_replication_factor: 1 }
+    }
+
+    fn three_brokers() -> MetadataImage {
+        let mut image = MetadataImage::default();
+        for id in 1..=3 {
+            let (epoch, records) = register_broker(&image, id, Uuid([id as u8; 16]), ("h", 9000 + id as u16), None);
+            assert_eq!(epoch, 1);
+            image = image.apply(&records).unwrap();
+        }
+        image
+    }
+
+    #[test]
+    fn placement_alternates_racks() {
+        let racks =
+            BTreeMap::from([(1, "a".to_string()), (2, "a".to_string()), (3, "b".to_string()), (4, "b".to_string())]);
+        let cluster =
+            Cluster { brokers: vec![1, 2, 3, 4], racks, default_partitions: 1, default_replication_factor: 2 };
+        let placement = automatic_placement(4, 2, 0, &cluster).unwrap();
+        for replicas in &placement {
+            let racks: BTreeSet<&str> = replicas.iter().map(|b| cluster.racks[b].as_str()).collect();
+            assert_eq!(racks.len(), 2, "{replicas:?} spans both racks");
+        }
+        let leaders: BTreeSet<i32> = placement.iter().map(|r| r[0]).collect();
+        assert_eq!(leaders.len(), 4, "leaders spread over every broker");
+    }
+
+    #[test]
+    fn fencing_moves_leadership_within_the_isr_and_unfencing_restores_a_leaderless_partition() {
+        let mut image = three_brokers();
+        let cluster = Cluster {
+            brokers: vec![1, 2, 3],
+            racks: BTreeMap::new(),
+            default_partitions: 1,
+            default_replication_factor: 3,
+        };
+        let t = NewTopic { name: "t".into(), num_partitions: 3, replication_factor: 3, ..Default::default() };
+        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let led_by_1 = image.topic("t").unwrap().partitions.iter().position(|p| p.leader == 1).unwrap();
+        image = image.apply(&fence_broker(&image, 1)).unwrap();
+        let p = &image.topic("t").unwrap().partitions[led_by_1];
+        assert_ne!(p.leader, 1);
+        assert!(!p.isr.contains(&1) && p.isr.len() == 2 && p.leader_epoch == 1);
+        assert!(fence_broker(&image, 1).is_empty(), "fencing twice changes nothing");
+        // The other two go too: the last in-sync replica stays in the ISR, leaderless.
+        image = image.apply(&fence_broker(&image, 2)).unwrap();
+        image = image.apply(&fence_broker(&image, 3)).unwrap();
+        let p = &image.topic("t").unwrap().partitions[led_by_1];
+        assert_eq!((p.leader, p.isr.len()), (-1, 1));
+        let last = p.isr[0];
+        // Broker 1 (out of sync) coming back must not lead; the last in-sync one does.
+        image = image.apply(&unfence_broker(&image, 1)).unwrap();
+        assert_eq!(image.topic("t").unwrap().partitions[led_by_1].leader, -1);
+        image = image.apply(&unfence_broker(&image, last)).unwrap();
+        assert_eq!(image.topic("t").unwrap().partitions[led_by_1].leader, last);
+        // A new run of a broker registers with the next epoch; a retry keeps it.
+        let (epoch, records) = register_broker(&image, 1, Uuid([1; 16]), ("h", 1), None);
+        assert_eq!((epoch, records.is_empty()), (1, true));
+        let (epoch, _) = register_broker(&image, 1, Uuid([42; 16]), ("h", 1), None);
+        assert_eq!(epoch, 2);
     }
 
     fn create(image: &MetadataImage, t: NewTopic, id: u8) -> Result<MetadataImage, ApiError> {

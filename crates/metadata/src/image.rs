@@ -11,7 +11,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use strata_protocol::internal::metadata::{ConfigRecord, PartitionRecord, ProducerIdsRecord, TopicRecord};
+use strata_protocol::internal::metadata::{
+    register_broker_record::BrokerEndpoint, ConfigRecord, PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord,
+    TopicRecord,
+};
 use strata_protocol::Uuid;
 
 use crate::error::MetadataError;
@@ -67,6 +70,25 @@ pub struct PartitionImage {
     pub partition_epoch: i32,
 }
 
+/// One registered broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerImage {
+    /// The broker's id.
+    pub id: i32,
+    /// The epoch of its current registration (each registration gets a new one).
+    pub epoch: i64,
+    /// Distinguishes one run of the process from the next.
+    pub incarnation_id: Uuid,
+    /// Its client listener.
+    pub host: String,
+    /// Its client listener's port.
+    pub port: u16,
+    /// broker.rack, if set.
+    pub rack: Option<String>,
+    /// Fenced: silent past broker.session.timeout.ms; it leads nothing.
+    pub fenced: bool,
+}
+
 /// One topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicImage {
@@ -88,6 +110,7 @@ impl TopicImage {
 /// The whole metadata view.
 #[derive(Debug, Clone, Default)]
 pub struct MetadataImage {
+    brokers: BTreeMap<i32, BrokerImage>,
     topics: BTreeMap<String, Arc<TopicImage>>,
     ids: HashMap<Uuid, String>,
     configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
@@ -95,6 +118,16 @@ pub struct MetadataImage {
 }
 
 impl MetadataImage {
+    /// Every registered broker, fenced or not, by id.
+    pub fn brokers(&self) -> impl Iterator<Item = &BrokerImage> {
+        self.brokers.values()
+    }
+
+    /// The broker with this id, if registered.
+    pub fn broker(&self, id: i32) -> Option<&BrokerImage> {
+        self.brokers.get(&id)
+    }
+
     /// Every topic, by name.
     pub fn topics(&self) -> impl Iterator<Item = &Arc<TopicImage>> {
         self.topics.values()
@@ -138,6 +171,21 @@ impl MetadataImage {
 
     fn apply_one(&mut self, record: &MetadataRecord) -> Result<(), MetadataError> {
         match record {
+            MetadataRecord::RegisterBroker(b) => {
+                let endpoint = b.end_points.iter().find(|e| e.name == "PLAINTEXT").or(b.end_points.first());
+                let broker = BrokerImage {
+                    id: b.broker_id,
+                    epoch: b.broker_epoch,
+                    incarnation_id: b.incarnation_id,
+                    host: endpoint.map(|e| e.host.clone()).unwrap_or_default(),
+                    port: endpoint.map_or(0, |e| e.port),
+                    rack: b.rack.clone(),
+                    fenced: b.fenced,
+                };
+                self.brokers.insert(b.broker_id, broker);
+            }
+            MetadataRecord::FenceBroker(f) => self.broker_mut(f.id, f.epoch)?.fenced = true,
+            MetadataRecord::UnfenceBroker(f) => self.broker_mut(f.id, f.epoch)?.fenced = false,
             MetadataRecord::Topic(t) => {
                 if self.topics.contains_key(&t.name) || self.ids.contains_key(&t.topic_id) {
                     return Err(MetadataError::Inconsistent(format!("topic {} exists", t.name)));
@@ -220,10 +268,27 @@ impl MetadataImage {
     }
 
     /// The records that build this image from an empty one (a snapshot of
-    /// the metadata log): each topic with its partitions, every config set,
+    /// the metadata log): each broker's registration, each topic with its partitions, every config set,
     /// and the producer-id high mark.
     pub fn to_records(&self) -> Vec<MetadataRecord> {
         let mut out = Vec::new();
+        for b in self.brokers.values() {
+            out.push(MetadataRecord::RegisterBroker(RegisterBrokerRecord {
+                broker_id: b.id,
+                incarnation_id: b.incarnation_id,
+                broker_epoch: b.epoch,
+                end_points: vec![BrokerEndpoint {
+                    name: "PLAINTEXT".into(),
+                    host: b.host.clone(),
+                    port: b.port,
+                    security_protocol: 0,
+                    ..Default::default()
+                }],
+                rack: b.rack.clone(),
+                fenced: b.fenced,
+                ..Default::default()
+            }));
+        }
         for t in self.topics.values() {
             out.push(MetadataRecord::Topic(TopicRecord { name: t.name.clone(), topic_id: t.id, ..Default::default() }));
             for (i, p) in t.partitions.iter().enumerate() {
@@ -260,6 +325,13 @@ impl MetadataImage {
         out
     }
 
+    fn broker_mut(&mut self, id: i32, epoch: i64) -> Result<&mut BrokerImage, MetadataError> {
+        match self.brokers.get_mut(&id) {
+            Some(b) if b.epoch == epoch => Ok(b),
+            _ => Err(MetadataError::Inconsistent(format!("no broker {id} with epoch {epoch}"))),
+        }
+    }
+
     fn topic_mut(&mut self, id: &Uuid) -> Result<&mut TopicImage, MetadataError> {
         let name = self.ids.get(id).ok_or_else(|| MetadataError::Inconsistent("unknown topic id".into()))?;
         let topic = self.topics.get_mut(name).expect("ids and topics are one-to-one");
@@ -276,6 +348,23 @@ mod tests {
     fn an_image_rebuilt_from_its_records_is_the_same_image() {
         let id = Uuid([9; 16]);
         let records = vec![
+            MetadataRecord::RegisterBroker(RegisterBrokerRecord {
+                broker_id: 2,
+                broker_epoch: 7,
+                end_points: vec![BrokerEndpoint {
+                    name: "PLAINTEXT".into(),
+                    host: "h".into(),
+                    port: 9,
+                    ..Default::default()
+                }],
+                rack: Some("r1".into()),
+                ..Default::default()
+            }),
+            MetadataRecord::FenceBroker(strata_protocol::internal::metadata::FenceBrokerRecord {
+                id: 2,
+                epoch: 7,
+                ..Default::default()
+            }),
             MetadataRecord::Topic(TopicRecord { name: "t".into(), topic_id: id, ..Default::default() }),
             MetadataRecord::Partition(PartitionRecord {
                 partition_id: 0,
@@ -309,6 +398,8 @@ mod tests {
         let p = &rebuilt.topic("t").unwrap().partitions[0];
         assert_eq!((p.leader, p.leader_epoch, p.partition_epoch, p.isr.as_slice()), (2, 1, 1, &[2, 3][..]));
         assert_eq!(rebuilt.next_producer_id(), 1000);
+        let b = rebuilt.broker(2).unwrap();
+        assert_eq!((b.host.as_str(), b.port, b.rack.as_deref(), b.fenced, b.epoch), ("h", 9, Some("r1"), true, 7));
         assert_eq!(rebuilt.configs(&ConfigResource::Topic("t".into())).unwrap()["retention.ms"], "5");
     }
 }

@@ -23,5 +23,5 @@ pub mod image;
 pub mod record;
 
 pub use error::{ApiError, MetadataError};
-pub use image::{ConfigResource, MetadataImage, PartitionImage, TopicImage};
+pub use image::{BrokerImage, ConfigResource, MetadataImage, PartitionImage, TopicImage};
 pub use record::MetadataRecord;

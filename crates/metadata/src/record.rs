@@ -17,7 +17,8 @@
 use bytes::{Bytes, BytesMut};
 use strata_protocol::codec::put_unsigned_varint;
 use strata_protocol::internal::metadata::{
-    ConfigRecord, PartitionChangeRecord, PartitionRecord, ProducerIdsRecord, RemoveTopicRecord, TopicRecord,
+    ConfigRecord, FenceBrokerRecord, PartitionChangeRecord, PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord,
+    RemoveTopicRecord, TopicRecord, UnfenceBrokerRecord,
 };
 use strata_protocol::{Reader, Struct};
 
@@ -29,6 +30,12 @@ pub const FRAME_VERSION: u32 = 1;
 /// A metadata record strata applies.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetadataRecord {
+    /// A broker registered, with its listeners and rack (type 0).
+    RegisterBroker(RegisterBrokerRecord),
+    /// A broker went silent and may lead no partition (type 7).
+    FenceBroker(FenceBrokerRecord),
+    /// A fenced broker is back (type 8).
+    UnfenceBroker(UnfenceBrokerRecord),
     /// A topic exists, with this name and id (type 2).
     Topic(TopicRecord),
     /// A partition of a topic, with its replicas and leader (type 3).
@@ -47,6 +54,9 @@ impl MetadataRecord {
     /// The record type and the version strata writes it in.
     fn type_and_version(&self) -> (u32, i16) {
         match self {
+            MetadataRecord::RegisterBroker(_) => (0, 1),
+            MetadataRecord::FenceBroker(_) => (7, 0),
+            MetadataRecord::UnfenceBroker(_) => (8, 0),
             MetadataRecord::Topic(_) => (2, 0),
             MetadataRecord::Partition(_) => (3, 0),
             MetadataRecord::Config(_) => (4, 0),
@@ -64,6 +74,9 @@ impl MetadataRecord {
         put_unsigned_varint(&mut w, ty);
         put_unsigned_varint(&mut w, version as u32);
         let done = match self {
+            MetadataRecord::RegisterBroker(r) => r.encode(&mut w, version),
+            MetadataRecord::FenceBroker(r) => r.encode(&mut w, version),
+            MetadataRecord::UnfenceBroker(r) => r.encode(&mut w, version),
             MetadataRecord::Topic(r) => r.encode(&mut w, version),
             MetadataRecord::Partition(r) => r.encode(&mut w, version),
             MetadataRecord::Config(r) => r.encode(&mut w, version),
@@ -86,16 +99,17 @@ impl MetadataRecord {
         let ty = r.unsigned_varint().map_err(err)?;
         let version = r.unsigned_varint().map_err(err)?;
         let unknown = MetadataError::UnknownRecord { record_type: ty, version };
-        if version != 0 {
-            return Err(unknown);
-        }
-        let record = match ty {
-            2 => MetadataRecord::Topic(TopicRecord::decode(&mut r, 0).map_err(err)?),
-            3 => MetadataRecord::Partition(PartitionRecord::decode(&mut r, 0).map_err(err)?),
-            4 => MetadataRecord::Config(ConfigRecord::decode(&mut r, 0).map_err(err)?),
-            5 => MetadataRecord::PartitionChange(PartitionChangeRecord::decode(&mut r, 0).map_err(err)?),
-            9 => MetadataRecord::RemoveTopic(RemoveTopicRecord::decode(&mut r, 0).map_err(err)?),
-            15 => MetadataRecord::ProducerIds(ProducerIdsRecord::decode(&mut r, 0).map_err(err)?),
+        let version = version as i16;
+        let record = match (ty, version) {
+            (0, 1) => MetadataRecord::RegisterBroker(RegisterBrokerRecord::decode(&mut r, 1).map_err(err)?),
+            (7, 0) => MetadataRecord::FenceBroker(FenceBrokerRecord::decode(&mut r, 0).map_err(err)?),
+            (8, 0) => MetadataRecord::UnfenceBroker(UnfenceBrokerRecord::decode(&mut r, 0).map_err(err)?),
+            (2, 0) => MetadataRecord::Topic(TopicRecord::decode(&mut r, 0).map_err(err)?),
+            (3, 0) => MetadataRecord::Partition(PartitionRecord::decode(&mut r, 0).map_err(err)?),
+            (4, 0) => MetadataRecord::Config(ConfigRecord::decode(&mut r, 0).map_err(err)?),
+            (5, 0) => MetadataRecord::PartitionChange(PartitionChangeRecord::decode(&mut r, 0).map_err(err)?),
+            (9, 0) => MetadataRecord::RemoveTopic(RemoveTopicRecord::decode(&mut r, 0).map_err(err)?),
+            (15, 0) => MetadataRecord::ProducerIds(ProducerIdsRecord::decode(&mut r, 0).map_err(err)?),
             _ => return Err(unknown),
         };
         if r.remaining() != 0 {

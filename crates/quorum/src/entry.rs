@@ -1,22 +1,25 @@
 //! A Raft entry as one record batch of the metadata log.
 //!
 //! ```text
-//! batch base offset        the entry's Raft index (offsets and indexes are one)
+//! batch base offset        the entry's Raft index
 //! partition leader epoch   the entry's Raft term (one leader per term)
-//! records                  Normal:     one record per metadata record, no key,
-//!                                      the value framed as strata-metadata frames it
-//!                          Blank:      one record, key "raft:blank", no value
-//!                          Membership: one record, key "raft:membership",
-//!                                      value the voters and their controller
-//!                                      addresses (postcard)
+//! records                  exactly one, so that offsets and indexes are one:
+//!   Normal:      no key; the value is the change's metadata records, each
+//!                as an unsigned-varint length and the record framed as
+//!                strata-metadata frames it (Kafka's MetadataRecordSerde)
+//!   Blank:       key "raft:blank", no value
+//!   Membership:  key "raft:membership", value the voters and their
+//!                controller addresses (postcard)
 //! ```
 //!
 //! A Normal entry with no records is never written (a change that changes
-//! nothing is not proposed), so the three kinds cannot be confused.
+//! nothing is not proposed).
 
 use bytes::Bytes;
 use openraft::{CommittedLeaderId, EntryPayload, LogId};
 use strata_metadata::MetadataRecord;
+use strata_protocol::codec::put_unsigned_varint;
+use strata_protocol::Reader;
 use strata_records::{BatchBuilder, Compression, RecordBatch};
 
 use crate::{Change, Entry, QuorumError};
@@ -37,9 +40,13 @@ pub(crate) fn encode(entry: &Entry, now_ms: i64) -> Bytes {
         }
         EntryPayload::Normal(change) => {
             debug_assert!(!change.0.is_empty(), "an empty change is never proposed");
+            let mut value = bytes::BytesMut::new();
             for record in &change.0 {
-                builder.push(now_ms, None, Some(&record.encode()), &[]);
+                let frame = record.encode();
+                put_unsigned_varint(&mut value, frame.len() as u32);
+                value.extend_from_slice(&frame);
             }
+            builder.push(now_ms, None, Some(&value), &[]);
         }
     }
     builder.build()
@@ -52,26 +59,41 @@ pub(crate) fn decode(batch: &RecordBatch) -> Result<Entry, QuorumError> {
     let term = u64::try_from(batch.header.partition_leader_epoch).map_err(|_| corrupt("a negative term".into()))?;
     let index = u64::try_from(batch.header.base_offset).map_err(|_| corrupt("a negative offset".into()))?;
     let log_id = LogId::new(CommittedLeaderId::new(term, 0), index);
+    if batch.header.records_count != 1 {
+        return Err(corrupt(format!("{} records in one entry", batch.header.records_count)));
+    }
     let data = batch.records_data(MAX_ENTRY_BYTES).map_err(|e| corrupt(e.to_string()))?;
-    let mut records = Vec::new();
-    for record in batch.records(&data) {
-        let record = record.map_err(|e| corrupt(e.to_string()))?;
-        match (record.key, record.value) {
-            (Some(BLANK), _) => return Ok(Entry { log_id, payload: EntryPayload::Blank }),
-            (Some(MEMBERSHIP), Some(value)) => {
-                let m = postcard::from_bytes(value).map_err(|e| corrupt(format!("membership: {e}")))?;
-                return Ok(Entry { log_id, payload: EntryPayload::Membership(m) });
-            }
-            (None, Some(value)) => {
-                records.push(MetadataRecord::decode(Bytes::copy_from_slice(value)).map_err(|e| corrupt(e.to_string()))?)
-            }
-            _ => return Err(corrupt("a record that is no metadata record".into())),
+    let record = batch.records(&data).next().ok_or_else(|| corrupt("no record".into()))?;
+    let record = record.map_err(|e| corrupt(e.to_string()))?;
+    let payload = match (record.key, record.value) {
+        (Some(BLANK), _) => EntryPayload::Blank,
+        (Some(MEMBERSHIP), Some(value)) => {
+            EntryPayload::Membership(postcard::from_bytes(value).map_err(|e| corrupt(format!("membership: {e}")))?)
         }
+        (None, Some(value)) => EntryPayload::Normal(Change(decode_records(value).map_err(corrupt)?)),
+        _ => return Err(corrupt("a record that is no entry".into())),
+    };
+    Ok(Entry { log_id, payload })
+}
+
+/// The length-prefixed metadata records of a Normal entry (at least one).
+fn decode_records(value: &[u8]) -> Result<Vec<MetadataRecord>, String> {
+    let mut records = Vec::new();
+    let mut rest = Bytes::copy_from_slice(value);
+    while !rest.is_empty() {
+        let mut reader = Reader::new(rest);
+        let len = reader.unsigned_varint().map_err(|e| e.to_string())? as usize;
+        if len > reader.remaining() {
+            return Err(format!("a {len}-byte record in the {} bytes left", reader.remaining()));
+        }
+        let tail = reader.into_rest();
+        records.push(MetadataRecord::decode(tail.slice(..len)).map_err(|e| e.to_string())?);
+        rest = tail.slice(len..);
     }
     if records.is_empty() {
-        return Err(corrupt("an entry without records".into()));
+        return Err("an entry without records".into());
     }
-    Ok(Entry { log_id, payload: EntryPayload::Normal(Change(records)) })
+    Ok(records)
 }
 
 #[cfg(test)]
@@ -103,5 +125,18 @@ mod tests {
         let normal =
             Entry { log_id: id(9, 1 << 33), payload: EntryPayload::Normal(Change(vec![topic.clone(), topic])) };
         assert_eq!(round_trip(normal.clone()), normal);
+    }
+
+    #[test]
+    fn a_cut_or_overlong_change_is_an_error() {
+        let record = strata_metadata::MetadataRecord::ProducerIds(Default::default()).encode();
+        let mut value = vec![record.len() as u8];
+        value.extend_from_slice(&record);
+        assert_eq!(decode_records(&value).unwrap().len(), 1);
+        for cut in 0..value.len() {
+            assert!(decode_records(&value[..cut]).is_err());
+        }
+        value[0] = 200;
+        assert!(decode_records(&value).is_err());
     }
 }

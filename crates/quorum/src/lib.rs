@@ -212,12 +212,13 @@ impl Quorum {
         if is_voter && !initialized {
             let members: BTreeMap<u64, BasicNode> =
                 config.voters.iter().map(|(id, addr)| (*id, BasicNode::new(addr))).collect();
-            // Every voter proposes the same first entry, so whichever wins agrees.
+            // Every voter proposes the same first entry, so whichever wins
+            // agrees; a lone voter elects itself at once.
             if let Err(e) = self.raft.initialize(members).await {
                 tracing::debug!(error = %e, "quorum already formed");
             }
-        }
-        if config.voters.len() == 1 && is_voter {
+        } else if config.voters.len() == 1 && is_voter {
+            // A lone voter need not wait out an election timeout after a restart.
             let _ = self.raft.trigger().elect().await;
         }
         Ok(())

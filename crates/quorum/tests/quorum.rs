@@ -5,12 +5,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use strata_metadata::MetadataRecord;
-use strata_protocol::internal::metadata::ProducerIdsRecord;
+use strata_protocol::internal::metadata::{ConfigRecord, ProducerIdsRecord};
 use strata_quorum::{Quorum, QuorumConfig, QuorumError};
 use strata_storage::OpenFiles;
 
+/// A change of two records (an entry holds a whole change).
 fn block(next: i64) -> Vec<MetadataRecord> {
-    vec![MetadataRecord::ProducerIds(ProducerIdsRecord { next_producer_id: next, ..Default::default() })]
+    let config = ConfigRecord {
+        resource_type: 4,
+        resource_name: String::new(),
+        name: "num.partitions".into(),
+        value: Some(next.to_string()),
+        ..Default::default()
+    };
+    vec![
+        MetadataRecord::Config(config),
+        MetadataRecord::ProducerIds(ProducerIdsRecord { next_producer_id: next, ..Default::default() }),
+    ]
 }
 
 async fn start(node_id: u64, voters: &BTreeMap<u64, String>, dir: &std::path::Path) -> Quorum {

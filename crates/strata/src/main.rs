@@ -83,12 +83,23 @@ enum Command {
 /// --config, STRATA_* environment variables, --set, the flags below.
 #[derive(Debug, clap::Args)]
 struct ServerArgs {
+    /// This node's id (Kafka's `node.id`).
+    #[arg(long, env = "STRATA_NODE_ID")]
+    node_id: Option<i32>,
     /// Address to listen on, HOST:PORT (Kafka's `listeners`).
     #[arg(long, env = "STRATA_LISTEN")]
     listen: Option<String>,
     /// Address clients are told to use, HOST:PORT (Kafka's `advertised.listeners`).
     #[arg(long, env = "STRATA_ADVERTISED_LISTENER")]
     advertised_listener: Option<String>,
+    /// Controller listener, HOST:PORT: Raft and broker-to-controller traffic
+    /// (Kafka's `CONTROLLER://` entry in `listeners`).
+    #[arg(long, env = "STRATA_CONTROLLER_LISTEN")]
+    controller_listen: Option<String>,
+    /// The controllers, ID@HOST:PORT,... at their controller listeners
+    /// (Kafka's `controller.quorum.voters`). Unset: a single node.
+    #[arg(long, env = "STRATA_VOTERS")]
+    voters: Option<String>,
     /// Data directory (Kafka's `log.dirs`).
     #[arg(long, env = "STRATA_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -102,10 +113,7 @@ struct ServerArgs {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -126,6 +134,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// RUST_LOG, or `info`; openraft's own chatter is kept to warnings unless
+/// RUST_LOG names it.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let spec = if spec.contains("openraft") { spec } else { format!("{spec},openraft=warn") };
+    tracing_subscriber::EnvFilter::try_new(&spec)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn"))
 }
 
 /// Runs a client subcommand on a runtime of its own; its error is one line.

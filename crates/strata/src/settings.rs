@@ -14,7 +14,15 @@ pub(crate) fn broker_config(args: &ServerArgs) -> Result<BrokerConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("--config {}: {e}", path.display()))?;
         statics.extend(parse_toml(&text).map_err(|e| format!("--config {}: {e}", path.display()))?);
     }
-    let flag_vars = ["STRATA_LISTEN", "STRATA_ADVERTISED_LISTENER", "STRATA_DATA_DIR", "STRATA_CONFIG"];
+    let flag_vars = [
+        "STRATA_NODE_ID",
+        "STRATA_LISTEN",
+        "STRATA_CONTROLLER_LISTEN",
+        "STRATA_VOTERS",
+        "STRATA_ADVERTISED_LISTENER",
+        "STRATA_DATA_DIR",
+        "STRATA_CONFIG",
+    ];
     let (env, unknown) = from_env(std::env::vars().filter(|(k, _)| !flag_vars.contains(&k.as_str())));
     for var in unknown {
         tracing::debug!(%var, "environment variable names no strata config; ignored");
@@ -24,8 +32,20 @@ pub(crate) fn broker_config(args: &ServerArgs) -> Result<BrokerConfig, String> {
         let (name, value) = pair.split_once('=').ok_or_else(|| format!("--set {pair}: expected NAME=VALUE"))?;
         statics.insert(name.trim().to_string(), value.trim().to_string());
     }
+    if let Some(id) = args.node_id {
+        statics.insert("node.id".into(), id.to_string());
+    }
     if let Some(listen) = &args.listen {
-        statics.insert("listeners".into(), listen.clone());
+        let listen = if listen.contains("://") { listen.clone() } else { format!("PLAINTEXT://{listen}") };
+        statics.insert("listeners".into(), listen);
+    }
+    if let Some(controller) = &args.controller_listen {
+        let client = statics.get("listeners").cloned().unwrap_or_else(|| "PLAINTEXT://127.0.0.1:9092".into());
+        let client: Vec<&str> = client.split(',').filter(|l| !l.trim().starts_with("CONTROLLER://")).collect();
+        statics.insert("listeners".into(), format!("{},CONTROLLER://{controller}", client.join(",")));
+    }
+    if let Some(voters) = &args.voters {
+        statics.insert("controller.quorum.voters".into(), voters.clone());
     }
     if let Some(advertised) = &args.advertised_listener {
         statics.insert("advertised.listeners".into(), advertised.clone());

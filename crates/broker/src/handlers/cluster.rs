@@ -13,9 +13,8 @@ use strata_protocol::ErrorCode;
 
 use crate::broker::Broker;
 
-/// DescribeCluster: this broker, which is also the controller.
+/// DescribeCluster: the live brokers and the active controller.
 pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> DescribeClusterResponse {
-    let (host, port) = broker.config.advertised.clone();
     if req.endpoint_type > 1 {
         return DescribeClusterResponse {
             error_code: ErrorCode::UNSUPPORTED_ENDPOINT_TYPE.code(),
@@ -26,14 +25,19 @@ pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> Des
     }
     DescribeClusterResponse {
         cluster_id: broker.cluster_id.clone(),
-        controller_id: broker.config.node_id,
+        controller_id: broker.controller_id(),
         endpoint_type: req.endpoint_type,
-        brokers: vec![DescribeClusterBroker {
-            broker_id: broker.config.node_id,
-            host,
-            port: i32::from(port),
-            ..Default::default()
-        }],
+        brokers: broker
+            .live_brokers(&broker.image())
+            .into_iter()
+            .map(|(broker_id, host, port, rack)| DescribeClusterBroker {
+                broker_id,
+                host,
+                port: i32::from(port),
+                rack,
+                ..Default::default()
+            })
+            .collect(),
         ..Default::default()
     }
 }

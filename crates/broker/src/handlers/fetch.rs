@@ -61,6 +61,7 @@ pub(super) fn handle(
         max_wait: Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0)),
         read_committed: req.isolation_level == 1,
         by_id: version >= 13,
+        node_id: broker.config.node_id,
     };
     async move {
         match plan {
@@ -77,6 +78,8 @@ struct Limits {
     max_wait: Duration,
     read_committed: bool,
     by_id: bool,
+    /// This broker: only partitions it leads are served.
+    node_id: i32,
 }
 
 /// One partition's read.
@@ -176,6 +179,9 @@ fn read_partition(
             ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
         });
     };
+    if !p.is_led_by(limits.node_id) {
+        return error(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    }
     let hw = p.high_watermark();
     let lso = p.last_stable_offset();
     let limit = if limits.read_committed { lso } else { hw };

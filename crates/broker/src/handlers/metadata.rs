@@ -35,16 +35,21 @@ pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: 
         None => image.topics().map(|t| topic(t, version)).collect(),
         Some(w) => w.into_iter().map(|(name, id)| lookup(&image, name, id, version)).collect(),
     };
-    let (host, port) = broker.config.advertised.clone();
-    MetadataResponse {
-        brokers: vec![MetadataResponseBroker {
-            node_id: broker.config.node_id,
+    let brokers = broker
+        .live_brokers(&image)
+        .into_iter()
+        .map(|(node_id, host, port, rack)| MetadataResponseBroker {
+            node_id,
             host,
             port: i32::from(port),
+            rack,
             ..Default::default()
-        }],
+        })
+        .collect();
+    MetadataResponse {
+        brokers,
         cluster_id: Some(broker.cluster_id.clone()),
-        controller_id: broker.config.node_id,
+        controller_id: broker.controller_id(),
         topics,
         ..Default::default()
     }

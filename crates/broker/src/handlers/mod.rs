@@ -29,11 +29,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use strata_coordinator::Client;
-use strata_protocol::frame::{decode_request_ignoring_trailing, RequestPrefix};
+use strata_protocol::frame::{decode_request, decode_request_ignoring_trailing, RequestPrefix};
 use strata_protocol::supported::supported_versions;
 use strata_protocol::{ApiKey, RequestBody, ResponseBody};
 
 use crate::broker::Broker;
+use crate::controller;
 use crate::response::Response;
 
 /// A reply on its way: `None` for a request that gets no response (acks=0).
@@ -60,7 +61,42 @@ fn later(
 }
 
 /// Decodes a frame from `peer` and runs the ordered part of its handler.
+/// Requests only the active controller can answer are forwarded to it when
+/// this node is not it (and answered here, with NOT_CONTROLLER, when no
+/// controller can be reached).
 pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes) -> Dispatched {
+    dispatch_as(broker, peer, frame, true).await
+}
+
+/// Serves a call from another node: a request it forwarded, or one of the
+/// controller APIs brokers send (BrokerRegistration, BrokerHeartbeat).
+pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Response> {
+    let key = RequestPrefix::peek(&frame).ok().and_then(|p| ApiKey::from_i16(p.api_key))?;
+    if !matches!(key, ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat) {
+        let from = SocketAddr::from(([127, 0, 0, 1], 0));
+        return match dispatch_as(broker, from, frame, false).await {
+            Dispatched::Reply(reply) => reply.await,
+            Dispatched::Close(reason) => {
+                tracing::warn!(%reason, "a forwarded request was refused");
+                None
+            }
+        };
+    }
+    let request = decode_request(frame).ok()?;
+    let (correlation_id, version) = (request.header.correlation_id, request.header.request_api_version);
+    let body = match request.body {
+        RequestBody::BrokerRegistration(r) => {
+            ResponseBody::BrokerRegistration(controller::registration(broker, r).await)
+        }
+        RequestBody::BrokerHeartbeat(r) => {
+            ResponseBody::BrokerHeartbeat(controller::heartbeat_received(broker, r).await)
+        }
+        _ => return None,
+    };
+    Some(Response::encode(correlation_id, version, &body))
+}
+
+async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_forward: bool) -> Dispatched {
     let prefix = match RequestPrefix::peek(&frame) {
         Ok(p) => p,
         Err(e) => return Dispatched::Close(format!("malformed request header: {e}")),
@@ -79,6 +115,11 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
             key.name(),
             prefix.api_version
         ));
+    }
+    if may_forward && controller::is_controller_api(key) && !broker.quorum.is_leader() {
+        if let Some(answer) = controller::forward(broker, frame.clone()).await {
+            return now(Some(Response::from_bytes(answer)));
+        }
     }
     let request = match decode_request_ignoring_trailing(frame) {
         Ok((r, 0)) => r,

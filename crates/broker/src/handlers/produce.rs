@@ -69,6 +69,9 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
     let Some(partition) = broker.replicas.get(topic, index) else {
         return fail(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("This server does not host {topic}-{index}."));
     };
+    if !partition.is_led_by(broker.config.node_id) {
+        return fail(ErrorCode::NOT_LEADER_OR_FOLLOWER, format!("This server is not the leader of {topic}-{index}."));
+    }
     let Some(records) = records else {
         return fail(ErrorCode::CORRUPT_MESSAGE, "the partition's records are null".into());
     };

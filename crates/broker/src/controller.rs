@@ -1,0 +1,281 @@
+//! The broker's dealings with the active controller, and this node's duties
+//! when it is the active controller.
+//!
+//! Every call to the controller is a Kafka request frame (header and body,
+//! without the size prefix) sent through the quorum's peer transport to
+//! whichever node leads; the answer is the response frame. This carries:
+//!
+//! * BrokerRegistration at start (a new epoch for each run of a broker) and
+//!   BrokerHeartbeat every `broker.heartbeat.interval.ms`, which unfences a
+//!   fenced broker;
+//! * the client requests only the controller can answer (CreateTopics,
+//!   DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs),
+//!   forwarded as they came, as Kafka forwards them (KIP-590).
+//!
+//! The active controller fences a broker that has not heartbeated for
+//! `broker.session.timeout.ms` (its partitions get leaders from the rest of
+//! their ISR). It counts silence from when it became leader, so a new
+//! controller gives every broker a whole session before fencing it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use strata_metadata::controller::{fence_broker, register_broker, unfence_broker};
+use strata_protocol::frame::{decode_response, encode_request};
+use strata_protocol::generated::broker_registration_request::Listener;
+use strata_protocol::generated::RequestHeader;
+use strata_protocol::generated::{
+    BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse,
+};
+use strata_protocol::{ApiKey, ErrorCode, RequestBody, ResponseBody, Uuid};
+use strata_quorum::CallHandler;
+use tokio::sync::watch;
+
+use crate::broker::Broker;
+use crate::handlers;
+
+/// How long a call to the controller may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+const REGISTRATION_VERSION: i16 = 3;
+const HEARTBEAT_VERSION: i16 = 1;
+
+/// The active controller's view of broker liveness.
+#[derive(Debug, Default)]
+pub(crate) struct Liveness {
+    last_heard: Mutex<HashMap<i32, Instant>>,
+    leading_since: Mutex<Option<Instant>>,
+}
+
+impl Liveness {
+    fn heard(&self, id: i32) {
+        self.last_heard.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Instant::now());
+    }
+
+    /// Brokers silent for longer than `session` (only while leading).
+    fn silent(&self, ids: impl Iterator<Item = i32>, session: Duration, leading: bool) -> Vec<i32> {
+        let mut since = self.leading_since.lock().unwrap_or_else(|p| p.into_inner());
+        if !leading {
+            *since = None;
+            return Vec::new();
+        }
+        let start = *since.get_or_insert_with(Instant::now);
+        let heard = self.last_heard.lock().unwrap_or_else(|p| p.into_inner());
+        ids.filter(|id| heard.get(id).copied().unwrap_or(start).max(start).elapsed() > session).collect()
+    }
+}
+
+/// Whether client requests of `key` must be answered by the active controller.
+pub(crate) fn is_controller_api(key: ApiKey) -> bool {
+    matches!(
+        key,
+        ApiKey::CreateTopics
+            | ApiKey::DeleteTopics
+            | ApiKey::CreatePartitions
+            | ApiKey::AlterConfigs
+            | ApiKey::IncrementalAlterConfigs
+    )
+}
+
+/// Serves calls from other nodes (and this one's own when it leads).
+pub(crate) fn call_handler(broker: Weak<Broker>) -> CallHandler {
+    Arc::new(move |frame: Bytes| {
+        let broker = broker.upgrade();
+        Box::pin(async move {
+            let broker = broker.ok_or("the broker is shutting down")?;
+            let response = handlers::serve_call(&broker, frame).await.ok_or("the request got no response")?;
+            let mut out = BytesMut::new();
+            for chunk in response.chunks {
+                match chunk {
+                    crate::response::Chunk::Bytes(b) => out.extend_from_slice(&b),
+                    crate::response::Chunk::File(_) => return Err("a controller response holds no records".into()),
+                }
+            }
+            // The size prefix goes: the transport frames the answer itself.
+            let prefix = 4.min(out.len());
+            Ok(out.freeze().slice(prefix..))
+        })
+    })
+}
+
+/// Forwards a client's request frame to the active controller; its answer,
+/// size prefix added, or None when no controller could be reached.
+pub(crate) async fn forward(broker: &Broker, frame: Bytes) -> Option<Bytes> {
+    let answer = broker.quorum.call_leader(frame, CALL_TIMEOUT).await.ok()?;
+    let mut out = BytesMut::with_capacity(4 + answer.len());
+    out.extend_from_slice(&(answer.len() as u32).to_be_bytes());
+    out.extend_from_slice(&answer);
+    Some(out.freeze())
+}
+
+async fn call(broker: &Broker, body: RequestBody, version: i16) -> Result<ResponseBody, String> {
+    let key = body.api_key();
+    let header = RequestHeader {
+        request_api_key: key as i16,
+        request_api_version: version,
+        correlation_id: 0,
+        client_id: Some(format!("strata-broker-{}", broker.config.node_id)),
+        ..Default::default()
+    };
+    let mut frame = BytesMut::new();
+    encode_request(&header, &body, &mut frame).map_err(|e| e.to_string())?;
+    let frame = frame.freeze().slice(4..);
+    let answer = broker.quorum.call_leader(frame, CALL_TIMEOUT).await.map_err(|e| e.to_string())?;
+    decode_response(key, version, answer).map(|(_, body)| body).map_err(|e| e.to_string())
+}
+
+/// Registers this broker and heartbeats until `shutdown`; registers again
+/// when the controller no longer knows this run.
+pub(crate) async fn run_broker(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    let interval = Duration::from_millis(broker.broker_value::<i64>("broker.heartbeat.interval.ms").max(10) as u64);
+    let retry = Duration::from_millis(200).min(interval);
+    let mut epoch = None;
+    loop {
+        let wait = match epoch {
+            None => match register(&broker).await {
+                Ok(e) => {
+                    tracing::info!(epoch = e, "registered with the controller");
+                    epoch = Some(e);
+                    interval
+                }
+                Err(e) if e.contains("CLUSTER_ID") => {
+                    tracing::error!(error = %e, "the controller belongs to another cluster; retrying");
+                    interval
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "registration with the controller failed; retrying");
+                    retry
+                }
+            },
+            Some(e) => match heartbeat(&broker, e).await {
+                Ok(ErrorCode::NONE) => interval,
+                Ok(code) => {
+                    tracing::warn!(error = code.name(), "the controller refused a heartbeat; registering again");
+                    epoch = None;
+                    retry
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "heartbeat failed");
+                    retry
+                }
+            },
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn register(broker: &Broker) -> Result<i64, String> {
+    let (host, port) = broker.config.advertised.clone();
+    let request = BrokerRegistrationRequest {
+        broker_id: broker.config.node_id,
+        cluster_id: broker.cluster_id.clone(),
+        incarnation_id: broker.incarnation_id,
+        listeners: vec![Listener { name: "PLAINTEXT".into(), host, port, security_protocol: 0, ..Default::default() }],
+        rack: broker.config.statics.get("broker.rack").cloned(),
+        previous_broker_epoch: -1,
+        ..Default::default()
+    };
+    match call(broker, RequestBody::BrokerRegistration(request), REGISTRATION_VERSION).await? {
+        ResponseBody::BrokerRegistration(r) if r.error_code == 0 => Ok(r.broker_epoch),
+        ResponseBody::BrokerRegistration(r) => {
+            Err(ErrorCode::from_code(r.error_code).map_or("an unknown error", |c| c.name()).to_string())
+        }
+        _ => Err("an answer of another kind".into()),
+    }
+}
+
+async fn heartbeat(broker: &Broker, epoch: i64) -> Result<ErrorCode, String> {
+    let request = BrokerHeartbeatRequest {
+        broker_id: broker.config.node_id,
+        broker_epoch: epoch,
+        current_metadata_offset: broker.quorum.applied().index.map_or(-1, |i| i as i64),
+        ..Default::default()
+    };
+    match call(broker, RequestBody::BrokerHeartbeat(request), HEARTBEAT_VERSION).await? {
+        ResponseBody::BrokerHeartbeat(r) => {
+            Ok(ErrorCode::from_code(r.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR))
+        }
+        _ => Err("an answer of another kind".into()),
+    }
+}
+
+/// BrokerRegistration, on the active controller.
+pub(crate) async fn registration(broker: &Broker, r: BrokerRegistrationRequest) -> BrokerRegistrationResponse {
+    let mut epoch = -1;
+    let listener = r.listeners.iter().find(|l| l.name == "PLAINTEXT").or(r.listeners.first());
+    let Some(listener) = listener else {
+        return BrokerRegistrationResponse { error_code: ErrorCode::INVALID_REQUEST.code(), ..Default::default() };
+    };
+    let result = if r.cluster_id != broker.cluster_id {
+        Err(strata_metadata::ApiError::new(ErrorCode::INCONSISTENT_CLUSTER_ID, "another cluster"))
+    } else {
+        broker
+            .commit(false, |image| {
+                let (e, records) = register_broker(
+                    image,
+                    r.broker_id,
+                    r.incarnation_id,
+                    (&listener.host, listener.port),
+                    r.rack.clone(),
+                );
+                epoch = e;
+                Ok(records)
+            })
+            .await
+    };
+    broker.liveness.heard(r.broker_id);
+    match result {
+        Ok(_) => BrokerRegistrationResponse { broker_epoch: epoch, ..Default::default() },
+        Err(e) => BrokerRegistrationResponse { error_code: e.code.code(), ..Default::default() },
+    }
+}
+
+/// BrokerHeartbeat, on the active controller: notes the broker alive and
+/// unfences it if it was fenced.
+pub(crate) async fn heartbeat_received(broker: &Broker, r: BrokerHeartbeatRequest) -> BrokerHeartbeatResponse {
+    let refuse = |code: ErrorCode| BrokerHeartbeatResponse { error_code: code.code(), ..Default::default() };
+    if !broker.quorum.is_leader() {
+        return refuse(ErrorCode::NOT_CONTROLLER);
+    }
+    let image = broker.image();
+    match image.broker(r.broker_id) {
+        Some(b) if b.epoch == r.broker_epoch => {}
+        _ => return refuse(ErrorCode::STALE_BROKER_EPOCH),
+    }
+    broker.liveness.heard(r.broker_id);
+    if image.broker(r.broker_id).is_some_and(|b| b.fenced) {
+        if let Err(e) = broker.commit(false, |image| Ok(unfence_broker(image, r.broker_id))).await {
+            return refuse(e.code);
+        }
+        tracing::info!(broker = r.broker_id, "unfenced a broker that heartbeats again");
+    }
+    BrokerHeartbeatResponse { is_caught_up: true, ..Default::default() }
+}
+
+/// On the active controller, fences brokers silent past the session timeout.
+pub(crate) async fn run_fencing(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let session = Duration::from_millis(broker.broker_value::<i64>("broker.session.timeout.ms").max(10) as u64);
+        let image = broker.image();
+        let live = image.brokers().filter(|b| !b.fenced).map(|b| b.id);
+        for id in broker.liveness.silent(live, session, broker.quorum.is_leader()) {
+            match broker.commit(false, |image| Ok(fence_broker(image, id))).await {
+                Ok(_) => tracing::warn!(broker = id, ?session, "fenced a broker that stopped heartbeating"),
+                Err(e) => tracing::debug!(broker = id, error = %e, "fencing failed"),
+            }
+        }
+    }
+}
+
+/// A fresh id for this run of the broker.
+pub(crate) fn incarnation() -> Uuid {
+    Uuid(crate::data_dir::random_bytes::<16>().unwrap_or_default())
+}
