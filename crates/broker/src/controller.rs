@@ -9,7 +9,8 @@
 //!   BrokerHeartbeat every `broker.heartbeat.interval.ms`, which unfences a
 //!   fenced broker;
 //! * the client requests only the controller can answer (CreateTopics,
-//!   DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs),
+//!   DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
+//!   and DescribeQuorum, whose voter progress only the leader knows),
 //!   forwarded as they came, as Kafka forwards them (KIP-590).
 //!
 //! The active controller fences a broker that has not heartbeated for
@@ -75,6 +76,7 @@ pub(crate) fn is_controller_api(key: ApiKey) -> bool {
             | ApiKey::CreatePartitions
             | ApiKey::AlterConfigs
             | ApiKey::IncrementalAlterConfigs
+            | ApiKey::DescribeQuorum
     )
 }
 

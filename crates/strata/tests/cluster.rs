@@ -14,7 +14,7 @@ use strata_client::{
     Acks, Admin, ClientConfig, Consumer, ConsumerConfig, Producer, ProducerConfig, ProducerRecord, TopicPartition,
 };
 use strata_protocol::generated::create_topics_request::CreatableTopic;
-use strata_protocol::generated::CreateTopicsRequest;
+use strata_protocol::generated::{CreateTopicsRequest, DescribeQuorumRequest};
 use strata_protocol::{RequestBody, ResponseBody};
 use support::{wire, Broker};
 
@@ -102,6 +102,21 @@ async fn until_topic(node: &str, name: &str, ok: impl Fn(&strata_client::cluster
     }
 }
 
+/// DescribeQuorum sent to `node`: (leader, epoch, high watermark, voter ids).
+fn describe_quorum(node: &str) -> (i32, i32, i64, Vec<i32>) {
+    use strata_protocol::generated::describe_quorum_request::{PartitionData, TopicData};
+    let partition = PartitionData { partition_index: 0, ..Default::default() };
+    let topic =
+        TopicData { topic_name: "__cluster_metadata".into(), partitions: vec![partition], ..Default::default() };
+    let request = DescribeQuorumRequest { topics: vec![topic], ..Default::default() };
+    let mut s = wire::connect(node);
+    let ResponseBody::DescribeQuorum(r) = wire::call(&mut s, 1, RequestBody::DescribeQuorum(request)) else { panic!() };
+    let p = &r.topics[0].partitions[0];
+    assert_eq!(p.error_code, 0);
+    let voters = p.current_voters.iter().map(|v| v.replica_id).collect();
+    (p.leader_id, p.leader_epoch, p.high_watermark, voters)
+}
+
 fn brokers(meta: &strata_client::cluster::Metadata) -> BTreeSet<i32> {
     meta.brokers.keys().copied().collect()
 }
@@ -137,6 +152,9 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         for n in &cluster.nodes {
             until_topic(&n.addr(), "orders", |t| t.partitions.len() == 3).await;
         }
+        let (leader, _, high_watermark, voters) = describe_quorum(&other.addr());
+        assert_eq!((leader, voters), (controller, vec![1, 2, 3]), "DescribeQuorum, forwarded to the controller");
+        assert!(high_watermark > 3, "registrations and the topic are committed");
         let topic = admin.describe_topic("orders").await.unwrap();
         let leaders: BTreeSet<i32> = topic.partitions.iter().map(|p| p.leader).collect();
         assert_eq!(leaders, all, "one leader per broker: {topic:?}");
@@ -198,6 +216,8 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         // Metadata changes go on with two of three controllers.
         let new = cluster.nodes.iter().find(|n| n.addr() == survivors[0]).unwrap();
         assert_eq!(create_topic_on(new, "after", 2, 2), 0);
+        let (leader, epoch, _, _) = describe_quorum(&survivors[0]);
+        assert!(leader != before && epoch > 1, "a new leader in a later epoch");
         writeln!(std::io::stderr(), "controller elected after {elected:?}, broker fenced after {fenced:?}").unwrap();
     });
 

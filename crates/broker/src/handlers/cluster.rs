@@ -1,4 +1,4 @@
-//! DescribeCluster and DescribeLogDirs.
+//! DescribeCluster, DescribeQuorum and DescribeLogDirs.
 
 use std::sync::Arc;
 
@@ -6,12 +6,19 @@ use strata_protocol::generated::describe_cluster_response::DescribeClusterBroker
 use strata_protocol::generated::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
+use strata_protocol::generated::describe_quorum_response::{
+    PartitionData as QuorumPartition, ReplicaState, TopicData as QuorumTopic,
+};
 use strata_protocol::generated::{
     DescribeClusterRequest, DescribeClusterResponse, DescribeLogDirsRequest, DescribeLogDirsResponse,
 };
+use strata_protocol::generated::{DescribeQuorumRequest, DescribeQuorumResponse};
 use strata_protocol::ErrorCode;
 
 use crate::broker::Broker;
+
+/// The metadata log's topic name, as DescribeQuorum names it.
+const METADATA_TOPIC: &str = "__cluster_metadata";
 
 /// DescribeCluster: the live brokers and the active controller.
 pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> DescribeClusterResponse {
@@ -40,6 +47,53 @@ pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> Des
             .collect(),
         ..Default::default()
     }
+}
+
+/// DescribeQuorum: the metadata log's leader, epoch, high watermark and
+/// each voter's log end offset (as the leader knows it; forwarded to the
+/// active controller, which alone knows its followers' progress).
+pub(super) fn describe_quorum(broker: &Arc<Broker>, req: DescribeQuorumRequest) -> DescribeQuorumResponse {
+    let status = broker.quorum.status();
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let known = t.topic_name == METADATA_TOPIC;
+            let partitions = t
+                .partitions
+                .into_iter()
+                .map(|p| {
+                    if !known || p.partition_index != 0 {
+                        return QuorumPartition {
+                            partition_index: p.partition_index,
+                            error_code: ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code(),
+                            ..Default::default()
+                        };
+                    }
+                    QuorumPartition {
+                        partition_index: 0,
+                        leader_id: status.leader.map_or(-1, |l| l as i32),
+                        leader_epoch: status.term as i32,
+                        high_watermark: status.high_watermark,
+                        current_voters: status
+                            .voters
+                            .iter()
+                            .map(|(id, end)| ReplicaState {
+                                replica_id: *id as i32,
+                                log_end_offset: *end,
+                                last_fetch_timestamp: -1,
+                                last_caught_up_timestamp: -1,
+                                ..Default::default()
+                            })
+                            .collect(),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            QuorumTopic { topic_name: t.topic_name, partitions, ..Default::default() }
+        })
+        .collect();
+    DescribeQuorumResponse { topics, ..Default::default() }
 }
 
 /// DescribeLogDirs: the one data directory, its partitions and sizes.

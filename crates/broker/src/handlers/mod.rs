@@ -151,6 +151,7 @@ async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_f
         RequestBody::ListOffsets(r) => ResponseBody::ListOffsets(list_offsets::handle(b, r, version)),
         RequestBody::DeleteRecords(r) => ResponseBody::DeleteRecords(records::delete(b, r)),
         RequestBody::DescribeCluster(r) => ResponseBody::DescribeCluster(cluster::describe(b, r)),
+        RequestBody::DescribeQuorum(r) => ResponseBody::DescribeQuorum(cluster::describe_quorum(b, r)),
         RequestBody::DescribeLogDirs(r) => ResponseBody::DescribeLogDirs(cluster::log_dirs(b, r, version)),
         RequestBody::FindCoordinator(r) => ResponseBody::FindCoordinator(groups::find_coordinator(b, r, version).await),
         RequestBody::JoinGroup(r) => {
