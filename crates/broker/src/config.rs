@@ -47,12 +47,7 @@ impl BrokerConfig {
             let (def, _) = broker_config(name).ok_or_else(|| ConfigError::Unknown(name.clone()))?;
             def.validate(name, value).map_err(|e| ConfigError::Invalid(e.message))?;
         }
-        let get = |name: &str| -> String {
-            statics.get(name).cloned().unwrap_or_else(|| {
-                let (_, def) = broker_config_names().find(|(n, _)| *n == name).expect("a defined config");
-                def.default.unwrap_or_default().to_string()
-            })
-        };
+        let get = |name: &str| static_value(&statics, name);
         let node_id = get("node.id").parse().map_err(|_| ConfigError::Invalid("node.id must be a number".into()))?;
         let (listen, controller_listen) = listeners(&get("listeners"), &get("controller.listener.names"))?;
         let advertised = match statics.get("advertised.listeners") {
@@ -80,21 +75,25 @@ impl BrokerConfig {
 
     /// How this node takes part in the metadata quorum.
     pub fn quorum(&self) -> QuorumConfig {
-        let layers_default = |name: &str| -> u64 {
-            self.statics.get(name).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-                let (_, def) = broker_config_names().find(|(n, _)| *n == name).expect("a defined config");
-                def.default.and_then(|d| d.parse().ok()).unwrap_or(0)
-            })
-        };
         QuorumConfig {
             node_id: self.node_id as u64,
             voters: self.voters.clone(),
             listen: self.controller_listen.clone().filter(|_| self.voters.len() > 1),
             data_dir: self.data_dir.clone(),
-            election_timeout_ms: layers_default("controller.quorum.election.timeout.ms"),
+            election_timeout_ms: static_value(&self.statics, "controller.quorum.election.timeout.ms")
+                .parse()
+                .unwrap_or(1000),
             snapshot_after_entries: SNAPSHOT_AFTER_ENTRIES,
         }
     }
+}
+
+/// A static config's value: as set, else its default (validated in `new`).
+fn static_value(statics: &BTreeMap<String, String>, name: &str) -> String {
+    statics.get(name).cloned().unwrap_or_else(|| {
+        let (_, def) = broker_config_names().find(|(n, _)| *n == name).expect("a defined config");
+        def.default.unwrap_or_default().to_string()
+    })
 }
 
 /// The metadata log is snapshotted every this many entries.
