@@ -95,6 +95,16 @@ async fn three_voters_agree_and_survive_the_loss_of_the_leader() {
         nodes.push(Arc::new(start(id, &voters, dir.path()).await));
     }
     let leader = leader_of(&nodes.iter().map(|n| n.as_ref()).collect::<Vec<_>>()).await;
+    // Garbage on a controller listener: an oversized frame and an undecodable
+    // one each close their connection; the quorum goes on.
+    for junk in [&[0xff, 0xff, 0xff, 0xff][..], &[0, 0, 0, 3, 0xee, 0xee, 0xee][..]] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(&voters[&1]).await.unwrap();
+        s.write_all(junk).await.unwrap();
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("closed in time");
+        assert!(matches!(read, Ok(0) | Err(_)), "the connection is closed without an answer");
+    }
     let follower = nodes.iter().find(|n| !n.is_leader()).unwrap();
     match follower.write(|_| Ok::<_, ()>(block(1))).await {
         Err(QuorumError::NotLeader(Some(l))) => assert_eq!(l, leader),

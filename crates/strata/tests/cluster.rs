@@ -152,6 +152,16 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         for n in &cluster.nodes {
             until_topic(&n.addr(), "orders", |t| t.partitions.len() == 3).await;
         }
+        // A real Kafka client sees the same cluster from any node.
+        let listing = support::run_checked(
+            std::path::Path::new("kcat"),
+            &["-b".into(), other.addr(), "-L".into()],
+            Duration::from_secs(30),
+            other,
+        );
+        assert!(listing.contains(" 3 brokers:"), "kcat -L:\n{listing}");
+        assert!(listing.contains(&format!("broker {controller} at")) && listing.contains("(controller)"), "{listing}");
+        assert!(listing.contains("topic \"orders\" with 3 partitions"), "{listing}");
         let (leader, _, high_watermark, voters) = describe_quorum(&other.addr());
         assert_eq!((leader, voters), (controller, vec![1, 2, 3]), "DescribeQuorum, forwarded to the controller");
         assert!(high_watermark > 3, "registrations and the topic are committed");
