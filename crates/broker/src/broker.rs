@@ -78,7 +78,7 @@ impl Broker {
         index: Option<u64>,
         image: &MetadataImage,
     ) -> Result<Arc<Broker>, BrokerError> {
-        let replicas = Replicas::new(config.data_dir.clone(), files);
+        let replicas = Replicas::new(config.node_id, config.data_dir.clone(), files);
         replicas.remove_strays(image);
         let layers = Layers { node_id: config.node_id, static_configs: &config.statics, image };
         replicas.sync(image, &layers)?;

@@ -23,10 +23,10 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use strata_metadata::controller::{fence_broker, register_broker, unfence_broker};
-use strata_protocol::frame::{decode_response, encode_request};
+use strata_metadata::controller::{alter_partition, fence_broker, register_broker, unfence_broker, IsrChange};
+use strata_protocol::frame::decode_response;
 use strata_protocol::generated::broker_registration_request::Listener;
-use strata_protocol::generated::RequestHeader;
+use strata_protocol::generated::{alter_partition_response, AlterPartitionRequest, AlterPartitionResponse};
 use strata_protocol::generated::{
     BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse,
 };
@@ -36,6 +36,7 @@ use tokio::sync::watch;
 
 use crate::broker::Broker;
 use crate::handlers;
+use crate::leader_link::request_frame;
 
 /// How long a call to the controller may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -111,18 +112,10 @@ pub(crate) async fn forward(broker: &Broker, frame: Bytes) -> Option<Bytes> {
     Some(out.freeze())
 }
 
-async fn call(broker: &Broker, body: RequestBody, version: i16) -> Result<ResponseBody, String> {
+/// Sends a request to the active controller; its answer.
+pub(crate) async fn call(broker: &Broker, body: RequestBody, version: i16) -> Result<ResponseBody, String> {
     let key = body.api_key();
-    let header = RequestHeader {
-        request_api_key: key as i16,
-        request_api_version: version,
-        correlation_id: 0,
-        client_id: Some(format!("strata-broker-{}", broker.config.node_id)),
-        ..Default::default()
-    };
-    let mut frame = BytesMut::new();
-    encode_request(&header, &body, &mut frame).map_err(|e| e.to_string())?;
-    let frame = frame.freeze().slice(4..);
+    let frame = request_frame(broker.config.node_id, &body, version, 0, false)?;
     let answer = broker.quorum.call_leader(frame, CALL_TIMEOUT).await.map_err(|e| e.to_string())?;
     decode_response(key, version, answer).map(|(_, body)| body).map_err(|e| e.to_string())
 }
@@ -256,6 +249,47 @@ pub(crate) async fn heartbeat_received(broker: &Broker, r: BrokerHeartbeatReques
         tracing::info!(broker = r.broker_id, "unfenced a broker that heartbeats again");
     }
     BrokerHeartbeatResponse { is_caught_up: true, ..Default::default() }
+}
+
+/// AlterPartition, on the active controller: each partition's ISR change
+/// from its leader, committed one by one (see [`alter_partition`]).
+pub(crate) async fn alter_partition_received(broker: &Broker, r: AlterPartitionRequest) -> AlterPartitionResponse {
+    let refuse = |code: ErrorCode| AlterPartitionResponse { error_code: code.code(), ..Default::default() };
+    if !broker.quorum.is_leader() {
+        return refuse(ErrorCode::NOT_CONTROLLER);
+    }
+    if broker.image().broker(r.broker_id).is_none_or(|b| b.epoch != r.broker_epoch || b.fenced) {
+        return refuse(ErrorCode::STALE_BROKER_EPOCH);
+    }
+    let mut topics = Vec::with_capacity(r.topics.len());
+    for t in r.topics {
+        let mut partitions = Vec::with_capacity(t.partitions.len());
+        for p in t.partitions {
+            let change = IsrChange {
+                topic_id: t.topic_id,
+                partition: p.partition_index,
+                leader: r.broker_id,
+                leader_epoch: p.leader_epoch,
+                partition_epoch: p.partition_epoch,
+                new_isr: p.new_isr,
+            };
+            let result = broker.commit(false, |image| alter_partition(image, &change)).await;
+            let image = broker.image();
+            let now =
+                image.topic_by_id(&t.topic_id).and_then(|t| t.partitions.get(p.partition_index as usize).cloned());
+            partitions.push(alter_partition_response::PartitionData {
+                partition_index: p.partition_index,
+                error_code: result.err().map_or(0, |e| e.code.code()),
+                leader_id: now.as_ref().map_or(-1, |n| n.leader),
+                leader_epoch: now.as_ref().map_or(-1, |n| n.leader_epoch),
+                isr: now.as_ref().map_or_else(Vec::new, |n| n.isr.clone()),
+                partition_epoch: now.as_ref().map_or(-1, |n| n.partition_epoch),
+                ..Default::default()
+            });
+        }
+        topics.push(alter_partition_response::TopicData { topic_id: t.topic_id, partitions, ..Default::default() });
+    }
+    AlterPartitionResponse { topics, ..Default::default() }
 }
 
 /// On the active controller, fences brokers silent past the session timeout.

@@ -30,8 +30,17 @@ pub(crate) struct Cached {
     pub(crate) fetch_offset: i64,
     /// partition_max_bytes.
     pub(crate) max_bytes: i32,
+    /// The leader epoch the fetcher knows (-1: unknown; KIP-320).
+    pub(crate) leader_epoch: i32,
     /// (high watermark, last stable offset, log start offset) last sent.
     last_sent: Option<(i64, i64, i64)>,
+}
+
+impl Cached {
+    /// A partition as a request names it.
+    pub(crate) fn new(fetch_offset: i64, max_bytes: i32, leader_epoch: i32) -> Cached {
+        Cached { fetch_offset, max_bytes, leader_epoch, last_sent: None }
+    }
 }
 
 #[derive(Debug)]
@@ -80,17 +89,14 @@ impl FetchSessions {
         &mut self,
         session_id: i32,
         epoch: i32,
-        requested: Vec<(Key, i64, i32)>,
+        requested: Vec<(Key, Cached)>,
         forgotten: Vec<Key>,
     ) -> Result<Plan, ErrorCode> {
-        let fresh = |(key, offset, max): (Key, i64, i32)| {
-            (key, Cached { fetch_offset: offset, max_bytes: max, last_sent: None })
-        };
         if epoch <= 0 {
             if session_id != 0 {
                 self.sessions.remove(&session_id);
             }
-            let partitions: Vec<(Key, Cached)> = requested.into_iter().map(fresh).collect();
+            let partitions = requested;
             let session_id = if epoch == 0 { self.open(&partitions) } else { 0 };
             return Ok(Plan { session_id, incremental: false, partitions });
         }
@@ -103,14 +109,11 @@ impl FetchSessions {
         for key in forgotten {
             session.partitions.shift_remove(&key);
         }
-        for (key, offset, max) in requested {
-            let entry = session.partitions.entry(key).or_insert(Cached {
-                fetch_offset: offset,
-                max_bytes: max,
-                last_sent: None,
-            });
-            entry.fetch_offset = offset;
-            entry.max_bytes = max;
+        for (key, wanted) in requested {
+            let entry = session.partitions.entry(key).or_insert_with(|| wanted.clone());
+            entry.fetch_offset = wanted.fetch_offset;
+            entry.max_bytes = wanted.max_bytes;
+            entry.leader_epoch = wanted.leader_epoch;
         }
         let partitions = session.partitions.iter().map(|(k, c)| (k.clone(), c.clone())).collect();
         Ok(Plan { session_id, incremental: true, partitions })
@@ -173,11 +176,12 @@ mod tests {
     #[test]
     fn incremental_fetches_send_only_news() {
         let mut s = FetchSessions::new(10);
-        let plan = s.plan(0, 0, vec![(key(0), 0, 100), (key(1), 0, 100)], vec![]).unwrap();
+        let plan =
+            s.plan(0, 0, vec![(key(0), Cached::new(0, 100, -1)), (key(1), Cached::new(0, 100, -1))], vec![]).unwrap();
         assert!(plan.session_id > 0 && !plan.incremental);
         let (k0, k1) = (key(0), key(1));
         assert_eq!(s.record(&plan, &[sent(&k0, true, 5), sent(&k1, false, 0)]), [true, true]);
-        let plan2 = s.plan(plan.session_id, 1, vec![(key(0), 5, 100)], vec![]).unwrap();
+        let plan2 = s.plan(plan.session_id, 1, vec![(key(0), Cached::new(5, 100, -1))], vec![]).unwrap();
         assert!(plan2.incremental);
         assert_eq!(plan2.partitions.len(), 2);
         let order: Vec<i32> = plan2.partitions.iter().map(|(k, _)| k.2).collect();

@@ -75,16 +75,24 @@ impl Groups {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Replays every `__consumer_offsets` partition this broker holds and has
-    /// not loaded yet, and starts serving its groups.
+    /// Replays every `__consumer_offsets` partition this broker leads and has
+    /// not loaded yet, and starts serving its groups; stops serving those it
+    /// no longer leads (their new leader loads them from its replica).
     pub(crate) fn load(&self, replicas: &Replicas) -> Result<(), BrokerError> {
         let mut inner = self.lock();
         let partitions = inner.engine.config().partitions;
         for index in 0..partitions {
+            let led = replicas.get(OFFSETS_TOPIC, index).filter(|p| p.is_leader());
+            let Some(p) = led else {
+                if inner.engine.is_loaded(index) {
+                    inner.engine.unload(index);
+                    tracing::info!(partition = index, "no longer the group coordinator of a partition");
+                }
+                continue;
+            };
             if inner.engine.is_loaded(index) {
                 continue;
             }
-            let Some(p) = replicas.get(OFFSETS_TOPIC, index) else { continue };
             let now = now_ms();
             let engine = &mut inner.engine;
             let count = replay(&p.log, OFFSETS_TOPIC, index, |entry| match entry {

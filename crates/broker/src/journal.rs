@@ -1,8 +1,10 @@
 //! Where the coordinators' records go: a [`Journal`] over the partitions of
 //! an internal topic (`__consumer_offsets`, `__transaction_state`). Records
 //! are appended at once, under the coordinator's lock, so the log holds them
-//! in the order the state changed; [`durable`] then fsyncs each partition
-//! written, one group-committed fsync per partition, before replies leave.
+//! in the order the state changed, and only on the partition's leader (a
+//! coordinator serves the partitions its broker leads); [`durable`] then
+//! fsyncs each partition written, one group-committed fsync per partition,
+//! and waits until every ISR member has the records, before replies leave.
 //! [`replay`] reads a partition back when a coordinator loads it.
 
 use std::collections::HashMap;
@@ -48,19 +50,19 @@ impl<'a> TopicJournal<'a> {
     }
 
     fn write(&mut self, partition: i32, builder: BatchBuilder, records: &[Encoded]) -> Result<(), ErrorCode> {
-        let p = self.replicas.get(self.topic, partition).ok_or(ErrorCode::NOT_COORDINATOR)?;
+        let p = self.replicas.get(self.topic, partition).filter(|p| p.is_leader()).ok_or(ErrorCode::NOT_COORDINATOR)?;
         let now = now_ms();
         let mut builder = builder;
         for (key, value) in records {
             builder.push(now, Some(key), value.as_deref(), &[]);
         }
-        let opts = AppendOptions { leader_epoch: p.leader_epoch, now_ms: now };
+        let opts = AppendOptions { leader_epoch: p.leader_epoch(), now_ms: now };
         let info = p.log.append_from_coordinator(&builder.build(), opts).map_err(|e| {
             tracing::error!(topic = self.topic, partition, error = %e, "a coordinator's append failed");
             storage_error_code(&e)
         })?;
         let end = info.last_offset + 1;
-        p.end_offset.send_replace(end);
+        p.appended();
         self.flushes.push((p, end));
         Ok(())
     }
@@ -83,8 +85,13 @@ impl Journal for TopicJournal<'_> {
     }
 }
 
+/// How long a coordinator's write waits for its ISR.
+const REPLICATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Makes the journal's appends durable: one fsync per partition, up to the
-/// last end offset written to it. KAFKA_STORAGE_ERROR if one fails.
+/// last end offset written to it, then the ISR's copies. KAFKA_STORAGE_ERROR
+/// if an fsync fails, NOT_COORDINATOR if leadership moved meanwhile,
+/// COORDINATOR_NOT_AVAILABLE if the ISR did not follow in time.
 pub(crate) async fn durable(flushes: Vec<Flush>) -> Result<(), ErrorCode> {
     let mut last: HashMap<usize, Flush> = HashMap::new();
     for (p, end) in flushes {
@@ -92,14 +99,15 @@ pub(crate) async fn durable(flushes: Vec<Flush>) -> Result<(), ErrorCode> {
         entry.1 = entry.1.max(end);
     }
     for (_, (p, end)) in last {
-        let result = tokio::task::spawn_blocking(move || p.log.flush_to(end)).await;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "fsync of a coordinator's records failed");
-                return Err(ErrorCode::KAFKA_STORAGE_ERROR);
-            }
-            Err(_) => return Err(ErrorCode::KAFKA_STORAGE_ERROR),
+        if let Err((_, message)) = p.clone().flush_to(end).await {
+            tracing::error!(error = %message, "fsync of a coordinator's records failed");
+            return Err(ErrorCode::KAFKA_STORAGE_ERROR);
+        }
+        // As Kafka's coordinators write with acks=all: on every ISR member.
+        match p.replicated(end, REPLICATION_TIMEOUT).await {
+            Ok(()) => {}
+            Err(ErrorCode::NOT_LEADER_OR_FOLLOWER) => return Err(ErrorCode::NOT_COORDINATOR),
+            Err(_) => return Err(ErrorCode::COORDINATOR_NOT_AVAILABLE),
         }
     }
     Ok(())

@@ -10,7 +10,12 @@
 //! * `controller`: registration and heartbeats to the active controller, calls
 //!   forwarded to it, and fencing of silent brokers while this node leads.
 //! * `replicas`: the partitions and their logs, kept in step with the image.
-//! * `groups`: the group coordinator behind a mutex, journaled to `__consumer_offsets`.
+//! * `replication`: a partition's ISR, followers' progress and high watermark.
+//! * `fetcher`: this broker's followers, pulling from each partition's leader.
+//! * `isr`: the leader's ISR changes, sent to the controller (AlterPartition).
+//! * `leader_link`: a broker's own requests (to the controller, to a leader).
+//! * `groups`: the group coordinator behind a mutex, journaled to the
+//!   `__consumer_offsets` partitions this broker leads.
 //! * `fetch_session`: KIP-227 sessions.
 //! * `scheduler`: flush, retention, compaction and checkpoint passes.
 //! * `response`: response chunks and sendfile.
@@ -22,12 +27,16 @@ mod controller;
 mod data_dir;
 mod error;
 mod fetch_session;
+mod fetcher;
 mod groups;
 mod handlers;
+mod isr;
 mod journal;
+mod leader_link;
 mod markers;
 mod producer_ids;
 mod replicas;
+mod replication;
 mod response;
 mod scheduler;
 mod server;

@@ -26,11 +26,11 @@ pub(crate) fn write(
     marker: ControlRecord,
 ) -> Result<(Arc<Partition>, i64), ErrorCode> {
     let partition = broker.replicas.get(topic, index).ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
-    let opts = AppendOptions { leader_epoch: partition.leader_epoch, now_ms: now_ms() };
+    let opts = AppendOptions { leader_epoch: partition.leader_epoch(), now_ms: now_ms() };
     match partition.log.append_marker(producer_id, producer_epoch, marker, opts) {
         Ok(info) => {
             let end = info.last_offset + 1;
-            partition.end_offset.send_replace(end);
+            partition.appended();
             Ok((partition, end))
         }
         Err(e) => {

@@ -11,31 +11,40 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
+use bytes::Bytes;
 use strata_metadata::config::Layers;
-use strata_metadata::{MetadataImage, TopicImage};
+use strata_metadata::{MetadataImage, PartitionImage, TopicImage};
 use strata_protocol::{ErrorCode, Uuid};
 use strata_quorum::METADATA_DIR;
-use strata_storage::{CleanupPolicy, Log, LogConfig, OpenFiles};
+use strata_storage::{CleanupPolicy, Log, LogConfig, OpenFiles, StorageError};
 use tokio::sync::watch;
 
 use crate::error::{storage_error_code, BrokerError};
+use crate::replication::Replication;
 use crate::time::now_ms;
 
-/// One partition of a topic, led by this broker.
+/// One replica of a partition of a topic.
 #[derive(Debug)]
 pub(crate) struct Partition {
     /// The topic's id.
     pub(crate) topic_id: Uuid,
+    /// This broker's id.
+    node: i32,
     /// The log.
     pub(crate) log: Log,
-    /// The leader epoch appends are stamped with.
-    pub(crate) leader_epoch: i32,
     /// The partition's leader as of the newest image (-1: none).
     leader: AtomicI32,
-    /// The log end offset, bumped after each append (wakes waiting fetches).
-    pub(crate) end_offset: watch::Sender<i64>,
+    /// The leader epoch as of the newest image; appends are stamped with it.
+    leader_epoch: AtomicI32,
+    /// The log end offset, bumped after each append (wakes follower fetches).
+    end_offset: watch::Sender<i64>,
+    /// The high watermark (wakes consumer fetches and acks=all produces).
+    high_watermark: watch::Sender<i64>,
+    /// Membership, and on the leader its followers' progress.
+    pub(crate) replication: Mutex<Replication>,
 }
 
 impl Partition {
@@ -44,10 +53,113 @@ impl Partition {
         self.leader.load(Ordering::Relaxed) == node
     }
 
-    /// The high watermark: on a single broker every appended record is
-    /// replicated to the whole ISR (itself), so it is the log end offset.
+    /// Whether this broker leads the partition as of the newest image.
+    pub(crate) fn is_leader(&self) -> bool {
+        self.is_led_by(self.node)
+    }
+
+    /// The leader as of the newest image (-1: none).
+    pub(crate) fn leader(&self) -> i32 {
+        self.leader.load(Ordering::Relaxed)
+    }
+
+    /// The leader epoch as of the newest image.
+    pub(crate) fn leader_epoch(&self) -> i32 {
+        self.leader_epoch.load(Ordering::Relaxed)
+    }
+
+    /// The high watermark: consumers read below it; every offset below it is
+    /// on every ISR member's disk (see [`crate::replication`]).
     pub(crate) fn high_watermark(&self) -> i64 {
-        self.log.log_end_offset()
+        *self.high_watermark.borrow()
+    }
+
+    /// The replication state, locked.
+    pub(crate) fn replication(&self) -> std::sync::MutexGuard<'_, Replication> {
+        self.replication.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After an append on the leader: wakes fetches and moves the high
+    /// watermark as far as the ISR allows.
+    pub(crate) fn appended(&self) {
+        self.end_offset.send_replace(self.log.log_end_offset());
+        self.advance_high_watermark();
+    }
+
+    /// On the leader, after an append or a follower's fetch.
+    pub(crate) fn advance_high_watermark(&self) {
+        let leo = self.log.log_end_offset();
+        let hw = self.replication().high_watermark(self.node, leo, self.high_watermark());
+        self.high_watermark.send_if_modified(|current| std::mem::replace(current, hw) != hw);
+    }
+
+    /// On a follower: the leader's high watermark, bounded by the local log end.
+    pub(crate) fn follow_high_watermark(&self, leader_hw: i64) {
+        let hw = leader_hw.min(self.log.log_end_offset());
+        self.high_watermark.send_if_modified(|current| std::mem::replace(current, hw) != hw);
+        self.end_offset.send_replace(self.log.log_end_offset());
+    }
+
+    /// On a follower, appends batches fetched from `leader` unless the
+    /// partition has changed leader since; the new log end, if appended.
+    pub(crate) fn append_as_follower(
+        &self,
+        leader: i32,
+        records: &Bytes,
+        now: i64,
+    ) -> Result<Option<i64>, StorageError> {
+        let _lock = self.replication();
+        if self.leader() != leader {
+            return Ok(None);
+        }
+        self.log.append_as_follower(records, now).map(Some)
+    }
+
+    /// On a follower, truncates the log to `offset` unless the leader epoch
+    /// has moved on from `epoch`; whether it is now checked for `epoch`.
+    pub(crate) fn truncate_as_follower(&self, offset: i64, epoch: i32) -> Result<bool, StorageError> {
+        let _lock = self.replication();
+        if self.leader_epoch() != epoch || self.is_leader() {
+            return Ok(false);
+        }
+        if offset < self.log.log_end_offset() {
+            tracing::info!(partition = %self.log.dir().display(), offset, epoch, "truncating a divergent tail");
+            self.log.truncate_to(offset)?;
+        }
+        let hw = self.high_watermark();
+        self.follow_high_watermark(hw);
+        Ok(true)
+    }
+
+    /// A receiver woken when what a reader may see changes: the log end for
+    /// followers (`replica`), the high watermark for consumers.
+    pub(crate) fn changes(&self, replica: bool) -> watch::Receiver<i64> {
+        if replica {
+            self.end_offset.subscribe()
+        } else {
+            self.high_watermark.subscribe()
+        }
+    }
+
+    /// The ISR's size and `min.insync.replicas` when the ISR is too small for acks=all.
+    pub(crate) fn insync_shortfall(&self) -> Option<(usize, usize)> {
+        let r = self.replication();
+        (r.isr.len() < r.min_insync).then_some((r.isr.len(), r.min_insync))
+    }
+
+    /// Waits until the high watermark reaches `end` (acks=all), leadership
+    /// moves, or `timeout` passes; the error to answer with, if any.
+    pub(crate) async fn replicated(&self, end: i64, timeout: Duration) -> Result<(), ErrorCode> {
+        let epoch = self.leader_epoch();
+        let mut hw = self.high_watermark.subscribe();
+        let moved = |p: &Partition| !p.is_leader() || p.leader_epoch() != epoch;
+        let reached = tokio::time::timeout(timeout, hw.wait_for(|hw| *hw >= end || moved(self))).await.map(|_| ());
+        match reached {
+            Err(_) => Err(ErrorCode::REQUEST_TIMED_OUT),
+            Ok(_) if moved(self) => Err(ErrorCode::NOT_LEADER_OR_FOLLOWER),
+            Ok(_) if self.insync_shortfall().is_some() => Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND),
+            Ok(_) => Ok(()),
+        }
     }
 
     /// Waits, on a blocking thread, until every offset below `end` is
@@ -70,11 +182,34 @@ impl Partition {
         let hw = self.high_watermark();
         self.log.first_unstable_offset().map_or(hw, |first| first.min(hw))
     }
+
+    /// Takes the newest image's state of the partition. A change of leader
+    /// epoch starts a new leadership on the new leader (followers unheard),
+    /// and wakes acks=all produces waiting on the old one.
+    fn follow_image(&self, image: &PartitionImage, min_insync: usize) {
+        let node = self.node;
+        // Under the lock, so that no follower append straddles a leader change.
+        let mut r = self.replication();
+        let new_epoch = self.leader_epoch.swap(image.leader_epoch, Ordering::Relaxed) != image.leader_epoch;
+        self.leader.store(image.leader, Ordering::Relaxed);
+        let leading = (new_epoch && image.leader == node).then(now_ms);
+        r.update(&image.replicas, &image.isr, image.partition_epoch, leading);
+        r.min_insync = min_insync;
+        drop(r);
+        if image.leader == node {
+            self.advance_high_watermark();
+        }
+        if new_epoch {
+            self.high_watermark.send_modify(|_| ());
+        }
+    }
 }
 
 /// Every partition, by topic name and index.
 #[derive(Debug)]
 pub(crate) struct Replicas {
+    /// This broker's id.
+    node: i32,
     dir: PathBuf,
     files: Arc<OpenFiles>,
     topics: RwLock<HashMap<String, Vec<Arc<Partition>>>>,
@@ -86,8 +221,8 @@ fn partition_dir(dir: &Path, topic: &str, index: usize) -> PathBuf {
 
 impl Replicas {
     /// An empty set over `dir`.
-    pub(crate) fn new(dir: PathBuf, files: Arc<OpenFiles>) -> Replicas {
-        Replicas { dir, files, topics: RwLock::new(HashMap::new()) }
+    pub(crate) fn new(node: i32, dir: PathBuf, files: Arc<OpenFiles>) -> Replicas {
+        Replicas { node, dir, files, topics: RwLock::new(HashMap::new()) }
     }
 
     /// The partition, if this broker holds it.
@@ -119,14 +254,16 @@ impl Replicas {
             }
         }
         for topic in image.topics() {
-            let config = log_config(&layers.topic_values(&topic.name));
+            let values = layers.topic_values(&topic.name);
+            let config = log_config(&values);
+            let min_insync = values.get("min.insync.replicas").and_then(|v| v.as_deref()?.parse().ok()).unwrap_or(1);
             let held = topics.entry(topic.name.clone()).or_default();
             while held.len() < topic.partitions.len() {
                 held.push(Arc::new(self.open(topic, held.len(), config.clone())?));
             }
             for (p, image) in held.iter().zip(&topic.partitions) {
                 p.log.reconfigure(config.clone());
-                p.leader.store(image.leader, Ordering::Relaxed);
+                p.follow_image(image, min_insync);
             }
         }
         Ok(())
@@ -149,10 +286,20 @@ impl Replicas {
             write_durably(&marker, &expected)
                 .map_err(|e| BrokerError::Startup(format!("{}: {e}", marker.display())))?;
         }
-        let epoch = topic.partitions[index].leader_epoch;
         let end = log.log_end_offset();
-        let leader = AtomicI32::new(topic.partitions[index].leader);
-        Ok(Partition { topic_id: topic.id, log, leader_epoch: epoch, leader, end_offset: watch::channel(end).0 })
+        // A sole replica has everything it holds; a replica of several learns
+        // the high watermark from its leader, or as leader from its followers.
+        let hw = if topic.partitions[index].replicas == [self.node] { end } else { log.log_start_offset() };
+        Ok(Partition {
+            topic_id: topic.id,
+            node: self.node,
+            log,
+            leader: AtomicI32::new(-1),
+            leader_epoch: AtomicI32::new(-1),
+            end_offset: watch::channel(end).0,
+            high_watermark: watch::channel(hw).0,
+            replication: Mutex::new(Replication::default()),
+        })
     }
 
     /// Removes partition directories the image does not name (called at start,

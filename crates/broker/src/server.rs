@@ -13,7 +13,9 @@ use crate::config::BrokerConfig;
 use crate::connection::{self, Limits};
 use crate::controller;
 use crate::error::BrokerError;
+use crate::fetcher;
 use crate::groups;
+use crate::isr;
 use crate::scheduler;
 use crate::transactions;
 
@@ -52,6 +54,8 @@ impl Server {
         let follower = tokio::spawn(follow_metadata(broker.clone(), shutdown.clone()));
         let lifecycle = tokio::spawn(controller::run_broker(broker.clone(), shutdown.clone()));
         let fencing = tokio::spawn(controller::run_fencing(broker.clone(), shutdown.clone()));
+        let fetchers = tokio::spawn(fetcher::run(broker.clone(), shutdown.clone()));
+        let isr = tokio::spawn(isr::run(broker.clone(), shutdown.clone()));
         let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
         transactions::resume(&broker)?;
         let txn_timer = tokio::spawn(transactions::run_timer(broker.clone(), shutdown.clone()));
@@ -84,6 +88,8 @@ impl Server {
         let _ = follower.await;
         let _ = lifecycle.await;
         let _ = fencing.await;
+        let _ = fetchers.await;
+        let _ = isr.await;
         let _ = timer.await;
         let _ = txn_timer.await;
         broker.close().await;
@@ -105,9 +111,22 @@ async fn follow_metadata(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool
                 if let Err(e) = broker.sync_replicas() {
                     tracing::error!(error = %e, "the partitions could not follow the metadata");
                 }
+                follow_coordinators(&broker);
             }
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+/// The coordinators serve the internal partitions this broker leads now.
+fn follow_coordinators(broker: &Arc<Broker>) {
+    if broker.image().topic(groups::OFFSETS_TOPIC).is_some() {
+        if let Err(e) = tokio::task::block_in_place(|| broker.groups.load(&broker.replicas)) {
+            tracing::error!(error = %e, "the group coordinator could not follow the metadata");
+        }
+    }
+    if let Err(e) = transactions::resume(broker) {
+        tracing::error!(error = %e, "the transaction coordinator could not follow the metadata");
     }
 }
 

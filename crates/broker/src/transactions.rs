@@ -82,17 +82,23 @@ impl Transactions {
         self.engine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Replays every `__transaction_state` partition this broker holds and
-    /// has not loaded yet, and starts serving its ids. Returns the markers
+    /// Replays every `__transaction_state` partition this broker leads and
+    /// has not loaded yet, and starts serving its ids; stops serving those it
+    /// no longer leads. Returns the markers
     /// of transactions that were ending, to be written again.
     pub(crate) fn load(&self, replicas: &Replicas) -> Result<Vec<Markers>, BrokerError> {
         let mut engine = self.lock();
         let mut unfinished = Vec::new();
         for index in 0..engine.config().partitions {
+            let Some(p) = replicas.get(TXN_TOPIC, index).filter(|p| p.is_leader()) else {
+                if engine.is_loaded(index) {
+                    engine.unload(index);
+                }
+                continue;
+            };
             if engine.is_loaded(index) {
                 continue;
             }
-            let Some(p) = replicas.get(TXN_TOPIC, index) else { continue };
             let count = replay(&p.log, TXN_TOPIC, index, |entry| {
                 let Entry::Record { key, value, .. } = entry else { return };
                 match TxnRecord::decode(key, value) {
@@ -103,7 +109,7 @@ impl Transactions {
                     }
                 }
             })?;
-            unfinished.extend(engine.loaded(index, p.leader_epoch));
+            unfinished.extend(engine.loaded(index, p.leader_epoch()));
             tracing::debug!(partition = index, records = count, "loaded transaction coordinator partition");
         }
         Ok(unfinished)

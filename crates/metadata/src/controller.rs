@@ -255,6 +255,63 @@ pub fn unfence_broker(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
     records
 }
 
+/// A partition's state as its leader last saw it, with the ISR it asks for
+/// (AlterPartition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsrChange {
+    /// The topic's id.
+    pub topic_id: Uuid,
+    /// The partition.
+    pub partition: i32,
+    /// The leader asking.
+    pub leader: i32,
+    /// The leader epoch it leads in.
+    pub leader_epoch: i32,
+    /// The partition epoch of the state it saw.
+    pub partition_epoch: i32,
+    /// The ISR it asks for.
+    pub new_isr: Vec<i32>,
+}
+
+/// AlterPartition: a leader shrinks the ISR (a follower fell behind) or
+/// grows it (a follower caught up). Refused when the leader or the state it
+/// saw is stale (FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION), when the ISR
+/// leaves out the leader or names a non-replica (INVALID_REQUEST), or when it
+/// adds a fenced broker (INELIGIBLE_REPLICA). No record when nothing changes.
+pub fn alter_partition(image: &MetadataImage, change: &IsrChange) -> Result<Vec<MetadataRecord>, ApiError> {
+    let topic = image
+        .topic_by_id(&change.topic_id)
+        .ok_or_else(|| ApiError::new(ErrorCode::UNKNOWN_TOPIC_ID, "unknown topic id"))?;
+    let part = usize::try_from(change.partition)
+        .ok()
+        .and_then(|i| topic.partitions.get(i))
+        .ok_or_else(|| ApiError::new(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, "unknown partition"))?;
+    if part.leader != change.leader {
+        return Err(ApiError::new(ErrorCode::NOT_LEADER_OR_FOLLOWER, "the broker does not lead the partition"));
+    }
+    if part.leader_epoch != change.leader_epoch {
+        return Err(ApiError::new(ErrorCode::FENCED_LEADER_EPOCH, "the leader epoch is not the current one"));
+    }
+    if part.partition_epoch != change.partition_epoch {
+        return Err(ApiError::new(ErrorCode::INVALID_UPDATE_VERSION, "the partition has changed since"));
+    }
+    let distinct: BTreeSet<i32> = change.new_isr.iter().copied().collect();
+    let valid = distinct.len() == change.new_isr.len()
+        && distinct.contains(&change.leader)
+        && distinct.iter().all(|b| part.replicas.contains(b));
+    if !valid {
+        return Err(ApiError::new(ErrorCode::INVALID_REQUEST, "the ISR must be distinct replicas holding the leader"));
+    }
+    let fenced = |b: &i32| image.broker(*b).is_none_or(|x| x.fenced);
+    if change.new_isr.iter().any(|b| !part.isr.contains(b) && fenced(b)) {
+        return Err(ApiError::new(ErrorCode::INELIGIBLE_REPLICA, "a fenced broker cannot join the ISR"));
+    }
+    if change.new_isr == part.isr {
+        return Ok(Vec::new());
+    }
+    Ok(vec![partition_change(change.topic_id, change.partition, Some(change.new_isr.clone()), -2)])
+}
+
 /// Leadership for `id` of every partition without a leader whose ISR holds it.
 fn elect_leaderless(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
     let mut records = Vec::new();
@@ -525,6 +582,48 @@ mod tests {
         assert_eq!((epoch, records.is_empty()), (1, true));
         let (epoch, _) = register_broker(&image, 1, Uuid([42; 16]), ("h", 1), None);
         assert_eq!(epoch, 2);
+    }
+
+    #[test]
+    fn the_leader_shrinks_and_grows_the_isr_only_from_the_state_it_saw() {
+        let mut image = three_brokers();
+        let cluster = Cluster {
+            brokers: vec![1, 2, 3],
+            racks: BTreeMap::new(),
+            default_partitions: 1,
+            default_replication_factor: 3,
+        };
+        let t = NewTopic { name: "t".into(), num_partitions: 1, replication_factor: 3, ..Default::default() };
+        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let p = image.topic("t").unwrap().partitions[0].clone();
+        let follower = *p.replicas.iter().find(|b| **b != p.leader).unwrap();
+        let shrunk: Vec<i32> = p.isr.iter().copied().filter(|b| *b != follower).collect();
+        let change = IsrChange {
+            topic_id: Uuid([9; 16]),
+            partition: 0,
+            leader: p.leader,
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr: shrunk.clone(),
+        };
+        let code = |c: &IsrChange, image: &MetadataImage| alter_partition(image, c).err().map(|e| e.code);
+        image = image.apply(&alter_partition(&image, &change).unwrap()).unwrap();
+        let now = image.topic("t").unwrap().partitions[0].clone();
+        assert_eq!((now.isr, now.leader, now.leader_epoch), (shrunk, p.leader, p.leader_epoch));
+        assert_eq!(code(&change, &image), Some(ErrorCode::INVALID_UPDATE_VERSION), "the same change again is stale");
+        let grow = IsrChange { partition_epoch: now.partition_epoch, new_isr: p.isr.clone(), ..change.clone() };
+        let stale_leader = IsrChange { leader_epoch: p.leader_epoch - 1, ..grow.clone() };
+        assert_eq!(code(&stale_leader, &image), Some(ErrorCode::FENCED_LEADER_EPOCH));
+        let not_leader = IsrChange { leader: follower, ..grow.clone() };
+        assert_eq!(code(&not_leader, &image), Some(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+        let without_leader = IsrChange { new_isr: vec![follower], ..grow.clone() };
+        assert_eq!(code(&without_leader, &image), Some(ErrorCode::INVALID_REQUEST));
+        let fenced = image.apply(&fence_broker(&image, follower)).unwrap();
+        let grow_fenced =
+            IsrChange { partition_epoch: fenced.topic("t").unwrap().partitions[0].partition_epoch, ..grow.clone() };
+        assert_eq!(code(&grow_fenced, &fenced), Some(ErrorCode::INELIGIBLE_REPLICA));
+        image = image.apply(&alter_partition(&image, &grow).unwrap()).unwrap();
+        assert_eq!(image.topic("t").unwrap().partitions[0].isr, p.isr);
     }
 
     fn create(image: &MetadataImage, t: NewTopic, id: u8) -> Result<MetadataImage, ApiError> {

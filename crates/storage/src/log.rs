@@ -269,6 +269,55 @@ impl Log {
         self.write(&mut st, &batches, opts, Some(marker.kind))
     }
 
+    /// Appends a record set fetched from the partition leader, as it is: the
+    /// batches keep the leader's offsets, leader epochs and timestamps, and
+    /// the epochs go into the leader-epoch cache. Each batch's CRC is
+    /// checked, and offsets must move forward from the log end (a compacted
+    /// leader's log may skip offsets, never repeat them). Returns the new
+    /// log end offset. Not durable until [`Log::flush_to`].
+    pub fn append_as_follower(&self, records: &Bytes, now_ms: i64) -> Result<i64, StorageError> {
+        let mut st = lock(&self.state);
+        if st.offline {
+            return Err(StorageError::Offline(self.dir.clone()));
+        }
+        let mut batches = Vec::new();
+        let mut next = st.next_offset;
+        for batch in Batches::new(records.clone()) {
+            let batch = batch?;
+            batch.validate_crc()?;
+            if batch.header.base_offset < next {
+                return Err(StorageError::InvalidRecord(format!(
+                    "a replicated batch starts at offset {}, below the log end {next}",
+                    batch.header.base_offset
+                )));
+            }
+            next = batch.header.last_offset() + 1;
+            batches.push(batch);
+        }
+        if batches.is_empty() {
+            return Ok(st.next_offset);
+        }
+        let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
+        if let Err(e) = self.maybe_roll(&mut st, total as u64, now_ms) {
+            st.offline = true;
+            return Err(e);
+        }
+        let headers: Vec<BatchHeader> = batches.iter().map(|b| b.header).collect();
+        let mut slices: Vec<IoSlice<'_>> = batches.iter().map(|b| IoSlice::new(b.bytes())).collect();
+        self.write_batches(&mut st, &mut slices, &headers, total, now_ms)?;
+        for h in &headers {
+            st.epochs.assign(h.partition_leader_epoch, h.base_offset)?;
+        }
+        st.unflushed_records += next - st.next_offset;
+        st.next_offset = next;
+        st.oldest_unflushed_ms.get_or_insert(now_ms);
+        for b in &batches {
+            let abort = b.header.attributes.control() && batch_marker_kind(b) == Some(ControlType::Abort);
+            self.track_producers(&mut st, std::slice::from_ref(&b.header), abort.then_some(ControlType::Abort))?;
+        }
+        Ok(next)
+    }
+
     /// Parses and validates a record set for an append.
     fn validated(&self, st: &State, records: &Bytes) -> Result<Vec<RecordBatch>, StorageError> {
         let max = st.config.max_message_bytes;
@@ -949,10 +998,14 @@ fn rebuild_producers(dir: &Path, segments: &mut BTreeMap<i64, Segment>, end: i64
 fn marker_kind(segment: &Segment, b: &BatchPosition) -> Result<Option<ControlType>, StorageError> {
     let region = FileRegion { file: segment.file()?, position: b.position, len: b.header.total_len() };
     let bytes = region.read().map_err(io("read", Path::new("control batch")))?;
-    let Ok(batch) = RecordBatch::parse(&bytes) else { return Ok(None) };
-    let Ok(data) = batch.records_data(1 << 20) else { return Ok(None) };
+    Ok(RecordBatch::parse(&bytes).ok().and_then(|batch| batch_marker_kind(&batch)))
+}
+
+/// The kind of the marker in a control batch held in memory.
+fn batch_marker_kind(batch: &RecordBatch) -> Option<ControlType> {
+    let data = batch.records_data(1 << 20).ok()?;
     let kind = batch.records(&data).next().and_then(|r| r.ok()).and_then(|r| ControlRecord::parse(&r).ok());
-    Ok(kind.map(|c| c.kind))
+    kind.map(|c| c.kind)
 }
 
 /// The base offsets of the segments in `dir` (from their `.log` files), after

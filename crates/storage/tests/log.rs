@@ -457,3 +457,35 @@ fn segments_made_by_delete_records_or_truncation_age_from_their_first_append() {
     append_n(&log, 1, Compression::None);
     assert_eq!(log.segment_count(), 1, "nor is one made by truncation");
 }
+
+#[test]
+fn a_follower_copies_the_leaders_batches_with_their_offsets_and_epochs_and_refuses_going_back() {
+    let (leader_dir, follower_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let leader = Log::open(leader_dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    let follower = Log::open(follower_dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    for epoch in [3, 3, 5] {
+        let values: Vec<String> = (0..4).map(|i| (leader.log_end_offset() + i).to_string()).collect();
+        leader
+            .append(&batch(&values, NOW, Compression::Lz4), AppendOptions { leader_epoch: epoch, now_ms: NOW })
+            .unwrap();
+    }
+    let mut next = 0;
+    while next < leader.log_end_offset() {
+        let region = leader.read(next, 300, i64::MAX, true).unwrap().region.unwrap();
+        next = follower.append_as_follower(&region.read().unwrap(), NOW).unwrap();
+    }
+    assert_eq!(follower.log_end_offset(), 12);
+    assert_eq!(read_all(&follower, 0), read_all(&leader, 0));
+    assert_eq!((follower.end_offset_for_epoch(3), follower.end_offset_for_epoch(4)), (Some((3, 8)), Some((3, 8))));
+    assert_eq!(follower.latest_epoch(), Some(5));
+    let again = leader.read(4, 300, i64::MAX, true).unwrap().region.unwrap().read().unwrap();
+    assert!(matches!(follower.append_as_follower(&again, NOW), Err(StorageError::InvalidRecord(_))));
+    let mut corrupt = BytesMut::from(&again[..]);
+    corrupt[70] ^= 1;
+    follower.truncate_to(4).unwrap();
+    assert!(matches!(follower.append_as_follower(&corrupt.freeze(), NOW), Err(StorageError::InvalidBatch(_))));
+    assert_eq!(follower.log_end_offset(), 4);
+    drop(follower);
+    let follower = Log::open(follower_dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    assert_eq!((follower.log_end_offset(), follower.latest_epoch()), (4, Some(3)));
+}

@@ -13,7 +13,7 @@ use strata_client::consumer::OffsetReset;
 use strata_client::{
     Acks, Admin, ClientConfig, Consumer, ConsumerConfig, Producer, ProducerConfig, ProducerRecord, TopicPartition,
 };
-use strata_protocol::generated::create_topics_request::CreatableTopic;
+use strata_protocol::generated::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use strata_protocol::generated::{CreateTopicsRequest, DescribeQuorumRequest};
 use strata_protocol::{RequestBody, ResponseBody};
 use support::{wire, Broker};
@@ -30,6 +30,11 @@ fn free_port() -> u16 {
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_with(&[])
+    }
+
+    /// Three nodes with `extra` settings (`--set NAME=VALUE` pairs).
+    fn start_with(extra: &[&str]) -> Cluster {
         let tmp = tempfile::tempdir().unwrap();
         let controllers: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", free_port())).collect();
         let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
@@ -37,7 +42,7 @@ impl Cluster {
         let nodes = (0..3)
             .map(|i| {
                 let id = (i + 1).to_string();
-                let args = [
+                let mut args = vec![
                     "--node-id",
                     &id,
                     "--controller-listen",
@@ -51,6 +56,7 @@ impl Cluster {
                     "--set",
                     "broker.session.timeout.ms=2000",
                 ];
+                args.extend_from_slice(extra);
                 Broker::start_in(&tmp.path().join(format!("node-{id}")), &args)
             })
             .collect();
@@ -123,8 +129,28 @@ fn brokers(meta: &strata_client::cluster::Metadata) -> BTreeSet<i32> {
 
 /// CreateTopics sent to one node, whatever its role.
 fn create_topic_on(node: &Broker, name: &str, partitions: i32, replication_factor: i16) -> i16 {
-    let topic =
-        CreatableTopic { name: name.into(), num_partitions: partitions, replication_factor, ..Default::default() };
+    create_topic_with(node, name, partitions, replication_factor, &[])
+}
+
+/// CreateTopics with topic configs, sent to one node.
+fn create_topic_with(
+    node: &Broker,
+    name: &str,
+    partitions: i32,
+    replication_factor: i16,
+    configs: &[(&str, &str)],
+) -> i16 {
+    let configs = configs
+        .iter()
+        .map(|(n, v)| CreatableTopicConfig { name: n.to_string(), value: Some(v.to_string()), ..Default::default() })
+        .collect();
+    let topic = CreatableTopic {
+        name: name.into(),
+        num_partitions: partitions,
+        replication_factor,
+        configs,
+        ..Default::default()
+    };
     let request = CreateTopicsRequest { topics: vec![topic], timeout_ms: 10_000, ..Default::default() };
     let mut s = wire::connect(&node.addr());
     let ResponseBody::CreateTopics(r) = wire::call(&mut s, 7, RequestBody::CreateTopics(request)) else { panic!() };
@@ -248,4 +274,151 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
 fn bounded_value<T, F: Future<Output = T>>(work: impl FnOnce() -> F) -> T {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async { tokio::time::timeout(Duration::from_secs(20), work()).await.expect("in time") })
+}
+
+/// Every (offset, value) in a partition directory's segment files, read from
+/// the disk as they are.
+fn on_disk(dir: &std::path::Path) -> Vec<(i64, String)> {
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "log")).collect())
+        .unwrap_or_default();
+    logs.sort();
+    let mut out = Vec::new();
+    for log in logs {
+        let bytes = bytes::Bytes::from(std::fs::read(&log).unwrap());
+        for batch in strata_records::Batches::new(bytes) {
+            let Ok(batch) = batch else { break };
+            let data = batch.records_data(1 << 26).unwrap();
+            for r in batch.records(&data) {
+                let r = r.unwrap();
+                let offset = batch.header.base_offset + i64::from(r.offset_delta);
+                out.push((offset, String::from_utf8_lossy(r.value.unwrap_or_default()).into_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Produces "0", "1", ... with acks=all to `topic` until `stop`, noting each
+/// acknowledged value's offset and when it was acknowledged.
+async fn produce_until(
+    bootstrap: String,
+    topic: &'static str,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<(u64, i64, Instant)> {
+    let producer = Producer::new({
+        let mut c = ProducerConfig::new(&bootstrap);
+        c.acks = Acks::All;
+        c.linger = Duration::from_millis(1);
+        c.max_in_flight = 1;
+        c.delivery_timeout = Duration::from_secs(60);
+        c
+    })
+    .unwrap();
+    let mut acked = Vec::new();
+    let mut next = 0u64;
+    while !*stop.borrow() {
+        let value = next.to_string();
+        let delivery = producer.send(ProducerRecord::new(topic, value.as_bytes()).partition(0)).await.unwrap();
+        match delivery.await {
+            Ok(meta) => acked.push((next, meta.offset, Instant::now())),
+            Err(e) => eprintln!("record {next} not acknowledged: {e}"),
+        }
+        next += 1;
+    }
+    producer.close().await;
+    acked
+}
+
+/// The node leading partition 0 of `topic`, as `bootstrap` sees it.
+async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
+    let admin = Admin::new(ClientConfig::new(bootstrap)).unwrap();
+    admin.describe_topic(topic).await.unwrap().partitions[0].leader
+}
+
+#[test]
+fn acks_all_records_survive_the_leaders_sigkill_and_the_replicas_stay_identical() {
+    let mut cluster = Cluster::start_with(&["--set", "replica.lag.time.max.ms=2000"]);
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        let code = create_topic_with(&cluster.nodes[0], "replicated", 1, 3, &[("min.insync.replicas", "2")]);
+        assert_eq!(code, 0);
+        until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3).await;
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let producing = {
+        let (acked, bootstrap) = (acked.clone(), bootstrap.clone());
+        runtime.spawn(async move {
+            let got = produce_until(bootstrap, "replicated", stopped).await;
+            *acked.lock().unwrap() = got;
+        })
+    };
+    let leader = runtime.block_on(async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        leader_of(&bootstrap, "replicated").await
+    });
+    let killed_at = Instant::now();
+    cluster.node(leader).kill();
+    runtime.block_on(async {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+    });
+    let _ = stop.send(true);
+    runtime.block_on(async { tokio::time::timeout(Duration::from_secs(90), producing).await.unwrap().unwrap() });
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
+    let before = acked.iter().filter(|a| a.2 < killed_at).count();
+    let after: Vec<&(u64, i64, Instant)> = acked.iter().filter(|a| a.2 > killed_at).collect();
+    assert!(
+        before > 20 && after.len() > 20,
+        "records acknowledged before ({before}) and after ({}) the kill",
+        after.len()
+    );
+    let resumed = after[0].2 - killed_at;
+    writeln!(
+        std::io::stderr(),
+        "acks=all resumed {resumed:?} after the leader's SIGKILL; {before} acked before, {} after",
+        after.len()
+    )
+    .unwrap();
+
+    // The killed leader comes back, truncates what it alone had, and catches up.
+    cluster.node(leader).restart();
+    runtime.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3),
+        )
+        .await
+        .expect("the old leader rejoins the ISR");
+    });
+    let dirs: Vec<std::path::PathBuf> =
+        (1..=3).map(|i| cluster._tmp.path().join(format!("node-{i}")).join("replicated-0")).collect();
+    let start = Instant::now();
+    let logs = loop {
+        let logs: Vec<Vec<(i64, String)>> = dirs.iter().map(|d| on_disk(d)).collect();
+        if logs.windows(2).all(|w| w[0] == w[1]) || start.elapsed() > Duration::from_secs(20) {
+            break logs;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for (i, log) in logs.iter().enumerate() {
+        assert_eq!(log, &logs[0], "node {} holds the same records at the same offsets as node 1", i + 1);
+    }
+    let log: std::collections::BTreeMap<i64, &str> = logs[0].iter().map(|(o, v)| (*o, v.as_str())).collect();
+    for (value, offset, _) in &acked {
+        assert_eq!(
+            log.get(offset).copied(),
+            Some(value.to_string().as_str()),
+            "acknowledged record {value} at {offset}"
+        );
+    }
+    // A retry after the failover may repeat a record; first copies keep produce order.
+    let mut seen = BTreeSet::new();
+    let firsts: Vec<u64> = log.values().map(|v| v.parse::<u64>().unwrap()).filter(|v| seen.insert(*v)).collect();
+    assert!(firsts.windows(2).all(|w| w[0] < w[1]), "records in produce order");
 }

@@ -20,6 +20,7 @@ use crate::broker::Broker;
 use crate::error::storage_error_code;
 use crate::fetch_session::{Cached, Key, Plan, Sent};
 use crate::replicas::Partition;
+use crate::time::now_ms;
 
 /// Resolves the session now; returns the (possibly long-polling) read.
 pub(super) fn handle(
@@ -36,10 +37,16 @@ pub(super) fn handle(
             (Uuid::ZERO, name, partition)
         }
     };
+    let replica = if version >= 15 { req.replica_state.replica_id } else { req.replica_id };
     let mut requested = Vec::new();
     for t in req.topics {
         for p in t.partitions {
-            requested.push((key(t.topic_id, t.topic.clone(), p.partition), p.fetch_offset, p.partition_max_bytes));
+            let key = key(t.topic_id, t.topic.clone(), p.partition);
+            let wanted = Cached::new(p.fetch_offset, p.partition_max_bytes, p.current_leader_epoch);
+            if replica >= 0 {
+                follower_fetched(broker, replica, &key, &wanted);
+            }
+            requested.push((key, wanted));
         }
     }
     let forgotten = req
@@ -60,6 +67,7 @@ pub(super) fn handle(
         min_bytes: usize::try_from(req.min_bytes).unwrap_or(0),
         max_wait: Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0)),
         read_committed: req.isolation_level == 1,
+        replica: (replica >= 0).then_some(replica),
         by_id: version >= 13,
         node_id: broker.config.node_id,
     };
@@ -77,6 +85,8 @@ struct Limits {
     min_bytes: usize,
     max_wait: Duration,
     read_committed: bool,
+    /// The follower fetching (None: a consumer): it reads up to the log end.
+    replica: Option<i32>,
     by_id: bool,
     /// This broker: only partitions it leads are served.
     node_id: i32,
@@ -94,7 +104,7 @@ async fn read(broker: &Arc<Broker>, plan: Plan, limits: Limits) -> FetchOutcome 
     let deadline = tokio::time::Instant::now() + limits.max_wait;
     let reads = loop {
         let mut watches: Vec<watch::Receiver<i64>> =
-            partitions.iter().flatten().map(|p| p.end_offset.subscribe()).collect();
+            partitions.iter().flatten().map(|p| p.changes(limits.replica.is_some())).collect();
         let reads = read_once(&plan, &partitions, limits);
         let bytes: usize = reads.iter().filter_map(|r| r.result.region.as_ref()).map(|r| r.len).sum();
         let done = bytes >= limits.min_bytes || reads.iter().any(|r| r.error) || watches.is_empty();
@@ -179,12 +189,16 @@ fn read_partition(
             ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
         });
     };
-    if !p.is_led_by(limits.node_id) {
-        return error(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    if let Err(code) = check_leader(p, cached.leader_epoch, limits.node_id) {
+        return error(code);
     }
     let hw = p.high_watermark();
     let lso = p.last_stable_offset();
-    let limit = if limits.read_committed { lso } else { hw };
+    let limit = match (limits.replica, limits.read_committed) {
+        (Some(_), _) => i64::MAX,
+        (None, true) => lso,
+        (None, false) => hw,
+    };
     let max = usize::try_from(cached.max_bytes).unwrap_or(0).min(*budget);
     let read = match p.log.read(cached.fetch_offset, max, limit, first) {
         Ok(r) => r,
@@ -209,6 +223,30 @@ fn read_partition(
         ..base
     };
     Read { result: PartitionResult { data, region: read.region }, error: false }
+}
+
+/// Whether this broker leads `p` in the epoch the fetcher knows (KIP-320):
+/// an older epoch is fenced, a newer one not known here yet.
+pub(super) fn check_leader(p: &Partition, leader_epoch: i32, node: i32) -> Result<(), ErrorCode> {
+    let ours = p.leader_epoch();
+    match leader_epoch {
+        _ if !p.is_led_by(node) => Err(ErrorCode::NOT_LEADER_OR_FOLLOWER),
+        e if e != -1 && e < ours => Err(ErrorCode::FENCED_LEADER_EPOCH),
+        e if e > ours => Err(ErrorCode::UNKNOWN_LEADER_EPOCH),
+        _ => Ok(()),
+    }
+}
+
+/// A follower's fetch tells the leader its log end offset: the high
+/// watermark may move (and acks=all produces complete).
+fn follower_fetched(broker: &Broker, replica: i32, (_, name, index): &Key, wanted: &Cached) {
+    let Some(p) = broker.replicas.get(name, *index) else { return };
+    if check_leader(&p, wanted.leader_epoch, broker.config.node_id).is_err() {
+        return;
+    }
+    let leo = p.log.log_end_offset();
+    p.replication().fetched(replica, wanted.fetch_offset.min(leo), leo, now_ms());
+    p.advance_high_watermark();
 }
 
 /// The aborted transactions a read_committed consumer must skip in

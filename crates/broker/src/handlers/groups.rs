@@ -26,36 +26,37 @@ use crate::groups::OFFSETS_TOPIC;
 use crate::time::now_ms;
 use crate::transactions::{self, TXN_TOPIC};
 
-/// FindCoordinator (single key before v4, batched from v4): groups and
-/// transactional ids are served by this broker.
+/// FindCoordinator (single key before v4, batched from v4): a group's or a
+/// transactional id's coordinator is the leader of its partition of
+/// `__consumer_offsets` or `__transaction_state` (created on first use).
 pub(super) async fn find_coordinator(
     broker: &Arc<Broker>,
     req: FindCoordinatorRequest,
     version: i16,
 ) -> FindCoordinatorResponse {
     let keys = if version >= 4 { req.coordinator_keys } else { vec![req.key] };
-    let ready = match req.key_type {
-        0 => ensure_offsets_topic(broker).await,
-        1 => ensure_txn_topic(broker).await,
-        other => Err(ApiError::new(ErrorCode::INVALID_REQUEST, format!("unknown coordinator key type {other}"))),
+    let (ready, topic) = match req.key_type {
+        0 => (ensure_offsets_topic(broker).await, OFFSETS_TOPIC),
+        1 => (ensure_txn_topic(broker).await, TXN_TOPIC),
+        other => {
+            let e = ApiError::new(ErrorCode::INVALID_REQUEST, format!("unknown coordinator key type {other}"));
+            (Err(e), OFFSETS_TOPIC)
+        }
     };
-    let (host, port) = broker.config.advertised.clone();
-    let mut coordinators = keys.into_iter().map(|key| match &ready {
-        Ok(()) => Coordinator {
-            key,
-            node_id: broker.config.node_id,
-            host: host.clone(),
-            port: i32::from(port),
-            ..Default::default()
-        },
-        Err(e) => Coordinator {
-            key,
-            node_id: -1,
-            port: -1,
-            error_code: e.code.code(),
-            error_message: Some(e.message.clone()),
-            ..Default::default()
-        },
+    let image = broker.image();
+    let mut coordinators = keys.into_iter().map(|key| {
+        let found = ready.clone().and_then(|()| coordinator_of(broker, &image, topic, &key));
+        match found {
+            Ok((node_id, host, port)) => Coordinator { key, node_id, host, port, ..Default::default() },
+            Err(e) => Coordinator {
+                key,
+                node_id: -1,
+                port: -1,
+                error_code: e.code.code(),
+                error_message: Some(e.message),
+                ..Default::default()
+            },
+        }
     });
     if version >= 4 {
         return FindCoordinatorResponse { coordinators: coordinators.collect(), ..Default::default() };
@@ -69,6 +70,27 @@ pub(super) async fn find_coordinator(
         port: c.port,
         ..Default::default()
     }
+}
+
+/// The broker leading the partition of `topic` that holds `key`: its id,
+/// host and port.
+fn coordinator_of(
+    broker: &Broker,
+    image: &MetadataImage,
+    topic: &str,
+    key: &str,
+) -> Result<(i32, String, i32), ApiError> {
+    let unavailable =
+        || ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, format!("{topic} has no leader for {key}"));
+    let t = image.topic(topic).ok_or_else(unavailable)?;
+    let index = strata_coordinator::partition_for(key, i32::try_from(t.partitions.len()).unwrap_or(i32::MAX));
+    let leader = t.partitions.get(index as usize).map_or(-1, |p| p.leader);
+    if leader == broker.config.node_id {
+        let (host, port) = broker.config.advertised.clone();
+        return Ok((leader, host, i32::from(port)));
+    }
+    let b = image.broker(leader).filter(|b| !b.fenced).ok_or_else(unavailable)?;
+    Ok((leader, b.host.clone(), i32::from(b.port)))
 }
 
 /// Creates `__consumer_offsets` if it does not exist yet (compacted, with

@@ -37,11 +37,15 @@ pub(super) fn handle(broker: &Arc<Broker>, req: ListOffsetsRequest, version: i16
                             ..base
                         };
                     };
+                    let epoch = if version >= 4 { p.current_leader_epoch } else { -1 };
+                    if let Err(code) = super::fetch::check_leader(&partition, epoch, broker.config.node_id) {
+                        return ListOffsetsPartitionResponse { error_code: code.code(), ..base };
+                    }
                     match lookup(&partition, p.timestamp, read_committed) {
                         Ok((offset, timestamp)) => ListOffsetsPartitionResponse {
                             offset,
                             timestamp,
-                            leader_epoch: if version >= 4 { partition.leader_epoch } else { -1 },
+                            leader_epoch: if version >= 4 { partition.leader_epoch() } else { -1 },
                             ..base
                         },
                         Err(code) => ListOffsetsPartitionResponse { error_code: code.code(), ..base },

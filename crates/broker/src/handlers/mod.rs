@@ -12,6 +12,7 @@ mod configs;
 mod fetch;
 mod fetch_response;
 mod groups;
+mod leader_epoch;
 mod list_offsets;
 mod metadata;
 mod offsets;
@@ -72,7 +73,7 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
 /// controller APIs brokers send (BrokerRegistration, BrokerHeartbeat).
 pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Response> {
     let key = RequestPrefix::peek(&frame).ok().and_then(|p| ApiKey::from_i16(p.api_key))?;
-    if !matches!(key, ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat) {
+    if !matches!(key, ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat | ApiKey::AlterPartition) {
         let from = SocketAddr::from(([127, 0, 0, 1], 0));
         return match dispatch_as(broker, from, frame, false).await {
             Dispatched::Reply(reply) => reply.await,
@@ -90,6 +91,9 @@ pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Res
         }
         RequestBody::BrokerHeartbeat(r) => {
             ResponseBody::BrokerHeartbeat(controller::heartbeat_received(broker, r).await)
+        }
+        RequestBody::AlterPartition(r) => {
+            ResponseBody::AlterPartition(controller::alter_partition_received(broker, r).await)
         }
         _ => return None,
     };
@@ -149,6 +153,7 @@ async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_f
             ResponseBody::IncrementalAlterConfigs(configs::incremental_alter(b, r).await)
         }
         RequestBody::ListOffsets(r) => ResponseBody::ListOffsets(list_offsets::handle(b, r, version)),
+        RequestBody::OffsetForLeaderEpoch(r) => ResponseBody::OffsetForLeaderEpoch(leader_epoch::handle(b, r)),
         RequestBody::DeleteRecords(r) => ResponseBody::DeleteRecords(records::delete(b, r)),
         RequestBody::DescribeCluster(r) => ResponseBody::DescribeCluster(cluster::describe(b, r)),
         RequestBody::DescribeQuorum(r) => ResponseBody::DescribeQuorum(cluster::describe_quorum(b, r)),

@@ -1,10 +1,14 @@
 //! Produce: validates and appends each partition's batches in the ordered
 //! part; with acks=all the reply waits until the appended records are
-//! durable (one group-committed fsync covers every producer waiting on the
-//! partition); with acks=0 there is no reply.
+//! durable here (one group-committed fsync covers every producer waiting on
+//! the partition) and the high watermark has passed them, that is every ISR
+//! member has them on disk; acks=all is refused with NOT_ENOUGH_REPLICAS
+//! while the ISR is smaller than `min.insync.replicas`. With acks=0 there is
+//! no reply.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use strata_protocol::generated::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use strata_protocol::generated::{ProduceRequest, ProduceResponse};
@@ -28,6 +32,7 @@ pub(super) fn handle(
     req: ProduceRequest,
 ) -> impl Future<Output = Option<ProduceResponse>> + Send + 'static {
     let acks = req.acks;
+    let timeout = Duration::from_millis(u64::try_from(req.timeout_ms).unwrap_or(0));
     let now = now_ms();
     let mut topics: Vec<(String, Vec<Appended>)> = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {
@@ -41,7 +46,7 @@ pub(super) fn handle(
             let mut partition_responses = Vec::with_capacity(partitions.len());
             for a in partitions {
                 partition_responses.push(match a.flush {
-                    Some((p, end)) => durable(p, end, a.response).await,
+                    Some((p, end)) => replicated(p, end, timeout, a.response).await,
                     None => a.response,
                 });
             }
@@ -72,15 +77,21 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
     if !partition.is_led_by(broker.config.node_id) {
         return fail(ErrorCode::NOT_LEADER_OR_FOLLOWER, format!("This server is not the leader of {topic}-{index}."));
     }
+    if let Some((isr, min)) = partition.insync_shortfall().filter(|_| acks == -1) {
+        return fail(
+            ErrorCode::NOT_ENOUGH_REPLICAS,
+            format!("{topic}-{index} has {isr} in-sync replicas; min.insync.replicas is {min}."),
+        );
+    }
     let Some(records) = records else {
         return fail(ErrorCode::CORRUPT_MESSAGE, "the partition's records are null".into());
     };
-    let opts = AppendOptions { leader_epoch: partition.leader_epoch, now_ms: now };
+    let opts = AppendOptions { leader_epoch: partition.leader_epoch(), now_ms: now };
     match partition.log.append(&records, opts) {
         Ok(info) => {
             let end = info.last_offset + 1;
             if !info.duplicate {
-                partition.end_offset.send_replace(end);
+                partition.appended();
             }
             let response = PartitionProduceResponse {
                 base_offset: info.first_offset,
@@ -97,11 +108,23 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
     }
 }
 
-async fn durable(partition: Arc<Partition>, end: i64, ok: PartitionProduceResponse) -> PartitionProduceResponse {
-    match partition.flush_to(end).await {
+/// Waits until `end` is durable here and on every ISR member.
+async fn replicated(
+    partition: Arc<Partition>,
+    end: i64,
+    timeout: Duration,
+    ok: PartitionProduceResponse,
+) -> PartitionProduceResponse {
+    let fail = |code: ErrorCode, message: String| PartitionProduceResponse {
+        error_code: code.code(),
+        error_message: Some(message),
+        ..ok.clone()
+    };
+    if let Err((code, message)) = partition.clone().flush_to(end).await {
+        return fail(code, message);
+    }
+    match partition.replicated(end, timeout).await {
         Ok(()) => ok,
-        Err((code, message)) => {
-            PartitionProduceResponse { error_code: code.code(), error_message: Some(message), ..ok }
-        }
+        Err(code) => fail(code, format!("the records were not replicated to the ISR: {}", code.name())),
     }
 }

@@ -1,0 +1,301 @@
+//! Followers: this broker pulls every partition it follows from its leader,
+//! one task and one connection per leader, as Kafka's replica fetchers do.
+//!
+//! For each partition, in each leader epoch, first the divergent tail goes
+//! (KIP-101, KIP-279): OffsetForLeaderEpoch with the latest epoch of the local
+//! log answers where the leader's log stopped holding that epoch's records,
+//! and the local log is truncated there (or at the end of its own copy of the
+//! epoch the leader names, whichever is first). Then Fetch with this broker's
+//! replica id from the log end: the batches are appended as they are and
+//! fsynced before the next fetch, whose offset tells the leader they are
+//! durable here. A fetch answered after the partition's leadership moved is
+//! dropped, under the partition's lock, so no record from a deposed leader
+//! lands.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use strata_protocol::generated::fetch_request::{FetchPartition, FetchTopic};
+use strata_protocol::generated::fetch_response::PartitionData;
+use strata_protocol::generated::offset_for_leader_epoch_request::{OffsetForLeaderPartition, OffsetForLeaderTopic};
+use strata_protocol::generated::{FetchRequest, OffsetForLeaderEpochRequest};
+use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
+use strata_storage::StorageError;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::broker::Broker;
+use crate::leader_link::LeaderLink;
+use crate::replicas::Partition;
+use crate::time::now_ms;
+
+const FETCH_VERSION: i16 = 12;
+const LEADER_EPOCH_VERSION: i16 = 4;
+/// How long a connection attempt or a retry waits.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// A partition this broker follows: its name, index and replica.
+type Followed = (String, i32, Arc<Partition>);
+
+/// Starts and stops a fetcher per leader as leadership moves, until `shutdown`.
+pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    let mut applied = broker.quorum.subscribe();
+    let mut fetchers: HashMap<i32, JoinHandle<()>> = HashMap::new();
+    loop {
+        fetchers.retain(|_, task| !task.is_finished());
+        for leader in leaders(&broker) {
+            fetchers
+                .entry(leader)
+                .or_insert_with(|| tokio::spawn(fetch_from(broker.clone(), leader, shutdown.clone())));
+        }
+        tokio::select! {
+            _ = applied.changed() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    for (_, task) in fetchers {
+        let _ = task.await;
+    }
+}
+
+/// The leaders of the partitions this broker follows.
+fn leaders(broker: &Broker) -> Vec<i32> {
+    let mut leaders: Vec<i32> = followed(broker, None).iter().map(|(_, _, p)| p.leader()).collect();
+    leaders.sort_unstable();
+    leaders.dedup();
+    leaders
+}
+
+/// The partitions this broker follows (led by `leader`, or by anyone).
+fn followed(broker: &Broker, leader: Option<i32>) -> Vec<Followed> {
+    let node = broker.config.node_id;
+    broker
+        .replicas
+        .all()
+        .into_iter()
+        .filter(|(_, _, p)| {
+            let l = p.leader();
+            l >= 0 && l != node && leader.is_none_or(|x| x == l) && p.replication().replicas.contains(&node)
+        })
+        .map(|(topic, i, p)| (topic, i as i32, p))
+        .collect()
+}
+
+/// Fetches from `leader` while this broker follows partitions it leads.
+async fn fetch_from(broker: Arc<Broker>, leader: i32, shutdown: watch::Receiver<bool>) {
+    let node = broker.config.node_id;
+    let mut link: Option<LeaderLink> = None;
+    // The leader epoch each partition's log was last checked against the leader in.
+    let mut checked: HashMap<(String, i32), i32> = HashMap::new();
+    while !*shutdown.borrow() {
+        let partitions = followed(&broker, Some(leader));
+        if partitions.is_empty() {
+            return;
+        }
+        let wait = Duration::from_millis(broker.broker_value::<i64>("replica.fetch.wait.max.ms").max(0) as u64);
+        let timeout = wait + Duration::from_secs(10);
+        let connection = match link.as_mut() {
+            Some(l) => l,
+            None => match connect(&broker, leader).await {
+                Ok(l) => link.insert(l),
+                Err(e) => {
+                    tracing::debug!(leader, error = %e, "cannot reach a partition leader");
+                    tokio::time::sleep(BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let (unchecked, ready): (Vec<Followed>, Vec<Followed>) =
+            partitions.into_iter().partition(|(t, i, p)| checked.get(&(t.clone(), *i)) != Some(&p.leader_epoch()));
+        let round = async {
+            if !unchecked.is_empty() {
+                truncate(connection, &unchecked, &mut checked, timeout).await?;
+            }
+            if ready.is_empty() {
+                tokio::time::sleep(BACKOFF).await;
+                return Ok(());
+            }
+            let request = fetch_request(&broker, node, &ready, wait);
+            match connection.call(&request, FETCH_VERSION, timeout).await? {
+                ResponseBody::Fetch(r) if r.error_code == 0 => {
+                    let answers = r.responses.into_iter().flat_map(|t| {
+                        let topic = t.topic;
+                        t.partitions.into_iter().map(move |p| (topic.clone(), p))
+                    });
+                    appended(leader, &ready, answers.collect(), &mut checked).await;
+                    Ok(())
+                }
+                ResponseBody::Fetch(r) => Err(format!("fetch refused: error {}", r.error_code)),
+                _ => Err("an answer of another kind".into()),
+            }
+        };
+        if let Err(e) = round.await {
+            tracing::debug!(leader, error = %e, "fetching from a partition leader failed");
+            link = None;
+            tokio::time::sleep(BACKOFF).await;
+        }
+    }
+}
+
+async fn connect(broker: &Broker, leader: i32) -> Result<LeaderLink, String> {
+    let image = broker.image();
+    let b = image.broker(leader).ok_or_else(|| format!("broker {leader} is not registered"))?;
+    LeaderLink::connect(broker.config.node_id, &format!("{}:{}", b.host, b.port), Duration::from_secs(2)).await
+}
+
+/// Truncates each partition's divergent tail, asking the leader where the
+/// latest local epoch ended there.
+async fn truncate(
+    link: &mut LeaderLink,
+    partitions: &[Followed],
+    checked: &mut HashMap<(String, i32), i32>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let mut topics: BTreeMap<&str, Vec<OffsetForLeaderPartition>> = BTreeMap::new();
+    for (topic, index, p) in partitions {
+        topics.entry(topic).or_default().push(OffsetForLeaderPartition {
+            partition: *index,
+            current_leader_epoch: p.leader_epoch(),
+            leader_epoch: p.log.latest_epoch().unwrap_or(-1),
+            ..Default::default()
+        });
+    }
+    let topics = topics
+        .into_iter()
+        .map(|(topic, partitions)| OffsetForLeaderTopic { topic: topic.into(), partitions, ..Default::default() })
+        .collect();
+    let request = RequestBody::OffsetForLeaderEpoch(OffsetForLeaderEpochRequest {
+        replica_id: link.node(),
+        topics,
+        ..Default::default()
+    });
+    let ResponseBody::OffsetForLeaderEpoch(r) = link.call(&request, LEADER_EPOCH_VERSION, timeout).await? else {
+        return Err("an answer of another kind".into());
+    };
+    for t in r.topics {
+        for answer in t.partitions {
+            let Some((_, _, p)) = partitions.iter().find(|(n, i, _)| *n == t.topic && *i == answer.partition) else {
+                continue;
+            };
+            if answer.error_code != 0 {
+                tracing::debug!(topic = %t.topic, partition = answer.partition, error = answer.error_code, "the leader did not say where to truncate");
+                continue;
+            }
+            let epoch = p.leader_epoch();
+            let to = truncation_offset(p, answer.leader_epoch, answer.end_offset);
+            let p = p.clone();
+            let done = tokio::task::spawn_blocking(move || p.truncate_as_follower(to, epoch)).await;
+            match done {
+                Ok(Ok(true)) => {
+                    checked.insert((t.topic.clone(), answer.partition), epoch);
+                }
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(topic = %t.topic, partition = answer.partition, error = %e, "truncation failed")
+                }
+                Err(e) => tracing::error!(error = %e, "truncation task failed"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a follower's log must end, given the leader's answer for its
+/// latest epoch: the leader's end of the epoch it named, or the end of the
+/// local copy of that epoch if earlier. With no answer (the leader's log no
+/// longer reaches back that far) the high watermark is kept, as Kafka does.
+fn truncation_offset(p: &Partition, leader_epoch: i32, end_offset: i64) -> i64 {
+    let leo = p.log.log_end_offset();
+    if leader_epoch < 0 || end_offset < 0 {
+        return p.high_watermark().min(leo);
+    }
+    let local_end = p.log.end_offset_for_epoch(leader_epoch).map_or(end_offset, |(_, end)| end);
+    end_offset.min(local_end).min(leo)
+}
+
+fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Duration) -> RequestBody {
+    let max_partition = broker.broker_value::<i32>("replica.fetch.max.bytes");
+    let mut topics: BTreeMap<&str, Vec<FetchPartition>> = BTreeMap::new();
+    for (topic, index, p) in partitions {
+        topics.entry(topic).or_default().push(FetchPartition {
+            partition: *index,
+            current_leader_epoch: p.leader_epoch(),
+            fetch_offset: p.log.log_end_offset(),
+            last_fetched_epoch: -1,
+            log_start_offset: p.log.log_start_offset(),
+            partition_max_bytes: max_partition,
+            ..Default::default()
+        });
+    }
+    let topics = topics.into_iter().map(|(topic, partitions)| FetchTopic {
+        topic: topic.into(),
+        partitions,
+        ..Default::default()
+    });
+    RequestBody::Fetch(FetchRequest {
+        replica_id: node,
+        max_wait_ms: wait.as_millis() as i32,
+        min_bytes: 1,
+        max_bytes: broker.broker_value::<i32>("replica.fetch.response.max.bytes"),
+        isolation_level: 0,
+        session_id: 0,
+        session_epoch: -1,
+        topics: topics.collect(),
+        ..Default::default()
+    })
+}
+
+/// Appends what the leader sent, fsyncs it, and takes the leader's high
+/// watermark; an offset out of range after the leader's log start restarts
+/// the log there, any other answer has the partition checked again.
+async fn appended(
+    leader: i32,
+    partitions: &[Followed],
+    answers: Vec<(String, PartitionData)>,
+    checked: &mut HashMap<(String, i32), i32>,
+) {
+    for (topic, answer) in answers {
+        let Some((_, index, p)) = partitions.iter().find(|(t, i, _)| *t == topic && *i == answer.partition_index)
+        else {
+            continue;
+        };
+        let code = ErrorCode::from_code(answer.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
+        let result = match code {
+            ErrorCode::NONE => append(p.clone(), leader, answer.records.unwrap_or_default()).await,
+            ErrorCode::OFFSET_OUT_OF_RANGE if p.log.log_end_offset() < answer.log_start_offset => {
+                let (p, start) = (p.clone(), answer.log_start_offset);
+                tokio::task::spawn_blocking(move || p.log.truncate_fully_and_start_at(start))
+                    .await
+                    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
+            }
+            _ => {
+                tracing::debug!(%topic, partition = index, error = code.name(), "the leader refused a follower's fetch");
+                checked.remove(&(topic.clone(), *index));
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) if code == ErrorCode::NONE => p.follow_high_watermark(answer.high_watermark),
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(%topic, partition = index, error = %e, "a follower's append failed");
+                checked.remove(&(topic.clone(), *index));
+            }
+        }
+    }
+}
+
+/// Appends and fsyncs a leader's batches on a blocking thread.
+async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes) -> Result<(), StorageError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    tokio::task::spawn_blocking(move || {
+        let Some(end) = p.append_as_follower(leader, &records, now_ms())? else { return Ok(()) };
+        p.log.flush_to(end)
+    })
+    .await
+    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
+}

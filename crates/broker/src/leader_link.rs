@@ -1,0 +1,92 @@
+//! A broker's own Kafka requests: their frames (to the controller through
+//! the quorum's calls), and a follower's connection to a partition leader's
+//! client listener, one request at a time, as Kafka's replica fetcher keeps.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use strata_protocol::frame::{decode_response, encode_request, frame_size};
+use strata_protocol::generated::RequestHeader;
+use strata_protocol::{RequestBody, ResponseBody};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The largest response a leader's answer may be.
+const MAX_RESPONSE: usize = 256 << 20;
+
+/// A request frame from broker `node` (header and body; `prefixed` keeps the
+/// size prefix).
+pub(crate) fn request_frame(
+    node: i32,
+    body: &RequestBody,
+    version: i16,
+    correlation_id: i32,
+    prefixed: bool,
+) -> Result<Bytes, String> {
+    let header = RequestHeader {
+        request_api_key: body.api_key() as i16,
+        request_api_version: version,
+        correlation_id,
+        client_id: Some(format!("strata-broker-{node}")),
+        ..Default::default()
+    };
+    let mut frame = BytesMut::new();
+    encode_request(&header, body, &mut frame).map_err(|e| e.to_string())?;
+    let frame = frame.freeze();
+    Ok(if prefixed { frame } else { frame.slice(4..) })
+}
+
+/// A connection to another broker's client listener.
+#[derive(Debug)]
+pub(crate) struct LeaderLink {
+    node: i32,
+    stream: TcpStream,
+    correlation_id: i32,
+}
+
+impl LeaderLink {
+    /// Connects to `address` within `timeout`, as broker `node`.
+    pub(crate) async fn connect(node: i32, address: &str, timeout: Duration) -> Result<LeaderLink, String> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| format!("connecting to {address} timed out"))?
+            .map_err(|e| format!("cannot connect to {address}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(LeaderLink { node, stream, correlation_id: 0 })
+    }
+
+    /// The broker this link speaks for.
+    pub(crate) fn node(&self) -> i32 {
+        self.node
+    }
+
+    /// Sends a request and reads its response within `timeout`.
+    pub(crate) async fn call(
+        &mut self,
+        body: &RequestBody,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<ResponseBody, String> {
+        self.correlation_id = self.correlation_id.wrapping_add(1);
+        let frame = request_frame(self.node, body, version, self.correlation_id, true)?;
+        let exchange = async {
+            self.stream.write_all(&frame).await?;
+            let mut prefix = [0u8; 4];
+            self.stream.read_exact(&mut prefix).await?;
+            let size = frame_size(prefix, MAX_RESPONSE).map_err(std::io::Error::other)?;
+            let mut response = vec![0u8; size];
+            self.stream.read_exact(&mut response).await?;
+            Ok::<_, std::io::Error>(response)
+        };
+        let response = tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| "the leader did not answer in time".to_string())?
+            .map_err(|e| e.to_string())?;
+        let (header, body) =
+            decode_response(body.api_key(), version, Bytes::from(response)).map_err(|e| e.to_string())?;
+        if header.correlation_id != self.correlation_id {
+            return Err(format!("a response to request {} came for {}", header.correlation_id, self.correlation_id));
+        }
+        Ok(body)
+    }
+}
