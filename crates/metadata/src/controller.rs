@@ -185,7 +185,10 @@ fn rack_alternated(cluster: &Cluster) -> Vec<i32> {
 
 /// A broker's registration (BrokerRegistration): the epoch it goes by and
 /// the record, or no record when the same run of the broker registers again
-/// (a retry). A new run gets the next epoch; it starts unfenced.
+/// (a retry). A new run gets the next epoch; it starts unfenced, but the
+/// previous run is fenced first, as KRaft does: the new run leaves every ISR
+/// and leads only what no one else can (its log may have lost an unflushed
+/// tail, or its disk may be new), and rejoins the ISRs by catching up.
 pub fn register_broker(
     image: &MetadataImage,
     id: i32,
@@ -208,8 +211,10 @@ pub fn register_broker(
         fenced: false,
         ..Default::default()
     };
-    let mut records = vec![MetadataRecord::RegisterBroker(record)];
-    records.extend(elect_leaderless(image, id));
+    let mut records = current.map_or_else(Vec::new, |_| fence_broker(image, id));
+    let fenced = image.apply(&records).unwrap_or_else(|_| image.clone());
+    records.push(MetadataRecord::RegisterBroker(record));
+    records.extend(elect_leaderless(&fenced, id));
     (epoch, records)
 }
 
@@ -582,6 +587,35 @@ mod tests {
         assert_eq!((epoch, records.is_empty()), (1, true));
         let (epoch, _) = register_broker(&image, 1, Uuid([42; 16]), ("h", 1), None);
         assert_eq!(epoch, 2);
+    }
+
+    #[test]
+    fn a_new_run_of_a_broker_leaves_the_isrs_and_leads_only_what_no_one_else_can() {
+        let mut image = three_brokers();
+        let cluster = Cluster {
+            brokers: vec![1, 2, 3],
+            racks: BTreeMap::new(),
+            default_partitions: 1,
+            default_replication_factor: 3,
+        };
+        let t = NewTopic { name: "t".into(), num_partitions: 3, replication_factor: 3, ..Default::default() };
+        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let solo = NewTopic {
+            name: "solo".into(),
+            num_partitions: -1,
+            replication_factor: -1,
+            assignments: vec![(0, vec![1])],
+            ..Default::default()
+        };
+        image = image.apply(&create_topic(&image, &solo, &cluster, Uuid([8; 16])).unwrap()).unwrap();
+        let (epoch, records) = register_broker(&image, 1, Uuid([42; 16]), ("h", 1), None);
+        image = image.apply(&records).unwrap();
+        assert_eq!((epoch, image.broker(1).unwrap().fenced), (2, false));
+        for p in &image.topic("t").unwrap().partitions {
+            assert!(p.leader != 1 && !p.isr.contains(&1) && p.isr.len() == 2, "{p:?}");
+        }
+        let s = &image.topic("solo").unwrap().partitions[0];
+        assert_eq!((s.leader, s.isr.clone(), s.leader_epoch), (1, vec![1], 2), "its own partition, in a new epoch");
     }
 
     #[test]

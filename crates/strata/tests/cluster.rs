@@ -330,71 +330,84 @@ async fn produce_until(
     acked
 }
 
-/// The node leading partition 0 of `topic`, as `bootstrap` sees it.
-async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
-    let admin = Admin::new(ClientConfig::new(bootstrap)).unwrap();
-    admin.describe_topic(topic).await.unwrap().partitions[0].leader
+/// What a consumer of partition 0 of `topic` read until `stop`: (offset, value, when).
+async fn consume_until(
+    bootstrap: String,
+    topic: &'static str,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<(i64, String, Instant)> {
+    let mut consumer = Consumer::new({
+        let mut c = ConsumerConfig::new(&bootstrap);
+        c.auto_offset_reset = OffsetReset::Earliest;
+        c
+    })
+    .unwrap();
+    consumer.assign(&[TopicPartition { topic: topic.into(), partition: 0 }]);
+    let mut seen = Vec::new();
+    while !*stop.borrow() {
+        if let Ok(Ok(r)) = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await {
+            let value = String::from_utf8_lossy(&r.value.unwrap_or_default()).into_owned();
+            seen.push((r.offset, value, Instant::now()));
+        }
+    }
+    seen
 }
 
-#[test]
-fn acks_all_records_survive_the_leaders_sigkill_and_the_replicas_stay_identical() {
+/// The first time in `times` after `since`, as a delay from it.
+fn first_after(times: impl Iterator<Item = Instant>, since: Instant) -> Duration {
+    times.filter(|t| *t > since).map(|t| t - since).min().expect("progress after the fault")
+}
+
+/// A topic with replication factor 3 and min.insync.replicas=2 on three
+/// nodes, an acks=all producer and a consumer running throughout `faults`
+/// (which gets the cluster and returns when each fault happened). Then:
+/// every replica holds the same records at the same offsets, every
+/// acknowledged record is there, the consumer read only what the log holds,
+/// records are in produce order, and producer and consumer moved again
+/// after each fault (the delays are printed).
+fn survives(name: &str, faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runtime) -> Vec<Instant>) {
     let mut cluster = Cluster::start_with(&["--set", "replica.lag.time.max.ms=2000"]);
     let bootstrap = cluster.bootstrap();
     let all = BTreeSet::from([1, 2, 3]);
-    bounded(60, async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        let code = create_topic_with(&cluster.nodes[0], "replicated", 1, 3, &[("min.insync.replicas", "2")]);
-        assert_eq!(code, 0);
-        until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3).await;
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let producing = {
-        let (acked, bootstrap) = (acked.clone(), bootstrap.clone());
-        runtime.spawn(async move {
-            let got = produce_until(bootstrap, "replicated", stopped).await;
-            *acked.lock().unwrap() = got;
+    runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(60), async {
+            for n in &cluster.nodes {
+                until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+            }
+            let code = create_topic_with(&cluster.nodes[0], "replicated", 1, 3, &[("min.insync.replicas", "2")]);
+            assert_eq!(code, 0);
+            until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3).await;
         })
-    };
-    let leader = runtime.block_on(async {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        leader_of(&bootstrap, "replicated").await
-    });
-    let killed_at = Instant::now();
-    cluster.node(leader).kill();
-    runtime.block_on(async {
-        tokio::time::sleep(Duration::from_secs(6)).await;
-    });
-    let _ = stop.send(true);
-    runtime.block_on(async { tokio::time::timeout(Duration::from_secs(90), producing).await.unwrap().unwrap() });
-    let acked = std::mem::take(&mut *acked.lock().unwrap());
-    let before = acked.iter().filter(|a| a.2 < killed_at).count();
-    let after: Vec<&(u64, i64, Instant)> = acked.iter().filter(|a| a.2 > killed_at).collect();
-    assert!(
-        before > 20 && after.len() > 20,
-        "records acknowledged before ({before}) and after ({}) the kill",
-        after.len()
-    );
-    let resumed = after[0].2 - killed_at;
-    writeln!(
-        std::io::stderr(),
-        "acks=all resumed {resumed:?} after the leader's SIGKILL; {before} acked before, {} after",
-        after.len()
-    )
-    .unwrap();
-
-    // The killed leader comes back, truncates what it alone had, and catches up.
-    cluster.node(leader).restart();
-    runtime.block_on(async {
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3),
-        )
         .await
-        .expect("the old leader rejoins the ISR");
+        .expect("the cluster starts in time");
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let producing = runtime.spawn(produce_until(bootstrap.clone(), "replicated", stopped.clone()));
+    let consuming = runtime.spawn(consume_until(bootstrap.clone(), "replicated", stopped));
+    std::thread::sleep(Duration::from_secs(2));
+    let fault_times = faults(&mut cluster, &runtime);
+    std::thread::sleep(Duration::from_secs(6));
+    let _ = stop.send(true);
+    let (acked, consumed) = runtime.block_on(async {
+        let acked = tokio::time::timeout(Duration::from_secs(90), producing).await.unwrap().unwrap();
+        let consumed = tokio::time::timeout(Duration::from_secs(30), consuming).await.unwrap().unwrap();
+        (acked, consumed)
+    });
+    for (i, at) in fault_times.iter().enumerate() {
+        let produced = first_after(acked.iter().map(|a| a.2), *at);
+        let read = first_after(consumed.iter().map(|c| c.2), *at);
+        eprintln!("{name}, fault {}: acks=all again after {produced:?}, the consumer after {read:?}", i + 1);
+    }
+    // Every node back in the ISR, then every replica identical.
+    for n in cluster.nodes.iter_mut() {
+        if !n.alive() {
+            n.restart();
+        }
+    }
+    runtime.block_on(async {
+        let rejoined = until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3);
+        tokio::time::timeout(Duration::from_secs(30), rejoined).await.expect("every replica rejoins the ISR");
     });
     let dirs: Vec<std::path::PathBuf> =
         (1..=3).map(|i| cluster._tmp.path().join(format!("node-{i}")).join("replicated-0")).collect();
@@ -410,6 +423,7 @@ fn acks_all_records_survive_the_leaders_sigkill_and_the_replicas_stay_identical(
         assert_eq!(log, &logs[0], "node {} holds the same records at the same offsets as node 1", i + 1);
     }
     let log: std::collections::BTreeMap<i64, &str> = logs[0].iter().map(|(o, v)| (*o, v.as_str())).collect();
+    assert!(acked.len() > 50, "{} records acknowledged", acked.len());
     for (value, offset, _) in &acked {
         assert_eq!(
             log.get(offset).copied(),
@@ -417,8 +431,62 @@ fn acks_all_records_survive_the_leaders_sigkill_and_the_replicas_stay_identical(
             "acknowledged record {value} at {offset}"
         );
     }
-    // A retry after the failover may repeat a record; first copies keep produce order.
+    for (offset, value, _) in &consumed {
+        assert_eq!(log.get(offset).copied(), Some(value.as_str()), "the consumer read at {offset} what the log holds");
+    }
+    // A retry after a failover may repeat a record; first copies keep produce order.
     let mut seen = BTreeSet::new();
     let firsts: Vec<u64> = log.values().map(|v| v.parse::<u64>().unwrap()).filter(|v| seen.insert(*v)).collect();
     assert!(firsts.windows(2).all(|w| w[0] < w[1]), "records in produce order");
+}
+
+/// The node leading partition 0 of the test topic.
+fn replicated_leader(cluster: &Cluster, runtime: &tokio::runtime::Runtime) -> i32 {
+    runtime.block_on(async {
+        let admin = Admin::new(ClientConfig::new(&cluster.bootstrap())).unwrap();
+        loop {
+            if let Ok(t) = admin.describe_topic("replicated").await {
+                if t.partitions[0].leader > 0 {
+                    return t.partitions[0].leader;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+}
+
+/// Waits (up to 30 s) until all three replicas are in sync again.
+fn until_in_sync(cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
+    let bootstrap = cluster.bootstrap();
+    runtime.block_on(async {
+        let rejoined = until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3);
+        tokio::time::timeout(Duration::from_secs(30), rejoined).await.expect("the ISR is whole again");
+    });
+}
+
+#[test]
+fn acks_all_records_survive_the_leaders_sigkill_and_restart() {
+    survives("leader SIGKILL", |cluster, runtime| {
+        let leader = replicated_leader(cluster, runtime);
+        let at = Instant::now();
+        cluster.node(leader).kill();
+        std::thread::sleep(Duration::from_secs(6));
+        cluster.node(leader).restart();
+        until_in_sync(cluster, runtime);
+        vec![at]
+    });
+}
+
+#[test]
+fn acks_all_records_survive_a_rolling_restart_of_all_three() {
+    survives("rolling restart", |cluster, runtime| {
+        let mut times = Vec::new();
+        for id in 1..=3 {
+            times.push(Instant::now());
+            cluster.node(id).kill();
+            cluster.node(id).restart();
+            until_in_sync(cluster, runtime);
+        }
+        times
+    });
 }
