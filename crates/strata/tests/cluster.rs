@@ -490,3 +490,71 @@ fn acks_all_records_survive_a_rolling_restart_of_all_three() {
         times
     });
 }
+
+/// FindCoordinator for `group`, sent to `node`: the coordinator's id.
+fn coordinator_of(node: &str, group: &str) -> i32 {
+    use strata_protocol::generated::FindCoordinatorRequest;
+    let request = FindCoordinatorRequest { key: group.into(), key_type: 0, ..Default::default() };
+    let mut s = wire::connect(node);
+    let ResponseBody::FindCoordinator(r) = wire::call(&mut s, 3, RequestBody::FindCoordinator(request)) else {
+        panic!()
+    };
+    assert_eq!(r.error_code, 0, "{r:?}");
+    r.node_id
+}
+
+#[test]
+fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
+    let mut cluster = Cluster::start();
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    let group_consumer = |bootstrap: &str| {
+        let mut c = ConsumerConfig::new(bootstrap);
+        c.group_id = Some("survivors".into());
+        c.enable_auto_commit = false;
+        c.auto_offset_reset = OffsetReset::Earliest;
+        let mut consumer = Consumer::new(c).unwrap();
+        consumer.subscribe(&["events"]).unwrap();
+        consumer
+    };
+    let coordinator = bounded_value(|| async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        assert_eq!(create_topic_on(&cluster.nodes[0], "events", 1, 3), 0);
+        until_topic(&bootstrap, "events", |t| t.partitions[0].isr.len() == 3).await;
+        let producer = Producer::new(ProducerConfig::new(&bootstrap)).unwrap();
+        for i in 0..20 {
+            let value = i.to_string();
+            producer.send(ProducerRecord::new("events", value.as_bytes())).await.unwrap().await.unwrap();
+        }
+        producer.close().await;
+        let mut consumer = group_consumer(&bootstrap);
+        for expected in 0..10 {
+            let r = tokio::time::timeout(Duration::from_secs(15), consumer.recv()).await.expect("in time").unwrap();
+            assert_eq!((r.offset, r.value.as_deref()), (expected, Some(expected.to_string().as_bytes())));
+        }
+        consumer.commit().await.unwrap();
+        consumer.close().await.unwrap();
+        coordinator_of(&cluster.nodes[0].addr(), "survivors")
+    });
+    // Every node names the same coordinator: the leader of the group's partition.
+    for n in &cluster.nodes {
+        assert_eq!(coordinator_of(&n.addr(), "survivors"), coordinator);
+    }
+    let killed_at = Instant::now();
+    cluster.node(coordinator).kill();
+    let survivors: Vec<String> = cluster.nodes.iter_mut().filter_map(|n| n.alive().then(|| n.addr())).collect();
+    let bootstrap = survivors.join(",");
+    bounded(60, async {
+        let mut consumer = group_consumer(&bootstrap);
+        let r = tokio::time::timeout(Duration::from_secs(30), consumer.recv()).await.expect("in time").unwrap();
+        assert_eq!(r.offset, 10, "the new coordinator has the committed offset");
+        eprintln!(
+            "the group resumed at its committed offset {:?} after its coordinator's SIGKILL",
+            killed_at.elapsed()
+        );
+        let moved = coordinator_of(&survivors[0], "survivors");
+        assert!(moved != coordinator && moved > 0, "the coordinator moved with the partition's leadership");
+    });
+}
