@@ -1,8 +1,9 @@
 //! Writing a transaction's COMMIT or ABORT marker into one partition, in two
 //! steps: [`write`] appends it (in a request's ordered part), [`settle`]
-//! waits until it is durable and then, in a `__consumer_offsets` partition,
-//! lets the group coordinator apply or drop the producer's pending offset
-//! commits. Used by WriteTxnMarkers and by the transaction coordinator.
+//! waits until it is durable on every ISR member and then, in a
+//! `__consumer_offsets` partition, lets the group coordinator apply or drop
+//! the producer's pending offset commits. Only a partition's leader writes
+//! its markers. Used by WriteTxnMarkers and by the transaction coordinator.
 
 use std::sync::Arc;
 
@@ -26,6 +27,9 @@ pub(crate) fn write(
     marker: ControlRecord,
 ) -> Result<(Arc<Partition>, i64), ErrorCode> {
     let partition = broker.replicas.get(topic, index).ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?;
+    if !partition.is_leader() {
+        return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    }
     let opts = AppendOptions { leader_epoch: partition.leader_epoch(), now_ms: now_ms() };
     match partition.log.append_marker(producer_id, producer_epoch, marker, opts) {
         Ok(info) => {
@@ -40,7 +44,10 @@ pub(crate) fn write(
     }
 }
 
-/// Waits for a written marker to be durable; then, in `__consumer_offsets`,
+/// How long a marker waits for its partition's ISR.
+const MARKER_REPLICATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits for a written marker to be durable on every ISR member; then, in `__consumer_offsets`,
 /// the producer's pending offset commits of that partition take effect (or
 /// are dropped). The marker's error code.
 pub(crate) async fn settle(
@@ -55,7 +62,11 @@ pub(crate) async fn settle(
         Ok(w) => w,
         Err(code) => return code,
     };
-    if let Err((code, _)) = partition.flush_to(end).await {
+    if let Err((code, _)) = partition.clone().flush_to(end).await {
+        return code;
+    }
+    // As Kafka writes markers: with acks=all.
+    if let Err(code) = partition.replicated(end, MARKER_REPLICATION_TIMEOUT).await {
         return code;
     }
     if topic == OFFSETS_TOPIC {
