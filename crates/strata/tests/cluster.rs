@@ -440,21 +440,6 @@ fn survives(name: &str, faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runti
     assert!(firsts.windows(2).all(|w| w[0] < w[1]), "records in produce order");
 }
 
-/// The node leading partition 0 of the test topic.
-fn replicated_leader(cluster: &Cluster, runtime: &tokio::runtime::Runtime) -> i32 {
-    runtime.block_on(async {
-        let admin = Admin::new(ClientConfig::new(&cluster.bootstrap())).unwrap();
-        loop {
-            if let Ok(t) = admin.describe_topic("replicated").await {
-                if t.partitions[0].leader > 0 {
-                    return t.partitions[0].leader;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-}
-
 /// Waits (up to 30 s) until all three replicas are in sync again.
 fn until_in_sync(cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
     let bootstrap = cluster.bootstrap();
@@ -467,7 +452,7 @@ fn until_in_sync(cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
 #[test]
 fn acks_all_records_survive_the_leaders_sigkill_and_restart() {
     survives("leader SIGKILL", |cluster, runtime| {
-        let leader = replicated_leader(cluster, runtime);
+        let leader = runtime.block_on(leader_of(&cluster.bootstrap(), "replicated"));
         let at = Instant::now();
         cluster.node(leader).kill();
         std::thread::sleep(Duration::from_secs(6));
@@ -557,4 +542,50 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
         let moved = coordinator_of(&survivors[0], "survivors");
         assert!(moved != coordinator && moved > 0, "the coordinator moved with the partition's leadership");
     });
+}
+
+#[test]
+fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insync() {
+    let mut cluster = Cluster::start_with(&["--set", "replica.lag.time.max.ms=2000"]);
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    let leader = bounded_value(|| async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        assert_eq!(create_topic_with(&cluster.nodes[0], "strict", 1, 3, &[("min.insync.replicas", "3")]), 0);
+        until_topic(&bootstrap, "strict", |t| t.partitions[0].isr.len() == 3).await;
+        leader_of(&bootstrap, "strict").await
+    });
+    let batch = || {
+        let mut b = strata_records::BatchBuilder::new(strata_records::Compression::None);
+        b.push(0, None, Some(b"v"), &[]);
+        b.build()
+    };
+    let leader_addr = cluster.node(leader).addr();
+    let produce = || wire::produce(&mut wire::connect(&leader_addr), "strict", batch());
+    assert_eq!(produce(), (0, 0), "acks=all with the whole ISR");
+    let follower = (1..=3).find(|id| *id != leader).unwrap();
+    cluster.node(follower).kill();
+    let start = Instant::now();
+    let refused = loop {
+        let (code, _) = produce();
+        // REQUEST_TIMED_OUT or NOT_ENOUGH_REPLICAS_AFTER_APPEND while the follower is still in the ISR.
+        assert!(matches!(code, 0 | 7 | 19 | 20), "error {code}");
+        if code == 19 {
+            break start.elapsed();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "NOT_ENOUGH_REPLICAS within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    eprintln!("NOT_ENOUGH_REPLICAS {refused:?} after a follower's SIGKILL");
+    cluster.node(follower).restart();
+    bounded(60, async { until_topic(&bootstrap, "strict", |t| t.partitions[0].isr.len() == 3).await });
+    assert_eq!(produce().0, 0, "acks=all again once the ISR is whole");
+}
+
+/// The node leading partition 0 of `topic`, as `bootstrap` sees it.
+async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
+    let admin = Admin::new(ClientConfig::new(bootstrap)).unwrap();
+    admin.describe_topic(topic).await.unwrap().partitions[0].leader
 }
