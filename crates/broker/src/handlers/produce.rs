@@ -120,11 +120,11 @@ async fn replicated(
         error_message: Some(message),
         ..ok.clone()
     };
-    if let Err((code, message)) = partition.clone().flush_to(end).await {
-        return fail(code, message);
-    }
-    match partition.replicated(end, timeout).await {
-        Ok(()) => ok,
-        Err(code) => fail(code, format!("the records were not replicated to the ISR: {}", code.name())),
+    // The local fsync and the followers' copies proceed together.
+    let (flushed, replicated) = tokio::join!(partition.clone().flush_to(end), partition.replicated(end, timeout));
+    match (flushed, replicated) {
+        (Err((code, message)), _) => fail(code, message),
+        (Ok(()), Err(code)) => fail(code, format!("the records were not replicated to the ISR: {}", code.name())),
+        (Ok(()), Ok(())) => ok,
     }
 }

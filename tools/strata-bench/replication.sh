@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Issue 7's replication benchmark: `strata bench produce` with acks=all against
+# three local release processes and a topic with replication factor 3 and
+# min.insync.replicas=2, beside the same run against a single node, measured
+# in the same run and interleaved (this machine is shared and noisy: ratios
+# hold, absolute figures do not). Each pair runs ROUNDS times (default 3);
+# the medians and their ratio are printed. Target: at least 0.5x.
+# Usage, from the repository root: tools/strata-bench/replication.sh DIR [ROUNDS] [COUNT]
+set -euo pipefail
+dir=${1:?usage: replication.sh DIR [ROUNDS] [COUNT]}
+rounds=${2:-3}
+count=${3:-300000}
+cargo build --release -q -p strata
+rm -rf "$dir" && mkdir -p "$dir"
+strata=target/release/strata
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+$strata server --listen 127.0.0.1:9390 --data-dir "$dir/single" 2>"$dir/single.log" &
+pids+=($!)
+voters=1@127.0.0.1:9401,2@127.0.0.1:9402,3@127.0.0.1:9403
+for n in 1 2 3; do
+    $strata server --node-id $n --listen 127.0.0.1:939$n --controller-listen 127.0.0.1:940$n \
+        --voters $voters --data-dir "$dir/node-$n" 2>"$dir/node-$n.log" &
+    pids+=($!)
+done
+sleep 3
+cluster=127.0.0.1:9391,127.0.0.1:9392,127.0.0.1:9393
+run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
+bench() { # BROKERS TOPIC
+    run produce --brokers "$1" --topic "$2" --count "$count" --record-size 1024 --partitions 1 --producers 1 \
+        --acks all --batch-size 1048576 --linger-ms 5 >/dev/null
+}
+for round in $(seq "$rounds"); do
+    $strata topic create single-$round --brokers 127.0.0.1:9390 --partitions 1 >/dev/null
+    bench 127.0.0.1:9390 single-$round
+    $strata topic create rf3-$round --brokers $cluster --partitions 1 --replication-factor 3 \
+        --config min.insync.replicas=2 >/dev/null
+    bench $cluster rf3-$round
+done
+python3 - "$dir/results.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+single, rf3 = rows[0::2], rows[1::2]
+med = lambda rs, k: statistics.median(r[k] for r in rs)
+for name, rs in (("single node, acks=all", single), ("RF3 three nodes, acks=all", rf3)):
+    print(f"{name:28} {med(rs,'records_per_sec'):>10.0f} records/s {med(rs,'mb_per_sec'):>7.1f} MB/s  p99 {med(rs,'p99_ms'):.1f} ms")
+print(f"ratio RF3 / single: {med(rf3,'records_per_sec') / med(single,'records_per_sec'):.2f}x")
+PY
