@@ -20,7 +20,7 @@ pids+=($!)
 voters=1@127.0.0.1:9401,2@127.0.0.1:9402,3@127.0.0.1:9403
 for n in 1 2 3; do
     $strata server --node-id $n --listen 127.0.0.1:939$n --controller-listen 127.0.0.1:940$n \
-        --voters $voters --data-dir "$dir/node-$n" 2>"$dir/node-$n.log" &
+        --voters $voters --data-dir "$dir/node-$n" ${CLUSTER_SETTINGS:-} 2>"$dir/node-$n.log" &
     pids+=($!)
 done
 sleep 3
