@@ -23,10 +23,17 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use strata_metadata::controller::{alter_partition, fence_broker, register_broker, unfence_broker, IsrChange};
+use strata_metadata::controller::{
+    alter_partition, create_topic as create_topic_records, fence_broker, register_broker, unfence_broker, IsrChange,
+    NewTopic,
+};
+use strata_metadata::{ApiError, MetadataImage};
 use strata_protocol::frame::decode_response;
 use strata_protocol::generated::broker_registration_request::Listener;
-use strata_protocol::generated::{alter_partition_response, AlterPartitionRequest, AlterPartitionResponse};
+use strata_protocol::generated::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use strata_protocol::generated::{
+    alter_partition_response, AlterPartitionRequest, AlterPartitionResponse, CreateTopicsRequest,
+};
 use strata_protocol::generated::{
     BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse,
 };
@@ -42,6 +49,7 @@ use crate::leader_link::request_frame;
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 const REGISTRATION_VERSION: i16 = 3;
 const HEARTBEAT_VERSION: i16 = 1;
+const CREATE_TOPICS_VERSION: i16 = 7;
 
 /// The active controller's view of broker liveness.
 #[derive(Debug, Default)]
@@ -118,6 +126,53 @@ pub(crate) async fn call(broker: &Broker, body: RequestBody, version: i16) -> Re
     let frame = request_frame(broker.config.node_id, &body, version, 0, false)?;
     let answer = broker.quorum.call_leader(frame, CALL_TIMEOUT).await.map_err(|e| e.to_string())?;
     decode_response(key, version, answer).map(|(_, body)| body).map_err(|e| e.to_string())
+}
+
+/// Creates a topic the broker itself needs (auto-creation, an internal
+/// topic): decided here on the active controller, else sent to it as a
+/// CreateTopics request. Returns once this node's image has the topic
+/// (TOPIC_ALREADY_EXISTS counts as done).
+pub(crate) async fn create_topic(broker: &Broker, topic: NewTopic) -> Result<Arc<MetadataImage>, ApiError> {
+    let name = topic.name.clone();
+    if broker.quorum.is_leader() {
+        let id = Broker::new_topic_id()?;
+        let cluster = broker.cluster();
+        return match broker.commit(false, |image| create_topic_records(image, &topic, &cluster, id)).await {
+            Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => Ok(broker.image()),
+            other => other,
+        };
+    }
+    let creatable = CreatableTopic {
+        name: topic.name,
+        num_partitions: topic.num_partitions,
+        replication_factor: topic.replication_factor,
+        configs: topic
+            .configs
+            .into_iter()
+            .map(|(name, value)| CreatableTopicConfig { name, value, ..Default::default() })
+            .collect(),
+        ..Default::default()
+    };
+    let request = CreateTopicsRequest { topics: vec![creatable], timeout_ms: 10_000, ..Default::default() };
+    let unavailable = |e: String| ApiError::new(ErrorCode::NOT_CONTROLLER, e);
+    let code =
+        match call(broker, RequestBody::CreateTopics(request), CREATE_TOPICS_VERSION).await.map_err(unavailable)? {
+            ResponseBody::CreateTopics(r) => {
+                r.topics.first().map_or(ErrorCode::UNKNOWN_SERVER_ERROR.code(), |t| t.error_code)
+            }
+            _ => ErrorCode::UNKNOWN_SERVER_ERROR.code(),
+        };
+    let code = ErrorCode::from_code(code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
+    if !matches!(code, ErrorCode::NONE | ErrorCode::TOPIC_ALREADY_EXISTS) {
+        return Err(ApiError::new(code, format!("the controller did not create {name}")));
+    }
+    let mut applied = broker.quorum.subscribe();
+    let arrived = tokio::time::timeout(CALL_TIMEOUT, applied.wait_for(|a| a.image.topic(&name).is_some())).await;
+    if !matches!(arrived, Ok(Ok(_))) {
+        return Err(ApiError::new(ErrorCode::REQUEST_TIMED_OUT, format!("{name} did not reach this broker in time")));
+    }
+    broker.sync_replicas().map_err(|e| ApiError::new(ErrorCode::UNKNOWN_SERVER_ERROR, e.to_string()))?;
+    Ok(broker.image())
 }
 
 /// Registers this broker and heartbeats until `shutdown`; registers again

@@ -514,7 +514,12 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
             producer.send(ProducerRecord::new("events", value.as_bytes())).await.unwrap().await.unwrap();
         }
         producer.close().await;
-        let mut consumer = group_consumer(&bootstrap);
+        // Through a node that is not the controller: it has the controller
+        // create __consumer_offsets for it.
+        let controller =
+            Admin::new(ClientConfig::new(&bootstrap)).unwrap().describe_cluster().await.unwrap().controller;
+        let other = cluster.nodes.iter().find(|n| n.addr() != cluster.nodes[controller as usize - 1].addr()).unwrap();
+        let mut consumer = group_consumer(&other.addr());
         for expected in 0..10 {
             let r = tokio::time::timeout(Duration::from_secs(15), consumer.recv()).await.expect("in time").unwrap();
             assert_eq!((r.offset, r.value.as_deref()), (expected, Some(expected.to_string().as_bytes())));

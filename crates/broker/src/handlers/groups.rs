@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use strata_coordinator::{Client, Completed, Topics};
-use strata_metadata::controller::{self, NewTopic};
+use strata_metadata::controller::NewTopic;
 use strata_metadata::{ApiError, MetadataImage};
 use strata_protocol::generated::describe_groups_response::DescribedGroup;
 use strata_protocol::generated::find_coordinator_response::Coordinator;
@@ -133,12 +133,9 @@ async fn ensure_internal_topic(broker: &Arc<Broker>, name: &str, prefix: &str) -
             ("segment.bytes".to_string(), Some(segment_bytes.to_string())),
         ],
     };
-    let id = Broker::new_topic_id()?;
-    match broker.commit(false, |image| controller::create_topic(image, &topic, &cluster, id)).await {
-        Ok(_) => tracing::info!(partitions = topic.num_partitions, "created {name}"),
-        Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => {}
-        Err(e) => return Err(e),
-    }
+    let partitions = topic.num_partitions;
+    crate::controller::create_topic(broker, topic).await?;
+    tracing::info!(partitions, "created {name}");
     Ok(())
 }
 

@@ -60,15 +60,12 @@ async fn auto_create(broker: &Arc<Broker>, name: &str) -> Option<Arc<MetadataIma
         // Created as the group coordinator needs it (compacted, offsets.topic.*), as Kafka does.
         return super::groups::ensure_offsets_topic(broker).await.ok().map(|()| broker.image());
     }
-    let id = Broker::new_topic_id().ok()?;
-    let cluster = broker.cluster();
     let t = NewTopic { name: name.to_string(), num_partitions: -1, replication_factor: -1, ..Default::default() };
-    match broker.commit(false, |image| controller::create_topic(image, &t, &cluster, id)).await {
+    match crate::controller::create_topic(broker, t).await {
         Ok(image) => {
             tracing::info!(topic = name, "auto-created topic");
             Some(image)
         }
-        Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => Some(broker.image()),
         Err(e) => {
             tracing::warn!(topic = name, error = %e, "auto-creating a topic failed");
             None
