@@ -188,6 +188,14 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         assert!(listing.contains(" 3 brokers:"), "kcat -L:\n{listing}");
         assert!(listing.contains(&format!("broker {controller} at")) && listing.contains("(controller)"), "{listing}");
         assert!(listing.contains("topic \"orders\" with 3 partitions"), "{listing}");
+        // Idempotent producers get ids from every node: the others ask the
+        // controller for blocks (AllocateProducerIds), and no id repeats.
+        let ids: BTreeSet<i64> = cluster
+            .nodes
+            .iter()
+            .flat_map(|n| (0..2).map(|_| wire::new_producer_id(&mut wire::connect(&n.addr()))).collect::<Vec<_>>())
+            .collect();
+        assert_eq!(ids.len(), 6, "distinct producer ids from three nodes: {ids:?}");
         let (leader, _, high_watermark, voters) = describe_quorum(&other.addr());
         assert_eq!((leader, voters), (controller, vec![1, 2, 3]), "DescribeQuorum, forwarded to the controller");
         assert!(high_watermark > 3, "registrations and the topic are committed");

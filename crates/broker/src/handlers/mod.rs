@@ -73,7 +73,10 @@ pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Byte
 /// controller APIs brokers send (BrokerRegistration, BrokerHeartbeat).
 pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Response> {
     let key = RequestPrefix::peek(&frame).ok().and_then(|p| ApiKey::from_i16(p.api_key))?;
-    if !matches!(key, ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat | ApiKey::AlterPartition) {
+    if !matches!(
+        key,
+        ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat | ApiKey::AlterPartition | ApiKey::AllocateProducerIds
+    ) {
         let from = SocketAddr::from(([127, 0, 0, 1], 0));
         return match dispatch_as(broker, from, frame, false).await {
             Dispatched::Reply(reply) => reply.await,
@@ -94,6 +97,9 @@ pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Res
         }
         RequestBody::AlterPartition(r) => {
             ResponseBody::AlterPartition(controller::alter_partition_received(broker, r).await)
+        }
+        RequestBody::AllocateProducerIds(r) => {
+            ResponseBody::AllocateProducerIds(crate::producer_ids::allocation_received(broker, r).await)
         }
         _ => return None,
     };
