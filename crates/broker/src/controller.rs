@@ -131,8 +131,21 @@ pub(crate) async fn call(broker: &Broker, body: RequestBody, version: i16) -> Re
 /// Creates a topic the broker itself needs (auto-creation, an internal
 /// topic): decided here on the active controller, else sent to it as a
 /// CreateTopics request. Returns once this node's image has the topic
-/// (TOPIC_ALREADY_EXISTS counts as done).
+/// (TOPIC_ALREADY_EXISTS counts as done). While there is no controller (at
+/// start, during an election) it tries again for up to [`CALL_TIMEOUT`].
 pub(crate) async fn create_topic(broker: &Broker, topic: NewTopic) -> Result<Arc<MetadataImage>, ApiError> {
+    let deadline = Instant::now() + CALL_TIMEOUT;
+    loop {
+        match create_topic_once(broker, topic.clone()).await {
+            Err(e) if e.code == ErrorCode::NOT_CONTROLLER && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn create_topic_once(broker: &Broker, topic: NewTopic) -> Result<Arc<MetadataImage>, ApiError> {
     let name = topic.name.clone();
     if broker.quorum.is_leader() {
         let id = Broker::new_topic_id()?;

@@ -203,6 +203,9 @@ impl Quorum {
         };
         quorum.form(&config).await?;
         quorum.catch_up(committed).await;
+        if config.voters.len() == 1 {
+            quorum.until_leading().await;
+        }
         Ok(quorum)
     }
 
@@ -222,6 +225,16 @@ impl Quorum {
             let _ = self.raft.trigger().elect().await;
         }
         Ok(())
+    }
+
+    /// A lone voter leads at once: waits (up to 10 s) until it does, so that
+    /// a single node serves only once it can make changes.
+    async fn until_leading(&self) {
+        let mut metrics = self.raft.metrics();
+        let leading = metrics.wait_for(|m| m.state == ServerState::Leader && m.current_leader == Some(self.node_id));
+        if tokio::time::timeout(Duration::from_secs(10), leading).await.is_err() {
+            tracing::warn!("a lone controller is not leading 10 s after start; starting anyway");
+        }
     }
 
     async fn catch_up(&self, committed: Option<u64>) {
