@@ -49,7 +49,7 @@ pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>
             Err(e) => tracing::debug!(error = %e, "AlterPartition failed"),
         }
         for p in asked {
-            p.replication().refused();
+            p.replication().answered();
         }
     }
 }

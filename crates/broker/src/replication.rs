@@ -120,8 +120,9 @@ impl Replication {
         Some(isr)
     }
 
-    /// Forgets a change the controller refused, so that it may be asked again.
-    pub(crate) fn refused(&mut self) {
+    /// Forgets the change in flight once the controller answered it: a
+    /// committed one shows in the next image, a refused one may be asked again.
+    pub(crate) fn answered(&mut self) {
         self.pending = None;
     }
 }
@@ -164,7 +165,7 @@ mod tests {
         r.fetched(3, 40, 60, 33_000);
         r.fetched(3, 60, 70, 34_000);
         assert_eq!(r.isr_change(1, 50, 34_000, 30_000), Some(vec![1, 2, 3]));
-        r.refused();
-        assert_eq!(r.isr_change(1, 50, 34_000, 30_000), Some(vec![1, 2, 3]), "asked again after a refusal");
+        r.answered();
+        assert_eq!(r.isr_change(1, 50, 34_000, 30_000), Some(vec![1, 2, 3]), "asked again after an answer");
     }
 }

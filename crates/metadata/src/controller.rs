@@ -554,17 +554,24 @@ mod tests {
         assert_eq!(leaders.len(), 4, "leaders spread over every broker");
     }
 
-    #[test]
-    fn fencing_moves_leadership_within_the_isr_and_unfencing_restores_a_leaderless_partition() {
-        let mut image = three_brokers();
+    /// Three brokers and topic "t" (id [9; 16]) with `partitions` partitions
+    /// of three replicas, and the cluster it was placed on.
+    fn three_brokers_with_topic_t(partitions: i32) -> (MetadataImage, Cluster) {
+        let image = three_brokers();
         let cluster = Cluster {
             brokers: vec![1, 2, 3],
             racks: BTreeMap::new(),
             default_partitions: 1,
             default_replication_factor: 3,
         };
-        let t = NewTopic { name: "t".into(), num_partitions: 3, replication_factor: 3, ..Default::default() };
-        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let t = NewTopic { name: "t".into(), num_partitions: partitions, replication_factor: 3, ..Default::default() };
+        let image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        (image, cluster)
+    }
+
+    #[test]
+    fn fencing_moves_leadership_within_the_isr_and_unfencing_restores_a_leaderless_partition() {
+        let (mut image, _) = three_brokers_with_topic_t(3);
         let led_by_1 = image.topic("t").unwrap().partitions.iter().position(|p| p.leader == 1).unwrap();
         image = image.apply(&fence_broker(&image, 1)).unwrap();
         let p = &image.topic("t").unwrap().partitions[led_by_1];
@@ -591,15 +598,7 @@ mod tests {
 
     #[test]
     fn a_new_run_of_a_broker_leaves_the_isrs_and_leads_only_what_no_one_else_can() {
-        let mut image = three_brokers();
-        let cluster = Cluster {
-            brokers: vec![1, 2, 3],
-            racks: BTreeMap::new(),
-            default_partitions: 1,
-            default_replication_factor: 3,
-        };
-        let t = NewTopic { name: "t".into(), num_partitions: 3, replication_factor: 3, ..Default::default() };
-        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let (mut image, cluster) = three_brokers_with_topic_t(3);
         let solo = NewTopic {
             name: "solo".into(),
             num_partitions: -1,
@@ -620,15 +619,7 @@ mod tests {
 
     #[test]
     fn the_leader_shrinks_and_grows_the_isr_only_from_the_state_it_saw() {
-        let mut image = three_brokers();
-        let cluster = Cluster {
-            brokers: vec![1, 2, 3],
-            racks: BTreeMap::new(),
-            default_partitions: 1,
-            default_replication_factor: 3,
-        };
-        let t = NewTopic { name: "t".into(), num_partitions: 1, replication_factor: 3, ..Default::default() };
-        image = image.apply(&create_topic(&image, &t, &cluster, Uuid([9; 16])).unwrap()).unwrap();
+        let (mut image, _) = three_brokers_with_topic_t(1);
         let p = image.topic("t").unwrap().partitions[0].clone();
         let follower = *p.replicas.iter().find(|b| **b != p.leader).unwrap();
         let shrunk: Vec<i32> = p.isr.iter().copied().filter(|b| *b != follower).collect();
