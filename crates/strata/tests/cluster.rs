@@ -446,6 +446,15 @@ fn survives(name: &str, faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runti
     let mut seen = BTreeSet::new();
     let firsts: Vec<u64> = log.values().map(|v| v.parse::<u64>().unwrap()).filter(|v| seen.insert(*v)).collect();
     assert!(firsts.windows(2).all(|w| w[0] < w[1]), "records in produce order");
+    // librdkafka (kcat) reads the whole partition from whichever node leads it now.
+    let args: Vec<String> =
+        ["-b", &bootstrap, "-C", "-t", "replicated", "-p", "0", "-o", "beginning", "-e", "-f", "%o:%s\\n"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+    let read = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), &cluster.nodes[0]);
+    let expected: String = log.iter().map(|(o, v)| format!("{o}:{v}\n")).collect();
+    assert_eq!(read, expected, "kcat reads exactly the replicated log");
 }
 
 /// Waits (up to 30 s) until all three replicas are in sync again.
