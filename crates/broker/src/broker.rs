@@ -20,6 +20,7 @@ use crate::data_dir::{self, DirLock};
 use crate::error::BrokerError;
 use crate::fetch_session::FetchSessions;
 use crate::groups::{self, Groups};
+use crate::lifecycle::Lifecycle;
 use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
 use crate::transactions::{self, Transactions};
@@ -44,6 +45,8 @@ pub struct Broker {
     pub(crate) incarnation_id: Uuid,
     /// Broker liveness, used while this node is the active controller.
     pub(crate) liveness: Liveness,
+    /// Controlled shutdown's state.
+    pub(crate) lifecycle: Lifecycle,
     _lock: DirLock,
 }
 
@@ -97,6 +100,7 @@ impl Broker {
             producer_ids: ProducerIds::default(),
             incarnation_id: controller::incarnation(),
             liveness: Liveness::default(),
+            lifecycle: Lifecycle::default(),
             config,
             _lock: lock,
         }))

@@ -5,18 +5,20 @@
 //! without the size prefix) sent through the quorum's peer transport to
 //! whichever node leads; the answer is the response frame. This carries:
 //!
-//! * BrokerRegistration at start (a new epoch for each run of a broker) and
-//!   BrokerHeartbeat every `broker.heartbeat.interval.ms`, which unfences a
-//!   fenced broker;
+//! * BrokerRegistration and BrokerHeartbeat (see [`crate::lifecycle`]); a
+//!   heartbeat unfences a fenced broker, or, with WantShutDown, moves its
+//!   leaderships away (controlled shutdown);
 //! * the client requests only the controller can answer (CreateTopics,
-//!   DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
+//!   DeleteTopics, CreatePartitions, ElectLeaders, AlterConfigs, IncrementalAlterConfigs,
 //!   and DescribeQuorum, whose voter progress only the leader knows),
 //!   forwarded as they came, as Kafka forwards them (KIP-590).
 //!
 //! The active controller fences a broker that has not heartbeated for
 //! `broker.session.timeout.ms` (its partitions get leaders from the rest of
 //! their ISR). It counts silence from when it became leader, so a new
-//! controller gives every broker a whole session before fencing it.
+//! controller gives every broker a whole session before fencing it. Every
+//! `leader.imbalance.check.interval.seconds` it gives each partition back to
+//! its preferred replica once that is in sync (`auto.leader.rebalance.enable`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -24,12 +26,11 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use strata_metadata::controller::{
-    alter_partition, create_topic as create_topic_records, fence_broker, register_broker, unfence_broker, IsrChange,
-    NewTopic,
+    alter_partition, create_topic as create_topic_records, fence_broker, rebalance_leaders, register_broker,
+    shut_down_broker, unfence_broker, IsrChange, NewTopic,
 };
 use strata_metadata::{ApiError, MetadataImage};
 use strata_protocol::frame::decode_response;
-use strata_protocol::generated::broker_registration_request::Listener;
 use strata_protocol::generated::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use strata_protocol::generated::{
     alter_partition_response, AlterPartitionRequest, AlterPartitionResponse, CreateTopicsRequest,
@@ -47,8 +48,6 @@ use crate::leader_link::request_frame;
 
 /// How long a call to the controller may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-const REGISTRATION_VERSION: i16 = 3;
-const HEARTBEAT_VERSION: i16 = 1;
 const CREATE_TOPICS_VERSION: i16 = 7;
 
 /// The active controller's view of broker liveness.
@@ -83,6 +82,7 @@ pub(crate) fn is_controller_api(key: ApiKey) -> bool {
         ApiKey::CreateTopics
             | ApiKey::DeleteTopics
             | ApiKey::CreatePartitions
+            | ApiKey::ElectLeaders
             | ApiKey::AlterConfigs
             | ApiKey::IncrementalAlterConfigs
             | ApiKey::DescribeQuorum
@@ -188,84 +188,6 @@ async fn create_topic_once(broker: &Broker, topic: NewTopic) -> Result<Arc<Metad
     Ok(broker.image())
 }
 
-/// Registers this broker and heartbeats until `shutdown`; registers again
-/// when the controller no longer knows this run.
-pub(crate) async fn run_broker(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
-    let interval = Duration::from_millis(broker.broker_value::<i64>("broker.heartbeat.interval.ms").max(10) as u64);
-    let retry = Duration::from_millis(200).min(interval);
-    let mut epoch = None;
-    loop {
-        let wait = match epoch {
-            None => match register(&broker).await {
-                Ok(e) => {
-                    tracing::info!(epoch = e, "registered with the controller");
-                    epoch = Some(e);
-                    interval
-                }
-                Err(e) if e.contains("CLUSTER_ID") => {
-                    tracing::error!(error = %e, "the controller belongs to another cluster; retrying");
-                    interval
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "registration with the controller failed; retrying");
-                    retry
-                }
-            },
-            Some(e) => match heartbeat(&broker, e).await {
-                Ok(ErrorCode::NONE) => interval,
-                Ok(code) => {
-                    tracing::warn!(error = code.name(), "the controller refused a heartbeat; registering again");
-                    epoch = None;
-                    retry
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "heartbeat failed");
-                    retry
-                }
-            },
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
-}
-
-async fn register(broker: &Broker) -> Result<i64, String> {
-    let (host, port) = broker.config.advertised.clone();
-    let request = BrokerRegistrationRequest {
-        broker_id: broker.config.node_id,
-        cluster_id: broker.cluster_id.clone(),
-        incarnation_id: broker.incarnation_id,
-        listeners: vec![Listener { name: "PLAINTEXT".into(), host, port, security_protocol: 0, ..Default::default() }],
-        rack: broker.config.statics.get("broker.rack").cloned(),
-        previous_broker_epoch: -1,
-        ..Default::default()
-    };
-    match call(broker, RequestBody::BrokerRegistration(request), REGISTRATION_VERSION).await? {
-        ResponseBody::BrokerRegistration(r) if r.error_code == 0 => Ok(r.broker_epoch),
-        ResponseBody::BrokerRegistration(r) => {
-            Err(ErrorCode::from_code(r.error_code).map_or("an unknown error", |c| c.name()).to_string())
-        }
-        _ => Err("an answer of another kind".into()),
-    }
-}
-
-async fn heartbeat(broker: &Broker, epoch: i64) -> Result<ErrorCode, String> {
-    let request = BrokerHeartbeatRequest {
-        broker_id: broker.config.node_id,
-        broker_epoch: epoch,
-        current_metadata_offset: broker.quorum.applied().index.map_or(-1, |i| i as i64),
-        ..Default::default()
-    };
-    match call(broker, RequestBody::BrokerHeartbeat(request), HEARTBEAT_VERSION).await? {
-        ResponseBody::BrokerHeartbeat(r) => {
-            Ok(ErrorCode::from_code(r.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR))
-        }
-        _ => Err("an answer of another kind".into()),
-    }
-}
-
 /// BrokerRegistration, on the active controller.
 pub(crate) async fn registration(broker: &Broker, r: BrokerRegistrationRequest) -> BrokerRegistrationResponse {
     let mut epoch = -1;
@@ -298,7 +220,8 @@ pub(crate) async fn registration(broker: &Broker, r: BrokerRegistrationRequest) 
 }
 
 /// BrokerHeartbeat, on the active controller: notes the broker alive and
-/// unfences it if it was fenced.
+/// unfences it if it was fenced; with WantShutDown, moves its leaderships
+/// away instead (controlled shutdown), and lets it go once it leads nothing.
 pub(crate) async fn heartbeat_received(broker: &Broker, r: BrokerHeartbeatRequest) -> BrokerHeartbeatResponse {
     let refuse = |code: ErrorCode| BrokerHeartbeatResponse { error_code: code.code(), ..Default::default() };
     if !broker.quorum.is_leader() {
@@ -310,6 +233,21 @@ pub(crate) async fn heartbeat_received(broker: &Broker, r: BrokerHeartbeatReques
         _ => return refuse(ErrorCode::STALE_BROKER_EPOCH),
     }
     broker.liveness.heard(r.broker_id);
+    if r.want_shut_down {
+        let mut may_exit = false;
+        let committed = broker
+            .commit(false, |image| {
+                let (records, done) = shut_down_broker(image, r.broker_id);
+                may_exit = done;
+                Ok(records)
+            })
+            .await;
+        if let Err(e) = committed {
+            return refuse(e.code);
+        }
+        tracing::info!(broker = r.broker_id, may_exit, "controlled shutdown");
+        return BrokerHeartbeatResponse { is_fenced: true, should_shut_down: may_exit, ..Default::default() };
+    }
     if image.broker(r.broker_id).is_some_and(|b| b.fenced) {
         if let Err(e) = broker.commit(false, |image| Ok(unfence_broker(image, r.broker_id))).await {
             return refuse(e.code);
@@ -375,6 +313,26 @@ pub(crate) async fn run_fencing(broker: Arc<Broker>, mut shutdown: watch::Receiv
                 Ok(_) => tracing::warn!(broker = id, ?session, "fenced a broker that stopped heartbeating"),
                 Err(e) => tracing::debug!(broker = id, error = %e, "fencing failed"),
             }
+        }
+    }
+}
+
+/// On the active controller, moves leaderships back to preferred replicas
+/// every `leader.imbalance.check.interval.seconds`.
+pub(crate) async fn run_rebalancing(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let every =
+            Duration::from_secs(broker.broker_value::<i64>("leader.imbalance.check.interval.seconds").max(1) as u64);
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        if !broker.quorum.is_leader() || !broker.broker_value::<bool>("auto.leader.rebalance.enable") {
+            continue;
+        }
+        match broker.commit(false, |image| Ok(rebalance_leaders(image))).await {
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "leader rebalancing failed"),
         }
     }
 }

@@ -33,6 +33,7 @@ mod handlers;
 mod isr;
 mod journal;
 mod leader_link;
+mod lifecycle;
 mod markers;
 mod producer_ids;
 mod replicas;

@@ -16,6 +16,7 @@ use crate::error::BrokerError;
 use crate::fetcher;
 use crate::groups;
 use crate::isr;
+use crate::lifecycle;
 use crate::scheduler;
 use crate::transactions;
 
@@ -44,22 +45,29 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `stop` resolves, then stops reading requests, finishes
-    /// the ones in flight (up to 10 s), flushes and closes every log.
+    /// Serves until `stop` resolves and a controlled shutdown has moved this
+    /// broker's leaderships away, then stops reading requests, finishes the
+    /// ones in flight (up to 10 s), flushes and closes every log.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> Result<(), BrokerError> {
         let Server { broker, listener } = self;
         let limits = limits(&broker);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
         let follower = tokio::spawn(follow_metadata(broker.clone(), shutdown.clone()));
-        let lifecycle = tokio::spawn(controller::run_broker(broker.clone(), shutdown.clone()));
+        let lifecycle = tokio::spawn(lifecycle::run(broker.clone(), shutdown.clone()));
         let fencing = tokio::spawn(controller::run_fencing(broker.clone(), shutdown.clone()));
+        let rebalancing = tokio::spawn(controller::run_rebalancing(broker.clone(), shutdown.clone()));
         let fetchers = tokio::spawn(fetcher::run(broker.clone(), shutdown.clone()));
         let isr = tokio::spawn(isr::run(broker.clone(), shutdown.clone()));
         let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
         transactions::resume(&broker)?;
         let txn_timer = tokio::spawn(transactions::run_timer(broker.clone(), shutdown.clone()));
         let mut connections = JoinSet::new();
+        // Connections are served on during a controlled shutdown.
+        let stop = async {
+            stop.await;
+            lifecycle::shut_down(&broker).await;
+        };
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -88,6 +96,7 @@ impl Server {
         let _ = follower.await;
         let _ = lifecycle.await;
         let _ = fencing.await;
+        let _ = rebalancing.await;
         let _ = fetchers.await;
         let _ = isr.await;
         let _ = timer.await;

@@ -196,17 +196,38 @@ impl Cluster {
         }
     }
 
-    /// A connection to any broker: known brokers first, then the bootstrap list.
+    /// A connection to any broker: known brokers first, then the bootstrap
+    /// list, the least loaded first, as the Java client's `leastLoadedNode`:
+    /// an idle connection, then a broker not dialled yet, then a busy
+    /// connection, and a broker whose last connection broke (a timed-out
+    /// request, a refused dial) last, so that a broker cut off from the
+    /// network does not hold up every metadata refresh.
     pub(crate) async fn any(&self) -> Result<Arc<Connection>> {
-        let known: Vec<String> = self.metadata().brokers.values().map(BrokerInfo::address).collect();
+        let metadata = self.metadata();
+        let known = metadata.brokers.values().map(BrokerInfo::address);
+        let mut candidates: Vec<(u8, String)> =
+            known.chain(self.config.bootstrap_servers.iter().cloned()).map(|a| (self.load(&a), a)).collect();
+        candidates.sort_by_key(|c| c.0);
         let mut last = None;
-        for address in known.iter().chain(self.config.bootstrap_servers.iter()) {
+        for (_, address) in &candidates {
             match self.connect(address).await {
                 Ok(conn) => return Ok(conn),
                 Err(e) => last = Some(e),
             }
         }
         Err(last.unwrap_or_else(|| Error::invalid("no broker address known")))
+    }
+
+    /// How loaded the connection to `address` is: 0 idle, 1 none yet, 2
+    /// requests pending, 3 broken.
+    fn load(&self, address: &str) -> u8 {
+        let map = self.connections.lock().expect("connections lock");
+        match map.get(address).and_then(|cell| cell.get()) {
+            None => 1,
+            Some(c) if c.is_broken() => 3,
+            Some(c) if c.in_flight() > 0 => 2,
+            Some(_) => 0,
+        }
     }
 
     /// Fetches metadata for `topics` (all topics when `None`) and merges it

@@ -95,6 +95,11 @@ impl Connection {
         self.broken.load(Ordering::Relaxed)
     }
 
+    /// How many requests await their answer.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.pending.lock().map_or(0, |p| p.len())
+    }
+
     /// ApiVersions v3, falling back to v0 when the broker is older (it then
     /// answers UNSUPPORTED_VERSION in the v0 format, with its versions).
     async fn negotiate(&self) -> Result<Vec<Option<VersionRange>>> {

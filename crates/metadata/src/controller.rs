@@ -260,6 +260,52 @@ pub fn unfence_broker(image: &MetadataImage, id: i32) -> Vec<MetadataRecord> {
     records
 }
 
+/// Controlled shutdown (a broker's heartbeat with WantShutDown): the broker
+/// leaves every ISR and its leaderships move to live in-sync replicas, as
+/// fencing does, and it is fenced so that its heartbeats until it exits do
+/// not bring it back. Returns the records and whether the broker may exit
+/// now: it leads nothing (a partition where it was the last in-sync replica
+/// is left without a leader, never given to an out-of-sync one).
+pub fn shut_down_broker(image: &MetadataImage, id: i32) -> (Vec<MetadataRecord>, bool) {
+    let records = fence_broker(image, id);
+    let after = image.apply(&records).unwrap_or_else(|_| image.clone());
+    let leads = after.topics().any(|t| t.partitions.iter().any(|p| p.leader == id));
+    (records, !leads)
+}
+
+/// Preferred-leader election for one partition: its first replica (the
+/// preferred leader) leads again if it is live and in sync. None when it
+/// already leads (ELECTION_NOT_NEEDED); PREFERRED_LEADER_NOT_AVAILABLE when
+/// it cannot.
+pub fn elect_preferred(image: &MetadataImage, topic: &str, partition: i32) -> Result<MetadataRecord, ApiError> {
+    let t = image.topic(topic).ok_or_else(|| unknown_topic(topic))?;
+    let part = usize::try_from(partition)
+        .ok()
+        .and_then(|i| t.partitions.get(i))
+        .ok_or_else(|| ApiError::new(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, "unknown partition"))?;
+    let preferred = part.replicas.first().copied().unwrap_or(-1);
+    if part.leader == preferred {
+        return Err(ApiError::new(ErrorCode::ELECTION_NOT_NEEDED, "the preferred replica leads already"));
+    }
+    let live = image.broker(preferred).is_some_and(|b| !b.fenced);
+    if !live || !part.isr.contains(&preferred) {
+        return Err(ApiError::new(
+            ErrorCode::PREFERRED_LEADER_NOT_AVAILABLE,
+            format!("the preferred replica {preferred} is not live and in sync"),
+        ));
+    }
+    Ok(partition_change(t.id, partition, None, preferred))
+}
+
+/// Automatic leader rebalancing (`auto.leader.rebalance.enable`): a
+/// preferred-leader election for every partition that can have one.
+pub fn rebalance_leaders(image: &MetadataImage) -> Vec<MetadataRecord> {
+    image
+        .topics()
+        .flat_map(|t| (0..t.partitions.len() as i32).filter_map(|p| elect_preferred(image, &t.name, p).ok()))
+        .collect()
+}
+
 /// A partition's state as its leader last saw it, with the ISR it asks for
 /// (AlterPartition).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -615,6 +661,42 @@ mod tests {
         }
         let s = &image.topic("solo").unwrap().partitions[0];
         assert_eq!((s.leader, s.isr.clone(), s.leader_epoch), (1, vec![1], 2), "its own partition, in a new epoch");
+    }
+
+    #[test]
+    fn controlled_shutdown_moves_leadership_away_and_preferred_leaders_come_back() {
+        let (mut image, _) = three_brokers_with_topic_t(3);
+        let led_by_1 = image.topic("t").unwrap().partitions.iter().position(|p| p.leader == 1).unwrap() as i32;
+        let code = |image: &MetadataImage| elect_preferred(image, "t", led_by_1).err().map(|e| e.code);
+        assert_eq!(code(&image), Some(ErrorCode::ELECTION_NOT_NEEDED));
+        let (records, may_exit) = shut_down_broker(&image, 1);
+        image = image.apply(&records).unwrap();
+        assert!(may_exit && image.broker(1).unwrap().fenced);
+        assert!(image.topic("t").unwrap().partitions.iter().all(|p| p.leader != 1 && !p.isr.contains(&1)));
+        assert_eq!(shut_down_broker(&image, 1), (Vec::new(), true), "asking again changes nothing");
+        // Back, but not yet in sync: no election.
+        let (_, records) = register_broker(&image, 1, Uuid([42; 16]), ("h", 1), None);
+        image = image.apply(&records).unwrap();
+        assert_eq!(code(&image), Some(ErrorCode::PREFERRED_LEADER_NOT_AVAILABLE));
+        assert!(rebalance_leaders(&image).is_empty());
+        // In sync again: it leads its partition again, in a new epoch.
+        let p = image.topic("t").unwrap().partitions[led_by_1 as usize].clone();
+        let mut isr = p.isr.clone();
+        isr.push(1);
+        let grow = IsrChange {
+            topic_id: Uuid([9; 16]),
+            partition: led_by_1,
+            leader: p.leader,
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr: isr,
+        };
+        image = image.apply(&alter_partition(&image, &grow).unwrap()).unwrap();
+        image = image.apply(&rebalance_leaders(&image)).unwrap();
+        let p = &image.topic("t").unwrap().partitions[led_by_1 as usize];
+        assert_eq!((p.leader, p.leader_epoch), (1, 2));
+        assert_eq!(elect_preferred(&image, "nope", 0).unwrap_err().code, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        assert_eq!(elect_preferred(&image, "t", 9).unwrap_err().code, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     }
 
     #[test]

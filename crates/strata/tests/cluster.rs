@@ -21,6 +21,9 @@ use support::{wire, Broker};
 /// Three nodes, each controller and broker, with short timeouts.
 struct Cluster {
     nodes: Vec<Broker>,
+    /// The nodes' namespaces, when they run in their own (after `nodes`: the
+    /// processes go before their network).
+    network: Option<support::Network>,
     _tmp: tempfile::TempDir,
 }
 
@@ -33,10 +36,17 @@ impl Cluster {
         Cluster::start_with(&[])
     }
 
-    /// Three nodes with `extra` settings (`--set NAME=VALUE` pairs).
+    /// Three nodes on loopback with `extra` settings (`--set NAME=VALUE` pairs).
     fn start_with(extra: &[&str]) -> Cluster {
+        Cluster::start_on(None, extra)
+    }
+
+    /// Three nodes, each in its own network namespace of `network` (or all
+    /// on loopback), with `extra` settings.
+    fn start_on(network: Option<support::Network>, extra: &[&str]) -> Cluster {
         let tmp = tempfile::tempdir().unwrap();
-        let controllers: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", free_port())).collect();
+        let host = |i: usize| network.as_ref().map_or("127.0.0.1".to_string(), |n| n.address(i + 1));
+        let controllers: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), free_port())).collect();
         let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
         let voters = voters.join(",");
         let nodes = (0..3)
@@ -57,10 +67,14 @@ impl Cluster {
                     "broker.session.timeout.ms=2000",
                 ];
                 args.extend_from_slice(extra);
-                Broker::start_in(&tmp.path().join(format!("node-{id}")), &args)
+                let dir = tmp.path().join(format!("node-{id}"));
+                match &network {
+                    Some(n) => Broker::start_in_netns(&dir, &n.namespace(i + 1), &host(i), &args),
+                    None => Broker::start_in(&dir, &args),
+                }
             })
             .collect();
-        Cluster { nodes, _tmp: tmp }
+        Cluster { nodes, network, _tmp: tmp }
     }
 
     fn bootstrap(&self) -> String {
@@ -276,7 +290,35 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         for n in &survivors {
             until(n, "the returning broker", |m| brokers(m) == all).await;
         }
+        // Once in sync, it leads its partitions again when asked
+        // (ElectLeaders, forwarded from any node to the controller).
+        until_topic(&back, "orders", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
+        let codes = elect_preferred_leaders(&survivors[0], "orders", &[0, 1, 2]);
+        assert!(codes.iter().all(|c| matches!(c, 0 | 84)) && codes.contains(&0), "elections: {codes:?}");
+        let admin = Admin::new(ClientConfig::new(&back)).unwrap();
+        let topic = admin.describe_topic("orders").await.unwrap();
+        assert!(topic.partitions.iter().all(|p| p.leader == p.replicas[0]), "preferred leaders: {topic:?}");
+        assert_eq!(elect_preferred_leaders(&back, "orders", &[0, 1, 2]), vec![84; 3], "ELECTION_NOT_NEEDED");
+        assert_eq!(elect_preferred_leaders(&back, "orders", &[7]), vec![3], "UNKNOWN_TOPIC_OR_PARTITION");
     });
+}
+
+/// ElectLeaders (preferred) for `partitions` of `topic`, sent to `node`:
+/// each partition's error code.
+fn elect_preferred_leaders(node: &str, topic: &str, partitions: &[i32]) -> Vec<i16> {
+    use strata_protocol::generated::elect_leaders_request::TopicPartitions;
+    use strata_protocol::generated::ElectLeadersRequest;
+    let asked = TopicPartitions { topic: topic.into(), partitions: partitions.to_vec(), ..Default::default() };
+    let request = ElectLeadersRequest {
+        election_type: 0,
+        topic_partitions: Some(vec![asked]),
+        timeout_ms: 10_000,
+        ..Default::default()
+    };
+    let mut s = wire::connect(node);
+    let ResponseBody::ElectLeaders(r) = wire::call(&mut s, 2, RequestBody::ElectLeaders(request)) else { panic!() };
+    assert_eq!(r.error_code, 0, "{r:?}");
+    r.replica_election_results[0].partition_result.iter().map(|p| p.error_code).collect()
 }
 
 fn bounded_value<T, F: Future<Output = T>>(work: impl FnOnce() -> F) -> T {
@@ -307,6 +349,12 @@ fn on_disk(dir: &std::path::Path) -> Vec<(i64, String)> {
     out
 }
 
+/// The fault tests' clients give up on a request after 3 s
+/// (`request.timeout.ms`; Kafka's default is 30 s): a request sent to a
+/// leader cut off from the network gets no answer until then, with Kafka's
+/// clients as with these.
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Produces "0", "1", ... with acks=all to `topic` until `stop`, noting each
 /// acknowledged value's offset and when it was acknowledged.
 async fn produce_until(
@@ -320,6 +368,7 @@ async fn produce_until(
         c.linger = Duration::from_millis(1);
         c.max_in_flight = 1;
         c.delivery_timeout = Duration::from_secs(60);
+        c.client.request_timeout = CLIENT_REQUEST_TIMEOUT;
         c
     })
     .unwrap();
@@ -347,6 +396,7 @@ async fn consume_until(
     let mut consumer = Consumer::new({
         let mut c = ConsumerConfig::new(&bootstrap);
         c.auto_offset_reset = OffsetReset::Earliest;
+        c.client.request_timeout = CLIENT_REQUEST_TIMEOUT;
         c
     })
     .unwrap();
@@ -361,9 +411,18 @@ async fn consume_until(
     seen
 }
 
-/// The first time in `times` after `since`, as a delay from it.
-fn first_after(times: impl Iterator<Item = Instant>, since: Instant) -> Duration {
-    times.filter(|t| *t > since).map(|t| t - since).min().expect("progress after the fault")
+/// The longest pause in `times` (sorted) within 20 s of `since`, counting
+/// from `since`: how long progress stopped after a fault.
+fn longest_pause(times: impl Iterator<Item = Instant>, since: Instant) -> Duration {
+    let window = since + Duration::from_secs(20);
+    let mut last = since;
+    let mut longest = Duration::ZERO;
+    for t in times.filter(|t| *t > since && *t < window) {
+        longest = longest.max(t - last);
+        last = t;
+    }
+    assert!(last > since, "progress after the fault");
+    longest
 }
 
 /// A topic with replication factor 3 and min.insync.replicas=2 on three
@@ -374,7 +433,21 @@ fn first_after(times: impl Iterator<Item = Instant>, since: Instant) -> Duration
 /// records are in produce order, and producer and consumer moved again
 /// after each fault (the delays are printed).
 fn survives(name: &str, faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runtime) -> Vec<Instant>) {
-    let mut cluster = Cluster::start_with(&["--set", "replica.lag.time.max.ms=2000"]);
+    survives_on(name, None, faults)
+}
+
+/// The settings of the fault tests: a follower leaves the ISR after 2 s
+/// behind, and leaders go back to preferred replicas within a second.
+const FAULT_SETTINGS: &[&str] =
+    &["--set", "replica.lag.time.max.ms=2000", "--set", "leader.imbalance.check.interval.seconds=1"];
+
+/// [`survives`], with each node in its own namespace of `network` (if any).
+fn survives_on(
+    name: &str,
+    network: Option<support::Network>,
+    faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runtime) -> Vec<Instant>,
+) {
+    let mut cluster = Cluster::start_on(network, FAULT_SETTINGS);
     let bootstrap = cluster.bootstrap();
     let all = BTreeSet::from([1, 2, 3]);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -403,9 +476,9 @@ fn survives(name: &str, faults: impl FnOnce(&mut Cluster, &tokio::runtime::Runti
         (acked, consumed)
     });
     for (i, at) in fault_times.iter().enumerate() {
-        let produced = first_after(acked.iter().map(|a| a.2), *at);
-        let read = first_after(consumed.iter().map(|c| c.2), *at);
-        eprintln!("{name}, fault {}: acks=all again after {produced:?}, the consumer after {read:?}", i + 1);
+        let produced = longest_pause(acked.iter().map(|a| a.2), *at);
+        let read = longest_pause(consumed.iter().map(|c| c.2), *at);
+        eprintln!("{name}, fault {}: acks=all paused at most {produced:?}, the consumer {read:?}", i + 1);
     }
     // Every node back in the ISR, then every replica identical.
     for n in cluster.nodes.iter_mut() {
@@ -466,6 +539,20 @@ fn until_in_sync(cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
     });
 }
 
+/// Waits (up to 30 s) until `id` leads partition 0 of "replicated" again;
+/// how long that took.
+fn until_leading(cluster: &Cluster, runtime: &tokio::runtime::Runtime, id: i32) -> Duration {
+    let start = Instant::now();
+    let bootstrap = cluster.bootstrap();
+    runtime.block_on(async {
+        while leader_of(&bootstrap, "replicated").await != id {
+            assert!(start.elapsed() < Duration::from_secs(30), "{id} leads again, as the preferred replica");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    start.elapsed()
+}
+
 #[test]
 fn acks_all_records_survive_the_leaders_sigkill_and_restart() {
     survives("leader SIGKILL", |cluster, runtime| {
@@ -475,7 +562,82 @@ fn acks_all_records_survive_the_leaders_sigkill_and_restart() {
         std::thread::sleep(Duration::from_secs(6));
         cluster.node(leader).restart();
         until_in_sync(cluster, runtime);
+        // The preferred replica leads again once in sync (auto.leader.rebalance.enable).
+        let back = until_leading(cluster, runtime, leader);
+        eprintln!("leader SIGKILL: the preferred replica {leader} leads again {back:?} after the ISR was whole");
+        vec![at, Instant::now() - back]
+    });
+}
+
+#[test]
+fn acks_all_records_survive_the_sigkill_of_two_brokers_one_after_the_other() {
+    survives("two SIGKILLs", |cluster, runtime| {
+        let bootstrap = cluster.bootstrap();
+        let first = runtime.block_on(leader_of(&bootstrap, "replicated"));
+        let first_at = Instant::now();
+        cluster.node(first).kill();
+        // A new leader from the ISR, then it goes too: one node of three is
+        // left, without a metadata quorum; nothing is acknowledged.
+        let second = runtime.block_on(async {
+            let start = Instant::now();
+            loop {
+                let leader = leader_of(&bootstrap, "replicated").await;
+                if leader > 0 && leader != first {
+                    return leader;
+                }
+                assert!(start.elapsed() < Duration::from_secs(20), "a new leader after the first SIGKILL");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        let second_at = Instant::now();
+        cluster.node(second).kill();
+        std::thread::sleep(Duration::from_secs(3));
+        // The first comes back: a quorum again; the last in-sync replica leads.
+        let back_at = Instant::now();
+        cluster.node(first).restart();
+        std::thread::sleep(Duration::from_secs(3));
+        cluster.node(second).restart();
+        until_in_sync(cluster, runtime);
+        vec![first_at, second_at, back_at]
+    });
+}
+
+#[test]
+fn acks_all_records_survive_the_leaders_controlled_shutdown() {
+    survives("controlled shutdown", |cluster, runtime| {
+        let leader = runtime.block_on(leader_of(&cluster.bootstrap(), "replicated"));
+        let at = Instant::now();
+        let status = cluster.node(leader).terminate(Duration::from_secs(40));
+        let exited = at.elapsed();
+        assert!(status.success(), "SIGTERM: a clean exit, {status}");
+        let log = cluster.node(leader).log_text();
+        assert!(log.contains("this broker leads no partition now"), "the controller moved its leadership:\n{log}");
+        eprintln!("controlled shutdown: the leader exited {exited:?} after SIGTERM");
+        if exited > Duration::from_secs(5) {
+            eprintln!("a slow controlled shutdown; the broker's log:\n{log}");
+        }
+        cluster.node(leader).restart();
+        until_in_sync(cluster, runtime);
+        until_leading(cluster, runtime, leader);
         vec![at]
+    });
+}
+
+#[test]
+fn acks_all_records_survive_the_leaders_isolation_from_the_network() {
+    let network = support::Network::new(3);
+    survives_on("leader isolated", Some(network), |cluster, runtime| {
+        let leader = runtime.block_on(leader_of(&cluster.bootstrap(), "replicated"));
+        let net = cluster.network.as_ref().expect("a network");
+        let at = Instant::now();
+        net.cut(leader as usize);
+        // The others fence it and elect a new leader; it still believes it leads.
+        std::thread::sleep(Duration::from_secs(12));
+        let healed_at = Instant::now();
+        net.heal(leader as usize);
+        until_in_sync(cluster, runtime);
+        vec![at, healed_at]
     });
 }
 

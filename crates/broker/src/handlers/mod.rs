@@ -9,6 +9,7 @@
 mod api_versions;
 mod cluster;
 mod configs;
+mod elect_leaders;
 mod fetch;
 mod fetch_response;
 mod groups;
@@ -153,6 +154,7 @@ async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_f
         RequestBody::CreateTopics(r) => ResponseBody::CreateTopics(topics::create(b, r, version).await),
         RequestBody::DeleteTopics(r) => ResponseBody::DeleteTopics(topics::delete(b, r, version).await),
         RequestBody::CreatePartitions(r) => ResponseBody::CreatePartitions(topics::create_partitions(b, r).await),
+        RequestBody::ElectLeaders(r) => ResponseBody::ElectLeaders(elect_leaders::elect(b, r).await),
         RequestBody::DescribeConfigs(r) => ResponseBody::DescribeConfigs(configs::describe(b, r, version)),
         RequestBody::AlterConfigs(r) => ResponseBody::AlterConfigs(configs::alter(b, r).await),
         RequestBody::IncrementalAlterConfigs(r) => {

@@ -15,6 +15,9 @@ pub struct Broker {
     args: Vec<String>,
     env: Vec<(String, String)>,
     file_size_limit: Option<u64>,
+    /// The address it listens on, and the network namespace it runs in.
+    host: String,
+    netns: Option<String>,
     _tmp: Option<tempfile::TempDir>,
     pub log: PathBuf,
 }
@@ -58,6 +61,16 @@ impl Broker {
         b
     }
 
+    /// Starts a broker on `dir` in network namespace `netns`, listening on
+    /// `host` (its address there).
+    pub fn start_in_netns(dir: &Path, netns: &str, host: &str, args: &[&str]) -> Broker {
+        let mut b = Broker::new(dir, args, &[]);
+        b.netns = Some(netns.to_string());
+        b.host = host.to_string();
+        b.spawn();
+        b
+    }
+
     fn new(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Broker {
         let log = dir.with_extension("log");
         Broker {
@@ -67,6 +80,8 @@ impl Broker {
             args: args.iter().map(|s| s.to_string()).collect(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             file_size_limit: None,
+            host: "127.0.0.1".into(),
+            netns: None,
             _tmp: None,
             log,
         }
@@ -74,7 +89,15 @@ impl Broker {
 
     fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        let mut command = match &self.netns {
+            // `ip netns exec` execs the program: the child's pid is strata's.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_strata")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_strata")),
+        };
         if let Some(limit) = self.file_size_limit {
             use std::os::unix::process::CommandExt;
             // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, signal).
@@ -117,7 +140,7 @@ impl Broker {
 
     /// host:port.
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.host, self.port)
     }
 
     /// The broker's log so far.
@@ -463,5 +486,76 @@ pub mod proxy {
             let _ = from.shutdown(Shutdown::Both);
             let _ = to.shutdown(Shutdown::Both);
         });
+    }
+}
+
+/// Hosts on one machine for network faults: each a network namespace with
+/// its own address, joined to the test's namespace by a veth pair on one
+/// bridge. Cutting a host's link isolates it from every other host and from
+/// the test's clients, as a pulled cable would; healing restores it.
+pub struct Network {
+    tag: String,
+    subnet: u32,
+    hosts: usize,
+}
+
+impl Network {
+    /// `hosts` namespaces on a bridge (needs root; `ip` from iproute2).
+    pub fn new(hosts: usize) -> Network {
+        let pid = std::process::id();
+        let net = Network { tag: format!("s{pid}"), subnet: pid % 250, hosts };
+        let bridge = format!("{}b", net.tag);
+        net.ip(&["link", "add", &bridge, "type", "bridge"]);
+        net.ip(&["addr", "add", &format!("10.213.{}.254/24", net.subnet), "dev", &bridge]);
+        net.ip(&["link", "set", &bridge, "up"]);
+        for i in 1..=hosts {
+            let (ns, veth) = (net.namespace(i), net.link(i));
+            net.ip(&["netns", "add", &ns]);
+            net.ip(&["link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", &ns]);
+            net.ip(&["link", "set", &veth, "master", &bridge]);
+            net.ip(&["link", "set", &veth, "up"]);
+            net.ip(&["-n", &ns, "addr", "add", &format!("{}/24", net.address(i)), "dev", "eth0"]);
+            net.ip(&["-n", &ns, "link", "set", "eth0", "up"]);
+            net.ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        }
+        net
+    }
+
+    /// Host `i`'s namespace (from 1).
+    pub fn namespace(&self, i: usize) -> String {
+        format!("{}n{i}", self.tag)
+    }
+
+    /// Host `i`'s address.
+    pub fn address(&self, i: usize) -> String {
+        format!("10.213.{}.{i}", self.subnet)
+    }
+
+    /// Cuts host `i` off from every other host.
+    pub fn cut(&self, i: usize) {
+        self.ip(&["link", "set", &self.link(i), "down"]);
+    }
+
+    /// Joins host `i` again.
+    pub fn heal(&self, i: usize) {
+        self.ip(&["link", "set", &self.link(i), "up"]);
+    }
+
+    fn link(&self, i: usize) -> String {
+        format!("{}v{i}", self.tag)
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let out = Command::new("ip").args(args).output().expect("ip (iproute2) runs");
+        assert!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for i in 1..=self.hosts {
+            let _ = Command::new("ip").args(["netns", "del", &self.namespace(i)]).output();
+        }
+        let _ = Command::new("ip").args(["link", "del", &format!("{}b", self.tag)]).output();
     }
 }
