@@ -4,7 +4,9 @@
 # min.insync.replicas=2, beside the same run against a single node, measured
 # in the same run and interleaved (this machine is shared and noisy: ratios
 # hold, absolute figures do not). Each pair runs ROUNDS times (default 3);
-# the medians and their ratio are printed. Target: at least 0.5x.
+# the medians and their ratio are printed, and the CPU time each broker process
+# and the benchmark client used during each run (from /proc: utime+stime).
+# Target: at least 0.5x.
 # Usage, from the repository root: tools/strata-bench/replication.sh DIR [ROUNDS] [COUNT]
 set -euo pipefail
 dir=${1:?usage: replication.sh DIR [ROUNDS] [COUNT]}
@@ -26,16 +28,28 @@ done
 sleep 3
 cluster=127.0.0.1:9391,127.0.0.1:9392,127.0.0.1:9393
 run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
-bench() { # BROKERS TOPIC
-    run produce --brokers "$1" --topic "$2" --count "$count" --record-size 1024 --partitions 1 --producers 1 \
+tick=$(getconf CLK_TCK)
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }  # a process's utime+stime
+client_ticks() { awk '{print $16+$17}' "/proc/$$/stat"; }  # waited-for children's: the bench runs
+bench() { # BROKERS TOPIC PID...
+    local brokers=$1 topic=$2 before=() after=() c0 c1
+    shift 2
+    for p in "$@"; do before+=("$(ticks "$p")"); done
+    c0=$(client_ticks)
+    run produce --brokers "$brokers" --topic "$topic" --count "$count" --record-size 1024 --partitions 1 --producers 1 \
         --acks all --batch-size 1048576 --linger-ms 5 >/dev/null
+    c1=$(client_ticks)
+    for p in "$@"; do after+=("$(ticks "$p")"); done
+    local cpu="" i
+    for i in "${!before[@]}"; do cpu+="$(( after[i] - before[i] )),"; done
+    echo "{\"brokers\": [${cpu%,}], \"client\": $(( c1 - c0 )), \"tick\": $tick}" >> "$dir/cpu.jsonl"
 }
 for round in $(seq "$rounds"); do
     $strata topic create single-$round --brokers 127.0.0.1:9390 --partitions 1 >/dev/null
-    bench 127.0.0.1:9390 single-$round
+    bench 127.0.0.1:9390 single-$round "${pids[0]}"
     $strata topic create rf3-$round --brokers $cluster --partitions 1 --replication-factor 3 \
         --config min.insync.replicas=2 >/dev/null
-    bench $cluster rf3-$round
+    bench $cluster rf3-$round "${pids[1]}" "${pids[2]}" "${pids[3]}"
 done
 python3 - "$dir/results.jsonl" <<'PY'
 import json, statistics, sys
@@ -45,4 +59,17 @@ med = lambda rs, k: statistics.median(r[k] for r in rs)
 for name, rs in (("single node, acks=all", single), ("RF3 three nodes, acks=all", rf3)):
     print(f"{name:28} {med(rs,'records_per_sec'):>10.0f} records/s {med(rs,'mb_per_sec'):>7.1f} MB/s  p99 {med(rs,'p99_ms'):.1f} ms")
 print(f"ratio RF3 / single: {med(rf3,'records_per_sec') / med(single,'records_per_sec'):.2f}x")
+PY
+python3 - "$dir/results.jsonl" "$dir/cpu.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+cpu = [json.loads(l) for l in open(sys.argv[2])]
+for name, offset in (("single node", 0), ("RF3 three nodes", 1)):
+    rows = list(zip(runs[offset::2], cpu[offset::2]))
+    def per_gb(f):
+        return statistics.median(f(c) / c["tick"] / (r["bytes"] / 1e9) for r, c in rows)
+    brokers = [per_gb(lambda c, i=i: c["brokers"][i]) for i in range(len(rows[0][1]["brokers"]))]
+    client = per_gb(lambda c: c["client"])
+    shown = ", ".join(f"{b:.2f}" for b in brokers)
+    print(f"{name:16} CPU seconds per GB produced: broker processes [{shown}], client {client:.2f}")
 PY
