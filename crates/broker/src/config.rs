@@ -3,7 +3,7 @@
 //! definitions in strata-metadata, plus the few values the runtime needs
 //! parsed (node id, addresses, data directory).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use strata_metadata::config::{broker_config, broker_config_names};
@@ -59,14 +59,11 @@ impl BrokerConfig {
             Some(v) => parse_voters(v)?,
             None => BTreeMap::from([(node_id as u64, controller_listen.clone().unwrap_or_default())]),
         };
-        if !voters.contains_key(&(node_id as u64)) {
-            return Err(ConfigError::Invalid(format!(
-                "node.id {node_id} is not among controller.quorum.voters: every node is a controller and a broker (broker-only nodes are not supported yet)"
-            )));
-        }
-        if voters.len() > 1 && controller_listen.is_none() {
+        check_roles(&get("process.roles"), node_id, &voters)?;
+        let is_voter = voters.contains_key(&(node_id as u64));
+        if (voters.len() > 1 || !is_voter) && controller_listen.is_none() {
             return Err(ConfigError::Invalid(
-                "with several controllers in controller.quorum.voters, listeners needs a CONTROLLER://HOST:PORT listener".into(),
+                "with several controllers in controller.quorum.voters, or on a broker-only node, listeners needs a CONTROLLER://HOST:PORT listener (the controllers send the metadata log there)".into(),
             ));
         }
         let data_dir = PathBuf::from(get("log.dirs"));
@@ -78,7 +75,10 @@ impl BrokerConfig {
         QuorumConfig {
             node_id: self.node_id as u64,
             voters: self.voters.clone(),
-            listen: self.controller_listen.clone().filter(|_| self.voters.len() > 1),
+            listen: self
+                .controller_listen
+                .clone()
+                .filter(|_| self.voters.len() > 1 || !self.voters.contains_key(&(self.node_id as u64))),
             data_dir: self.data_dir.clone(),
             election_timeout_ms: static_value(&self.statics, "controller.quorum.election.timeout.ms")
                 .parse()
@@ -122,6 +122,27 @@ fn listeners(value: &str, controller_name: &str) -> Result<(String, Option<Strin
     }
     let client = client.ok_or_else(|| ConfigError::Invalid(format!("no PLAINTEXT listener in '{value}'")))?;
     Ok((client, controller))
+}
+
+/// `process.roles`: a controller is a voter and also a broker; a broker
+/// only is not a voter. Controller-only nodes are not served.
+fn check_roles(roles: &str, node_id: i32, voters: &BTreeMap<u64, String>) -> Result<(), ConfigError> {
+    let roles: BTreeSet<&str> = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
+    let is_voter = voters.contains_key(&(node_id as u64));
+    if !roles.contains("broker") {
+        return Err(ConfigError::Invalid(
+            "process.roles: controller-only nodes are not supported; use broker,controller".into(),
+        ));
+    }
+    match (roles.contains("controller"), is_voter) {
+        (true, false) => Err(ConfigError::Invalid(format!(
+            "node.id {node_id} is not among controller.quorum.voters; set process.roles=broker for a broker-only node"
+        ))),
+        (false, true) => Err(ConfigError::Invalid(format!(
+            "node.id {node_id} is among controller.quorum.voters, so it is a controller: process.roles must be broker,controller"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `controller.quorum.voters`: `ID@HOST:PORT,...`.
@@ -204,6 +225,17 @@ mod tests {
         assert!(no_controller_listener.unwrap_err().to_string().contains("CONTROLLER"));
         let not_a_voter = BrokerConfig::new(set(&[("node.id", "4"), voters]));
         assert!(not_a_voter.unwrap_err().to_string().contains("not among"));
+        let broker_only = [("node.id", "4"), ("process.roles", "broker"), voters];
+        let no_listener = BrokerConfig::new(set(&broker_only));
+        assert!(no_listener.unwrap_err().to_string().contains("CONTROLLER"));
+        let listeners = ("listeners", "PLAINTEXT://127.0.0.1:9392,CONTROLLER://127.0.0.1:9393");
+        let c = BrokerConfig::new(set(&[broker_only[0], broker_only[1], voters, listeners])).unwrap();
+        assert_eq!(c.quorum().listen.as_deref(), Some("127.0.0.1:9393"), "it listens for the metadata log");
+        let voter_as_broker =
+            BrokerConfig::new(set(&[("node.id", "2"), ("process.roles", "broker"), voters, listeners]));
+        assert!(voter_as_broker.unwrap_err().to_string().contains("among"));
+        let controller_only = BrokerConfig::new(set(&[("process.roles", "controller")]));
+        assert!(controller_only.unwrap_err().to_string().contains("controller-only"));
         let bad = BrokerConfig::new(set(&[("controller.quorum.voters", "1@x")]));
         assert!(bad.unwrap_err().to_string().contains("ID@HOST:PORT"));
     }

@@ -284,6 +284,15 @@ pub static BROKER_CONFIGS: &[ConfigDef] = &[
         "The controllers, ID@HOST:PORT,... (their controller listeners); unset, this node is the only one.",
     ),
     def(
+        "process.roles",
+        T::List,
+        Some("broker,controller"),
+        "",
+        None,
+        &["broker", "controller"],
+        "broker,controller: a controller (a voter of controller.quorum.voters) and a broker; broker: a broker only, which receives the metadata log from the controllers.",
+    ),
+    def(
         "controller.listener.names",
         T::String,
         Some("CONTROLLER"),

@@ -156,6 +156,8 @@ pub struct QuorumStatus {
     pub high_watermark: i64,
     /// Each voter with the end of its log as the leader knows it (-1 if unknown).
     pub voters: Vec<(u64, i64)>,
+    /// Each learner (a broker-only node), likewise.
+    pub observers: Vec<(u64, i64)>,
 }
 
 impl Quorum {
@@ -203,8 +205,12 @@ impl Quorum {
         };
         quorum.form(&config).await?;
         quorum.catch_up(committed).await;
-        if config.voters.len() == 1 {
+        let is_voter = config.voters.contains_key(&config.node_id);
+        if config.voters.len() == 1 && is_voter {
             quorum.until_leading().await;
+        }
+        if !is_voter {
+            tokio::spawn(join(quorum.raft.clone(), config, quorum.stop.subscribe()));
         }
         Ok(quorum)
     }
@@ -351,22 +357,22 @@ impl Quorum {
     pub fn status(&self) -> QuorumStatus {
         let m = self.raft.metrics();
         let m = m.borrow();
-        let voters: BTreeSet<u64> = m.membership_config.membership().voter_ids().collect();
+        let membership = m.membership_config.membership();
+        let voters: BTreeSet<u64> = membership.voter_ids().collect();
+        let learners: BTreeSet<u64> = membership.learner_ids().collect();
         let ends = m.replication.clone().unwrap_or_default();
         let own_end = m.last_log_index.map_or(0, |i| i as i64 + 1);
-        let voters = voters
-            .into_iter()
-            .map(|id| {
-                let end = if id == self.node_id {
-                    own_end
-                } else {
-                    ends.get(&id).map_or(-1, |l| l.map_or(0, |l| l.index as i64 + 1))
-                };
-                (id, end)
-            })
-            .collect();
+        let end = |id: u64| {
+            if id == self.node_id {
+                own_end
+            } else {
+                ends.get(&id).map_or(-1, |l| l.map_or(0, |l| l.index as i64 + 1))
+            }
+        };
+        let voters = voters.into_iter().map(|id| (id, end(id))).collect();
+        let observers = learners.into_iter().map(|id| (id, end(id))).collect();
         let high_watermark = m.last_applied.map_or(0, |l| l.index as i64 + 1);
-        QuorumStatus { leader: m.current_leader, term: m.current_term, high_watermark, voters }
+        QuorumStatus { leader: m.current_leader, term: m.current_term, high_watermark, voters, observers }
     }
 
     /// Stops Raft and the controller listener and flushes the log.
@@ -410,4 +416,31 @@ pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io:
     f.sync_all()?;
     std::fs::rename(&tmp, dir.join(name))?;
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// A broker-only node (not a voter) asks the voters, in turn, to add it as a
+/// learner at its controller listener, until it is in the membership: then
+/// the leader replicates the metadata log to it (openraft pushes to learners,
+/// where Kafka's observers fetch). Retries every 500 ms until `stop`.
+async fn join(raft: Raft<TypeConfig>, config: QuorumConfig, mut stop: watch::Receiver<bool>) {
+    let Some(addr) = config.listen.clone() else { return };
+    let joined = |raft: &Raft<TypeConfig>| {
+        raft.metrics().borrow().membership_config.membership().get_node(&config.node_id).is_some()
+    };
+    while !joined(&raft) {
+        for voter in config.voters.values() {
+            let request = PeerRequest::Join { id: config.node_id, addr: addr.clone() };
+            match Peer::new(voter.clone()).request(&request, Duration::from_secs(5)).await {
+                Ok(PeerResponse::Join(Ok(()))) => break,
+                Ok(PeerResponse::Join(Err(e))) => tracing::debug!(%voter, error = %e, "joining the quorum"),
+                Ok(_) => tracing::debug!(%voter, "an answer of another kind to a join"),
+                Err(e) => tracing::debug!(%voter, error = %e, "joining the quorum"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+    tracing::info!("this broker-only node receives the metadata log");
 }

@@ -1,6 +1,7 @@
 //! The peer transport on the controller listener: Raft's three RPCs
-//! between voters, and opaque calls from any node to the active controller
-//! (the broker puts Kafka request frames in them).
+//! between voters (and from the leader to learners), a broker-only node's
+//! request to join as a learner, and opaque calls from any node to the
+//! active controller (the broker puts Kafka request frames in them).
 //!
 //! Each message is one frame: a 4-byte big-endian length, then the
 //! postcard encoding of a [`PeerRequest`] or [`PeerResponse`]. A connection
@@ -41,6 +42,11 @@ pub(crate) enum PeerRequest {
     Append(AppendEntriesRequest<TypeConfig>),
     Snapshot(InstallSnapshotRequest<TypeConfig>),
     Call(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// A broker-only node asks to receive the metadata log, as a learner.
+    Join {
+        id: u64,
+        addr: String,
+    },
 }
 
 /// The answer to a [`PeerRequest`] of the same kind.
@@ -50,6 +56,7 @@ pub(crate) enum PeerResponse {
     Append(Result<AppendEntriesResponse<u64>, RaftError<u64>>),
     Snapshot(Result<InstallSnapshotResponse<u64>, RaftError<u64, InstallSnapshotError>>),
     Call(Result<serde_bytes::ByteBuf, String>),
+    Join(Result<(), String>),
 }
 
 async fn write_frame(stream: &mut TcpStream, message: &impl Serialize) -> std::io::Result<()> {
@@ -229,7 +236,27 @@ async fn serve_connection(
                 Some(handler) => handler(Bytes::from(bytes)).await.map(|b| serde_bytes::ByteBuf::from(b.to_vec())),
                 None => Err("this node is still starting".to_string()),
             }),
+            PeerRequest::Join { id, addr } => PeerResponse::Join(add_learner(&raft, id, addr).await),
         };
         write_frame(&mut stream, &response).await?;
     }
+}
+
+/// On the leader, adds node `id` at `addr` as a learner: it receives the
+/// metadata log but does not vote. Joining again at the same address
+/// changes nothing; a voter cannot join as a learner.
+async fn add_learner(raft: &Raft<TypeConfig>, id: u64, addr: String) -> Result<(), String> {
+    let metrics = raft.metrics().borrow().clone();
+    if metrics.current_leader != Some(metrics.id) {
+        return Err("this controller is not the leader".into());
+    }
+    let membership = metrics.membership_config.membership();
+    if membership.voter_ids().any(|v| v == id) {
+        return Err(format!("node {id} is a voter"));
+    }
+    if membership.get_node(&id).is_some_and(|n| n.addr == addr) {
+        return Ok(());
+    }
+    tracing::info!(node = id, %addr, "a broker-only node joins the metadata quorum as a learner");
+    raft.add_learner(id, BasicNode::new(&addr), false).await.map(|_| ()).map_err(|e| e.to_string())
 }

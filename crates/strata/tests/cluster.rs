@@ -24,8 +24,20 @@ struct Cluster {
     /// The nodes' namespaces, when they run in their own (after `nodes`: the
     /// processes go before their network).
     network: Option<support::Network>,
+    /// controller.quorum.voters.
+    voters: String,
     _tmp: tempfile::TempDir,
 }
+
+/// Every node's timeouts: short, for quick failovers.
+const TIMEOUTS: &[&str] = &[
+    "--set",
+    "controller.quorum.election.timeout.ms=500",
+    "--set",
+    "broker.heartbeat.interval.ms=250",
+    "--set",
+    "broker.session.timeout.ms=2000",
+];
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -52,20 +64,8 @@ impl Cluster {
         let nodes = (0..3)
             .map(|i| {
                 let id = (i + 1).to_string();
-                let mut args = vec![
-                    "--node-id",
-                    &id,
-                    "--controller-listen",
-                    &controllers[i],
-                    "--voters",
-                    &voters,
-                    "--set",
-                    "controller.quorum.election.timeout.ms=500",
-                    "--set",
-                    "broker.heartbeat.interval.ms=250",
-                    "--set",
-                    "broker.session.timeout.ms=2000",
-                ];
+                let mut args = vec!["--node-id", &id, "--controller-listen", &controllers[i], "--voters", &voters];
+                args.extend_from_slice(TIMEOUTS);
                 args.extend_from_slice(extra);
                 let dir = tmp.path().join(format!("node-{id}"));
                 match &network {
@@ -74,7 +74,7 @@ impl Cluster {
                 }
             })
             .collect();
-        Cluster { nodes, network, _tmp: tmp }
+        Cluster { nodes, network, voters, _tmp: tmp }
     }
 
     fn bootstrap(&self) -> String {
@@ -124,6 +124,12 @@ async fn until_topic(node: &str, name: &str, ok: impl Fn(&strata_client::cluster
 
 /// DescribeQuorum sent to `node`: (leader, epoch, high watermark, voter ids).
 fn describe_quorum(node: &str) -> (i32, i32, i64, Vec<i32>) {
+    let (leader, epoch, high_watermark, voters, _) = describe_quorum_with_observers(node);
+    (leader, epoch, high_watermark, voters)
+}
+
+/// DescribeQuorum sent to `node`: as [`describe_quorum`], and the observers' ids.
+fn describe_quorum_with_observers(node: &str) -> (i32, i32, i64, Vec<i32>, Vec<i32>) {
     use strata_protocol::generated::describe_quorum_request::{PartitionData, TopicData};
     let partition = PartitionData { partition_index: 0, ..Default::default() };
     let topic =
@@ -134,7 +140,8 @@ fn describe_quorum(node: &str) -> (i32, i32, i64, Vec<i32>) {
     let p = &r.topics[0].partitions[0];
     assert_eq!(p.error_code, 0);
     let voters = p.current_voters.iter().map(|v| v.replica_id).collect();
-    (p.leader_id, p.leader_epoch, p.high_watermark, voters)
+    let observers = p.observers.iter().map(|v| v.replica_id).collect();
+    (p.leader_id, p.leader_epoch, p.high_watermark, voters, observers)
 }
 
 fn brokers(meta: &strata_client::cluster::Metadata) -> BTreeSet<i32> {
@@ -772,4 +779,63 @@ fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insyn
 async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
     let admin = Admin::new(ClientConfig::new(bootstrap)).unwrap();
     admin.describe_topic(topic).await.unwrap().partitions[0].leader
+}
+
+#[test]
+fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
+    let cluster = Cluster::start();
+    let dir = cluster._tmp.path().join("node-4");
+    let controller_listen = format!("127.0.0.1:{}", free_port());
+    let mut args = vec!["--node-id", "4", "--controller-listen", &controller_listen, "--voters", &cluster.voters];
+    args.extend_from_slice(TIMEOUTS);
+    args.extend_from_slice(&["--set", "process.roles=broker"]);
+    let mut four = Broker::start_in(&dir, &args);
+    let all = BTreeSet::from([1, 2, 3, 4]);
+    let mut addrs: Vec<String> = cluster.nodes.iter().map(|n| n.addr()).collect();
+    addrs.push(four.addr());
+    bounded(90, async {
+        for n in &addrs {
+            until(n, "four brokers", |m| brokers(m) == all).await;
+        }
+        // A learner of the metadata log, not a voter.
+        let (_, _, _, voters, observers) = describe_quorum_with_observers(&four.addr());
+        assert_eq!((voters, observers), (vec![1, 2, 3], vec![4]));
+        // Topic changes sent to it reach the controller; it gets replicas and leads some.
+        assert_eq!(create_topic_on(&four, "wide", 4, 3), 0);
+        until_topic(&four.addr(), "wide", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
+        let topic = Admin::new(ClientConfig::new(&four.addr())).unwrap().describe_topic("wide").await.unwrap();
+        assert!(topic.partitions.iter().any(|p| p.leader == 4), "the broker-only node leads a partition: {topic:?}");
+        let producer = Producer::new({
+            let mut c = ProducerConfig::new(&four.addr());
+            c.acks = Acks::All;
+            c
+        })
+        .unwrap();
+        for i in 0..40 {
+            let value = format!("w{i}");
+            producer.send(ProducerRecord::new("wide", value.as_bytes()).partition(i % 4)).await.unwrap().await.unwrap();
+        }
+        producer.close().await;
+    });
+    // Down while the metadata changes; back, it catches up from the controllers.
+    four.kill();
+    assert_eq!(create_topic_on(&cluster.nodes[0], "later", 2, 3), 0);
+    four.restart();
+    bounded(60, async {
+        until_topic(&four.addr(), "later", |t| t.partitions.len() == 2).await;
+        until_topic(&four.addr(), "wide", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
+        let mut consumer = Consumer::new({
+            let mut c = ConsumerConfig::new(&four.addr());
+            c.auto_offset_reset = OffsetReset::Earliest;
+            c
+        })
+        .unwrap();
+        consumer.assign(&(0..4).map(|p| TopicPartition { topic: "wide".into(), partition: p }).collect::<Vec<_>>());
+        let mut seen = BTreeSet::new();
+        while seen.len() < 40 {
+            let r = tokio::time::timeout(Duration::from_secs(20), consumer.recv()).await.expect("records in time");
+            seen.insert(String::from_utf8(r.unwrap().value.unwrap_or_default().to_vec()).unwrap());
+        }
+        assert_eq!(seen, (0..40).map(|i| format!("w{i}")).collect::<BTreeSet<_>>());
+    });
 }

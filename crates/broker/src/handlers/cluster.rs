@@ -50,7 +50,7 @@ pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> Des
 }
 
 /// DescribeQuorum: the metadata log's leader, epoch, high watermark and
-/// each voter's log end offset (as the leader knows it; forwarded to the
+/// each voter's and observer's (broker-only node's) log end offset (as the leader knows it; forwarded to the
 /// active controller, which alone knows its followers' progress).
 pub(super) fn describe_quorum(broker: &Arc<Broker>, req: DescribeQuorumRequest) -> DescribeQuorumResponse {
     let status = broker.quorum.status();
@@ -75,17 +75,8 @@ pub(super) fn describe_quorum(broker: &Arc<Broker>, req: DescribeQuorumRequest) 
                         leader_id: status.leader.map_or(-1, |l| l as i32),
                         leader_epoch: status.term as i32,
                         high_watermark: status.high_watermark,
-                        current_voters: status
-                            .voters
-                            .iter()
-                            .map(|(id, end)| ReplicaState {
-                                replica_id: *id as i32,
-                                log_end_offset: *end,
-                                last_fetch_timestamp: -1,
-                                last_caught_up_timestamp: -1,
-                                ..Default::default()
-                            })
-                            .collect(),
+                        current_voters: replica_states(&status.voters),
+                        observers: replica_states(&status.observers),
                         ..Default::default()
                     }
                 })
@@ -94,6 +85,19 @@ pub(super) fn describe_quorum(broker: &Arc<Broker>, req: DescribeQuorumRequest) 
         })
         .collect();
     DescribeQuorumResponse { topics, ..Default::default() }
+}
+
+fn replica_states(replicas: &[(u64, i64)]) -> Vec<ReplicaState> {
+    replicas
+        .iter()
+        .map(|(id, end)| ReplicaState {
+            replica_id: *id as i32,
+            log_end_offset: *end,
+            last_fetch_timestamp: -1,
+            last_caught_up_timestamp: -1,
+            ..Default::default()
+        })
+        .collect()
 }
 
 /// DescribeLogDirs: the one data directory, its partitions and sizes.
