@@ -81,7 +81,8 @@ impl Broker {
         index: Option<u64>,
         image: &MetadataImage,
     ) -> Result<Arc<Broker>, BrokerError> {
-        let replicas = Replicas::new(config.node_id, config.data_dir.clone(), files);
+        let incarnation_id = controller::incarnation();
+        let replicas = Replicas::new(config.node_id, incarnation_id, config.data_dir.clone(), files);
         replicas.remove_strays(image);
         let layers = Layers { node_id: config.node_id, static_configs: &config.statics, image };
         replicas.sync(image, &layers)?;
@@ -98,7 +99,7 @@ impl Broker {
             groups,
             transactions,
             producer_ids: ProducerIds::default(),
-            incarnation_id: controller::incarnation(),
+            incarnation_id,
             liveness: Liveness::default(),
             lifecycle: Lifecycle::default(),
             config,

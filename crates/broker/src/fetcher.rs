@@ -184,7 +184,10 @@ async fn truncate(
                 continue;
             }
             let epoch = p.leader_epoch();
-            let to = truncation_offset(p, answer.leader_epoch, answer.end_offset);
+            let named = (answer.leader_epoch >= 0 && answer.end_offset >= 0)
+                .then_some((answer.leader_epoch, answer.end_offset));
+            let local_end = |e| p.log.end_offset_for_epoch(e).map(|(_, end)| end);
+            let to = truncation_point(p.log.log_end_offset(), p.high_watermark(), named, local_end);
             let p = p.clone();
             let done = tokio::task::spawn_blocking(move || p.truncate_as_follower(to, epoch)).await;
             match done {
@@ -202,17 +205,21 @@ async fn truncate(
     Ok(())
 }
 
-/// Where a follower's log must end, given the leader's answer for its
-/// latest epoch: the leader's end of the epoch it named, or the end of the
-/// local copy of that epoch if earlier. With no answer (the leader's log no
-/// longer reaches back that far) the high watermark is kept, as Kafka does.
-fn truncation_offset(p: &Partition, leader_epoch: i32, end_offset: i64) -> i64 {
-    let leo = p.log.log_end_offset();
-    if leader_epoch < 0 || end_offset < 0 {
-        return p.high_watermark().min(leo);
+/// Where a follower's log (ending at `leo`, high watermark `hw`) must end,
+/// given the leader's answer for its latest epoch, `named`: the epoch the
+/// leader named and its end there, or the end of the local copy of that epoch
+/// (`local_end`) if earlier. With no answer (the leader's log no longer
+/// reaches back that far) the high watermark is kept, as Kafka does.
+pub(crate) fn truncation_point(
+    leo: i64,
+    hw: i64,
+    named: Option<(i32, i64)>,
+    local_end: impl FnOnce(i32) -> Option<i64>,
+) -> i64 {
+    match named {
+        None => hw.min(leo),
+        Some((epoch, end)) => end.min(local_end(epoch).unwrap_or(end)).min(leo),
     }
-    let local_end = p.log.end_offset_for_epoch(leader_epoch).map_or(end_offset, |(_, end)| end);
-    end_offset.min(local_end).min(leo)
 }
 
 fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Duration) -> RequestBody {

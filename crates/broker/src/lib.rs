@@ -41,6 +41,8 @@ mod replication;
 mod response;
 mod scheduler;
 mod server;
+#[cfg(test)]
+mod simulation;
 mod time;
 mod transactions;
 

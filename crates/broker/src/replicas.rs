@@ -186,17 +186,26 @@ impl Partition {
     /// Takes the newest image's state of the partition. A change of leader
     /// epoch starts a new leadership on the new leader (followers unheard),
     /// and wakes acks=all produces waiting on the old one.
-    fn follow_image(&self, image: &PartitionImage, min_insync: usize) {
+    ///
+    /// Until the controller has registered this run of the broker
+    /// (`registered`), it does not lead a partition that has other replicas,
+    /// even where the image still names it (the previous run) as leader: that
+    /// run's log may have lost an unflushed tail, and followers in the same
+    /// leader epoch would take new records after the ones they hold there, at
+    /// offsets where the leader now holds others. Registration fences the
+    /// previous run first, so leadership comes back, if at all, in a new epoch.
+    fn follow_image(&self, image: &PartitionImage, min_insync: usize, registered: bool) {
         let node = self.node;
+        let leader = if image.leader == node && !registered && image.replicas.len() > 1 { -1 } else { image.leader };
         // Under the lock, so that no follower append straddles a leader change.
         let mut r = self.replication();
         let new_epoch = self.leader_epoch.swap(image.leader_epoch, Ordering::Relaxed) != image.leader_epoch;
-        self.leader.store(image.leader, Ordering::Relaxed);
-        let leading = (new_epoch && image.leader == node).then(now_ms);
+        let new_leader = self.leader.swap(leader, Ordering::Relaxed) != leader;
+        let leading = ((new_epoch || new_leader) && leader == node).then(now_ms);
         r.update(&image.replicas, &image.isr, image.partition_epoch, leading);
         r.min_insync = min_insync;
         drop(r);
-        if image.leader == node {
+        if leader == node {
             self.advance_high_watermark();
         }
         if new_epoch {
@@ -210,6 +219,8 @@ impl Partition {
 pub(crate) struct Replicas {
     /// This broker's id.
     node: i32,
+    /// This run's incarnation id (see [`Partition::follow_image`]).
+    incarnation: Uuid,
     dir: PathBuf,
     files: Arc<OpenFiles>,
     topics: RwLock<HashMap<String, Vec<Arc<Partition>>>>,
@@ -221,8 +232,8 @@ fn partition_dir(dir: &Path, topic: &str, index: usize) -> PathBuf {
 
 impl Replicas {
     /// An empty set over `dir`.
-    pub(crate) fn new(node: i32, dir: PathBuf, files: Arc<OpenFiles>) -> Replicas {
-        Replicas { node, dir, files, topics: RwLock::new(HashMap::new()) }
+    pub(crate) fn new(node: i32, incarnation: Uuid, dir: PathBuf, files: Arc<OpenFiles>) -> Replicas {
+        Replicas { node, incarnation, dir, files, topics: RwLock::new(HashMap::new()) }
     }
 
     /// The partition, if this broker holds it.
@@ -253,6 +264,7 @@ impl Replicas {
                 self.remove_dir(&partition_dir(&self.dir, &name, i));
             }
         }
+        let registered = image.broker(self.node).is_some_and(|b| b.incarnation_id == self.incarnation);
         for topic in image.topics() {
             let values = layers.topic_values(&topic.name);
             let config = log_config(&values);
@@ -263,7 +275,7 @@ impl Replicas {
             }
             for (p, image) in held.iter().zip(&topic.partitions) {
                 p.log.reconfigure(config.clone());
-                p.follow_image(image, min_insync);
+                p.follow_image(image, min_insync, registered);
             }
         }
         Ok(())
