@@ -299,26 +299,34 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         }
         // Once in sync, it leads its partitions again when asked
         // (ElectLeaders, forwarded from any node to the controller).
+        // confluent-kafka's AdminClient.elect_leaders, as a user runs it.
         until_topic(&back, "orders", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
-        let codes = elect_preferred_leaders(&survivors[0], "orders", &[0, 1, 2]);
-        assert!(codes.iter().all(|c| matches!(c, 0 | 84)) && codes.contains(&0), "elections: {codes:?}");
+        let returned = cluster.nodes.iter().find(|n| n.addr() == back).unwrap();
+        let elected = support::run_script(returned, "admin.py", &["elect", "orders", "3"], Duration::from_secs(60));
+        let results: Vec<&str> = elected.lines().collect();
+        assert!(results.iter().all(|r| r.ends_with(":ok") || r.ends_with(":ELECTION_NOT_NEEDED")), "{elected}");
+        assert!(
+            results.len() == 3 && results.iter().any(|r| r.ends_with(":ok")),
+            "one partition moves back: {elected}"
+        );
         // Committed on the controller; every node's image follows.
         for n in cluster.nodes.iter().map(|n| n.addr()) {
             until_topic(&n, "orders", |t| t.partitions.iter().all(|p| p.leader == p.replicas[0])).await;
         }
-        assert_eq!(elect_preferred_leaders(&back, "orders", &[0, 1, 2]), vec![84; 3], "ELECTION_NOT_NEEDED");
-        assert_eq!(elect_preferred_leaders(&back, "orders", &[7]), vec![3], "UNKNOWN_TOPIC_OR_PARTITION");
+        assert_eq!(elect_leaders(&back, 0, "orders", &[0, 1, 2]), vec![84; 3], "ELECTION_NOT_NEEDED");
+        assert_eq!(elect_leaders(&back, 0, "orders", &[7]), vec![3], "UNKNOWN_TOPIC_OR_PARTITION");
+        assert_eq!(elect_leaders(&back, 1, "orders", &[0]), vec![42], "unclean: INVALID_REQUEST");
     });
 }
 
-/// ElectLeaders (preferred) for `partitions` of `topic`, sent to `node`:
-/// each partition's error code.
-fn elect_preferred_leaders(node: &str, topic: &str, partitions: &[i32]) -> Vec<i16> {
+/// ElectLeaders of `election_type` (0 preferred, 1 unclean) for
+/// `partitions` of `topic`, sent to `node`: each partition's error code.
+fn elect_leaders(node: &str, election_type: i8, topic: &str, partitions: &[i32]) -> Vec<i16> {
     use strata_protocol::generated::elect_leaders_request::TopicPartitions;
     use strata_protocol::generated::ElectLeadersRequest;
     let asked = TopicPartitions { topic: topic.into(), partitions: partitions.to_vec(), ..Default::default() };
     let request = ElectLeadersRequest {
-        election_type: 0,
+        election_type,
         topic_partitions: Some(vec![asked]),
         timeout_ms: 10_000,
         ..Default::default()
@@ -801,6 +809,10 @@ fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
         // A learner of the metadata log, not a voter.
         let (_, _, _, voters, observers) = describe_quorum_with_observers(&four.addr());
         assert_eq!((voters, observers), (vec![1, 2, 3], vec![4]));
+        // librdkafka (kcat) sees the four brokers through it.
+        let args = ["-b".to_string(), four.addr(), "-L".to_string()];
+        let listing = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(30), &four);
+        assert!(listing.contains(" 4 brokers:") && listing.contains("broker 4 at"), "kcat -L:\n{listing}");
         // Topic changes sent to it reach the controller; it gets replicas and leads some.
         assert_eq!(create_topic_on(&four, "wide", 4, 3), 0);
         until_topic(&four.addr(), "wide", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;

@@ -3,10 +3,12 @@
 Usage: admin.py HOST:PORT create TOPIC PARTITIONS [NAME=VALUE...]
        admin.py HOST:PORT describe TOPIC      (prints JSON: partitions and non-default configs)
        admin.py HOST:PORT delete TOPIC
+       admin.py HOST:PORT elect TOPIC PARTITIONS  (preferred election; prints PARTITION:ok or PARTITION:ERROR lines)
 """
 import json
 import sys
 
+from confluent_kafka import ElectionType, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 broker, op, topic = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -14,6 +16,14 @@ a = AdminClient({"bootstrap.servers": broker})
 if op == "create":
     configs = dict(kv.split("=", 1) for kv in sys.argv[5:])
     a.create_topics([NewTopic(topic, int(sys.argv[4]), 1, config=configs)])[topic].result(timeout=15)
+elif op == "elect":
+    asked = [TopicPartition(topic, p) for p in range(int(sys.argv[4]))]
+    try:
+        results = a.elect_leaders(ElectionType.PREFERRED, asked).result(timeout=15)
+    except KafkaException as e:
+        sys.exit(f"elect_leaders failed: {e}")
+    for tp, error in sorted(results.items(), key=lambda r: r[0].partition):
+        print(f"{tp.partition}:{'ok' if error is None else error.name()}")
 elif op == "delete":
     a.delete_topics([topic])[topic].result(timeout=15)
 elif op == "describe":
