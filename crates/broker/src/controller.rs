@@ -330,9 +330,8 @@ pub(crate) async fn run_rebalancing(broker: Arc<Broker>, mut shutdown: watch::Re
         if !broker.quorum.is_leader() || !broker.broker_value::<bool>("auto.leader.rebalance.enable") {
             continue;
         }
-        match broker.commit(false, |image| Ok(rebalance_leaders(image))).await {
-            Ok(_) => {}
-            Err(e) => tracing::debug!(error = %e, "leader rebalancing failed"),
+        if let Err(e) = broker.commit(false, |image| Ok(rebalance_leaders(image))).await {
+            tracing::debug!(error = %e, "leader rebalancing failed");
         }
     }
 }
