@@ -39,7 +39,7 @@ use strata_protocol::generated::{
     BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse,
 };
 use strata_protocol::{ApiKey, ErrorCode, RequestBody, ResponseBody, Uuid};
-use strata_quorum::CallHandler;
+use strata_quorum::{CallHandler, QuorumError};
 use tokio::sync::watch;
 
 use crate::broker::Broker;
@@ -111,9 +111,21 @@ pub(crate) fn call_handler(broker: Weak<Broker>) -> CallHandler {
 }
 
 /// Forwards a client's request frame to the active controller; its answer,
-/// size prefix added, or None when no controller could be reached.
+/// size prefix added, or None when no controller could be reached. While
+/// there is none (at start, during an election) it waits for one for up to
+/// [`CALL_TIMEOUT`], as Kafka's forwarding queues requests.
 pub(crate) async fn forward(broker: &Broker, frame: Bytes) -> Option<Bytes> {
-    let answer = broker.quorum.call_leader(frame, CALL_TIMEOUT).await.ok()?;
+    let deadline = Instant::now() + CALL_TIMEOUT;
+    let answer = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match broker.quorum.call_leader(frame.clone(), left).await {
+            Ok(answer) => break answer,
+            Err(QuorumError::NoLeader) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(_) => return None,
+        }
+    };
     let mut out = BytesMut::with_capacity(4 + answer.len());
     out.extend_from_slice(&(answer.len() as u32).to_be_bytes());
     out.extend_from_slice(&answer);

@@ -206,9 +206,12 @@ impl Admin {
             validate_only: false,
             ..Default::default()
         };
-        let response = self.on_controller(&request, 7).await?;
-        let result = response.topics.first().ok_or_else(|| Error::Malformed("CreateTopics answered nothing".into()))?;
-        check(result.error_code, result.error_message.as_deref().or(Some(&topic.name)))
+        self.on_controller(&request, 7, |response| {
+            let result =
+                response.topics.first().ok_or_else(|| Error::Malformed("CreateTopics answered nothing".into()))?;
+            check(result.error_code, result.error_message.as_deref().or(Some(&topic.name)))
+        })
+        .await
     }
 
     /// Deletes a topic.
@@ -219,10 +222,12 @@ impl Admin {
             timeout_ms: self.timeout_ms(),
             ..Default::default()
         };
-        let response = self.on_controller(&request, 5).await?;
-        let result =
-            response.responses.first().ok_or_else(|| Error::Malformed("DeleteTopics answered nothing".into()))?;
-        check_topic(result.error_code, result.error_message.as_deref(), Some(name))
+        self.on_controller(&request, 5, |response| {
+            let result =
+                response.responses.first().ok_or_else(|| Error::Malformed("DeleteTopics answered nothing".into()))?;
+            check_topic(result.error_code, result.error_message.as_deref(), Some(name))
+        })
+        .await
     }
 
     /// Raises a topic's partition count to `total`.
@@ -238,10 +243,12 @@ impl Admin {
             validate_only: false,
             ..Default::default()
         };
-        let response = self.on_controller(&request, 3).await?;
-        let result =
-            response.results.first().ok_or_else(|| Error::Malformed("CreatePartitions answered nothing".into()))?;
-        check(result.error_code, result.error_message.as_deref().or(Some(topic)))
+        self.on_controller(&request, 3, |response| {
+            let result =
+                response.results.first().ok_or_else(|| Error::Malformed("CreatePartitions answered nothing".into()))?;
+            check(result.error_code, result.error_message.as_deref().or(Some(topic)))
+        })
+        .await
     }
 
     /// A resource's configs, with their sources.
@@ -258,13 +265,17 @@ impl Admin {
             include_documentation: false,
             ..Default::default()
         };
-        let response = self.on_controller(&request, 4).await?;
-        let result = response
-            .results
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Malformed("DescribeConfigs answered nothing".into()))?;
-        check_topic(result.error_code, result.error_message.as_deref(), resource.topic())?;
+        let result = self
+            .on_controller(&request, 4, |response| {
+                let result = response
+                    .results
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| Error::Malformed("DescribeConfigs answered nothing".into()))?;
+                check_topic(result.error_code, result.error_message.as_deref(), resource.topic())?;
+                Ok(result)
+            })
+            .await?;
         let mut entries: Vec<ConfigEntry> = result
             .configs
             .into_iter()
@@ -302,12 +313,14 @@ impl Admin {
             validate_only: false,
             ..Default::default()
         };
-        let response = self.on_controller(&request, 1).await?;
-        let result = response
-            .responses
-            .first()
-            .ok_or_else(|| Error::Malformed("IncrementalAlterConfigs answered nothing".into()))?;
-        check_topic(result.error_code, result.error_message.as_deref(), resource.topic())
+        self.on_controller(&request, 1, |response| {
+            let result = response
+                .responses
+                .first()
+                .ok_or_else(|| Error::Malformed("IncrementalAlterConfigs answered nothing".into()))?;
+            check_topic(result.error_code, result.error_message.as_deref(), resource.topic())
+        })
+        .await
     }
 
     /// Every group of every broker, by id.
@@ -425,17 +438,26 @@ impl Admin {
         self.cluster.config.request_timeout.as_millis().min(i32::MAX as u128) as i32
     }
 
-    /// Sends `request` to the controller (any broker forwards to it),
-    /// retrying retriable errors a few times.
-    async fn on_controller<R: Request>(&self, request: &R, cap: i16) -> Result<R::Response> {
-        self.retrying(request, cap, || async {
-            let controller = self.cluster.metadata().controller;
-            match self.cluster.broker(controller).await {
-                Ok(conn) => Ok(conn),
-                Err(_) => self.cluster.any().await,
-            }
-        })
-        .await
+    /// Sends `request` to the controller (any broker forwards to it) and
+    /// reads its answer with `read`, trying again a few times while the
+    /// request or `read` fails with a retriable error, NOT_CONTROLLER among
+    /// them (a cluster still electing, or a controller that just moved).
+    async fn on_controller<R: Request, T>(
+        &self,
+        request: &R,
+        cap: i16,
+        read: impl Fn(R::Response) -> Result<T>,
+    ) -> Result<T> {
+        self.cluster
+            .retrying(&[], || async {
+                let controller = self.cluster.metadata().controller;
+                let conn = match self.cluster.broker(controller).await {
+                    Ok(conn) => conn,
+                    Err(_) => self.cluster.any().await?,
+                };
+                conn.call_capped(request, cap).await.and_then(&read)
+            })
+            .await
     }
 
     /// Sends `request` to the group's coordinator.

@@ -121,13 +121,16 @@ impl Error {
                     | KAFKA_STORAGE_ERROR
                     | BROKER_NOT_AVAILABLE
                     | REPLICA_NOT_AVAILABLE
+                    | NOT_CONTROLLER
             ),
             _ => false,
         }
     }
 }
 
-/// Kafka's retriable errors (`RetriableException` subclasses).
+/// Kafka's retriable errors (`RetriableException` subclasses), and
+/// NOT_CONTROLLER, which Kafka's AdminClient also tries again after finding
+/// the new controller.
 fn retriable(code: ErrorCode) -> bool {
     use ErrorCode::*;
     matches!(
@@ -154,6 +157,7 @@ fn retriable(code: ErrorCode) -> bool {
             | THROTTLING_QUOTA_EXCEEDED
             | CONCURRENT_TRANSACTIONS
             | UNSTABLE_OFFSET_COMMIT
+            | NOT_CONTROLLER
     )
 }
 

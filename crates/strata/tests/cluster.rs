@@ -319,6 +319,31 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
     });
 }
 
+/// `strata topic create` the moment three nodes listen, before they have
+/// elected a controller, through each node in turn: a node without a
+/// controller waits for one (as Kafka's forwarding does) and the admin client
+/// tries NOT_CONTROLLER again, so the command succeeds.
+#[test]
+fn topics_created_the_moment_a_cluster_starts_are_created() {
+    let cluster = Cluster::start();
+    let strata = std::path::Path::new(env!("CARGO_BIN_EXE_strata"));
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        let topic = format!("early-{i}");
+        // Replication factor 1: a factor above the brokers registered so far
+        // is refused at once with INVALID_REPLICATION_FACTOR, as in Kafka.
+        let args: Vec<String> =
+            ["topic", "create", &topic, "--brokers", &node.addr(), "--partitions", "2"].map(String::from).to_vec();
+        support::run_checked(strata, &args, Duration::from_secs(60), node);
+    }
+    bounded(60, async {
+        for node in &cluster.nodes {
+            for i in 0..3 {
+                until_topic(&node.addr(), &format!("early-{i}"), |t| t.partitions.len() == 2).await;
+            }
+        }
+    });
+}
+
 /// ElectLeaders of `election_type` (0 preferred, 1 unclean) for
 /// `partitions` of `topic`, sent to `node`: each partition's error code.
 fn elect_leaders(node: &str, election_type: i8, topic: &str, partitions: &[i32]) -> Vec<i16> {
