@@ -112,6 +112,7 @@ struct ServerArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
@@ -133,6 +134,24 @@ fn main() -> ExitCode {
             eprintln!("strata: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Has glibc's malloc keep freed memory for reuse. By default it maps
+/// blocks above a threshold (128 KiB at first, raised as they are freed)
+/// afresh and gives memory at the top of a heap back to the kernel, so the
+/// 1 MiB buffers of each produce request, fetch response and follower fetch
+/// come back as new pages, each a page fault and a zeroing (and on a virtual
+/// machine that hands freed pages back to its host, a fault on the host too).
+/// Blocks up to 64 MiB now come from the heap, which keeps up to 256 MiB
+/// free. Measured: `strata bench consume` reads 1 GiB about 15% faster
+/// (BENCHMARKS.md). Called first, before any thread starts, as mallopt wants.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; no thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
     }
 }
 
