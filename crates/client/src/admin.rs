@@ -448,31 +448,36 @@ impl Admin {
         cap: i16,
         read: impl Fn(R::Response) -> Result<T>,
     ) -> Result<T> {
-        self.cluster
-            .retrying(&[], || async {
-                let controller = self.cluster.metadata().controller;
-                let conn = match self.cluster.broker(controller).await {
-                    Ok(conn) => conn,
-                    Err(_) => self.cluster.any().await?,
-                };
-                conn.call_capped(request, cap).await.and_then(&read)
-            })
-            .await
+        self.retrying(request, cap, read, || async {
+            let controller = self.cluster.metadata().controller;
+            match self.cluster.broker(controller).await {
+                Ok(conn) => Ok(conn),
+                Err(_) => self.cluster.any().await,
+            }
+        })
+        .await
     }
 
     /// Sends `request` to the group's coordinator.
     async fn on_coordinator<R: Request>(&self, group: &str, request: &R, cap: i16) -> Result<R::Response> {
-        self.retrying(request, cap, || self.cluster.coordinator(group)).await
+        self.retrying(request, cap, Ok, || self.cluster.coordinator(group)).await
     }
 
-    /// Sends `request` to what `connect` names, through [`Cluster::retrying`].
-    async fn retrying<R, C, Fut>(&self, request: &R, cap: i16, connect: C) -> Result<R::Response>
+    /// Sends `request` to what `connect` names and reads the answer with
+    /// `read`, both inside [`Cluster::retrying`].
+    async fn retrying<R, T, C, Fut>(
+        &self,
+        request: &R,
+        cap: i16,
+        read: impl Fn(R::Response) -> Result<T>,
+        connect: C,
+    ) -> Result<T>
     where
         R: Request,
         C: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Arc<Connection>>>,
     {
-        self.cluster.retrying(&[], || async { connect().await?.call_capped(request, cap).await }).await
+        self.cluster.retrying(&[], || async { connect().await?.call_capped(request, cap).await.and_then(&read) }).await
     }
 }
 
