@@ -30,6 +30,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// `retry.backoff.ms`: the pause before a retry.
     pub retry_backoff: Duration,
+    /// `default.api.timeout.ms`: no retry of a call starts after this long.
+    pub default_api_timeout: Duration,
     /// `metadata.max.age.ms`: metadata older than this is refreshed.
     pub metadata_max_age: Duration,
 }
@@ -46,6 +48,7 @@ impl ClientConfig {
             client_id: "strata-client".into(),
             request_timeout: Duration::from_secs(30),
             retry_backoff: Duration::from_millis(100),
+            default_api_timeout: Duration::from_secs(60),
             metadata_max_age: Duration::from_secs(300),
         }
     }
@@ -277,18 +280,25 @@ impl Cluster {
     }
 
     /// Runs `attempt` until it succeeds, fails with an error that is not
-    /// retriable, or has failed [`RETRIES`] more times. Between tries, an
-    /// error that says the view is stale forgets the coordinators and
-    /// refreshes the metadata of `topics`; then it sleeps `retry.backoff.ms`.
+    /// retriable, or has failed [`RETRIES`] more times or for longer than
+    /// `default.api.timeout.ms` (a broker may itself wait seconds before it
+    /// answers NOT_CONTROLLER, so the count alone bounds a call badly).
+    /// Between tries, an error that says the view is stale forgets the
+    /// coordinators and refreshes the metadata of `topics`; then it sleeps
+    /// `retry.backoff.ms`.
     pub(crate) async fn retrying<T, F, Fut>(&self, topics: &[String], mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let mut failures = 0;
+        let (mut failures, started) = (0, Instant::now());
         loop {
             match attempt().await {
-                Err(e) if e.is_retriable() && failures < RETRIES => {
+                Err(e)
+                    if e.is_retriable()
+                        && failures < RETRIES
+                        && started.elapsed() < self.config.default_api_timeout =>
+                {
                     failures += 1;
                     if e.needs_refresh() {
                         self.forget_coordinators();

@@ -349,6 +349,38 @@ fn topics_created_the_moment_a_cluster_starts_are_created() {
     });
 }
 
+/// A voter alone (its two peers never start) has no controller: CreateTopics
+/// through it is answered NOT_CONTROLLER after the node's 10 s wait, and the
+/// admin client stops retrying once `default.api.timeout.ms` has passed.
+#[test]
+fn without_a_controller_topic_creation_fails_with_not_controller_in_bounded_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let controllers: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", free_port())).collect();
+    let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
+    let voters = voters.join(",");
+    let mut args = vec!["--node-id", "1", "--controller-listen", &controllers[0], "--voters", &voters];
+    args.extend_from_slice(TIMEOUTS);
+    let lone = Broker::start_in(&tmp.path().join("node-1"), &args);
+    bounded(60, async {
+        let mut config = ClientConfig::new(&lone.addr());
+        config.default_api_timeout = Duration::from_secs(3);
+        let admin = Admin::new(config).unwrap();
+        let started = Instant::now();
+        let error = admin
+            .create_topic(&strata_client::admin::NewTopic {
+                name: "lonely".into(),
+                partitions: 1,
+                replication_factor: 1,
+                configs: Vec::new(),
+            })
+            .await
+            .unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(error.code(), Some(strata_protocol::ErrorCode::NOT_CONTROLLER), "{error}");
+        assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(30), "answered after {took:?}");
+    });
+}
+
 /// ElectLeaders of `election_type` (0 preferred, 1 unclean) for
 /// `partitions` of `topic`, sent to `node`: each partition's error code.
 fn elect_leaders(node: &str, election_type: i8, topic: &str, partitions: &[i32]) -> Vec<i16> {
