@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A clean run writes about 1.8 GB under target/; incremental compilation
+# would add 2 GB more that a one-off run never reuses.
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n==> %s\n' "$*"; }
 
 if ! command -v kcat >/dev/null 2>&1; then
@@ -39,6 +43,9 @@ if [ ! -d "$node_modules/kafkajs" ]; then
     mkdir -p target/node
     npm install --silent --no-audit --no-fund --prefix target/node kafkajs@2.2.4
 fi
+
+step "disk space for target/ (a clean run needs about 2 GB)"
+mkdir -p target && df -h target | tail -n 1
 
 step "formatting"
 cargo fmt --all --check
