@@ -21,6 +21,7 @@ use crate::error::BrokerError;
 use crate::fetch_session::FetchSessions;
 use crate::groups::{self, Groups};
 use crate::lifecycle::Lifecycle;
+use crate::marker_channel::MarkerLinks;
 use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
 use crate::transactions::{self, Transactions};
@@ -40,6 +41,8 @@ pub struct Broker {
     pub(crate) sessions: Mutex<FetchSessions>,
     pub(crate) groups: Groups,
     pub(crate) transactions: Transactions,
+    /// The transaction coordinator's links to other partition leaders.
+    pub(crate) marker_links: MarkerLinks,
     pub(crate) producer_ids: ProducerIds,
     /// This run's id, sent with its registration.
     pub(crate) incarnation_id: Uuid,
@@ -98,6 +101,7 @@ impl Broker {
             sessions: Mutex::new(FetchSessions::new(slots)),
             groups,
             transactions,
+            marker_links: MarkerLinks::default(),
             producer_ids: ProducerIds::default(),
             incarnation_id,
             liveness: Liveness::default(),

@@ -98,7 +98,7 @@ async fn fetch_from(broker: Arc<Broker>, leader: i32, shutdown: watch::Receiver<
         let timeout = wait + Duration::from_secs(10);
         let connection = match link.as_mut() {
             Some(l) => l,
-            None => match connect(&broker, leader).await {
+            None => match LeaderLink::to_broker(&broker, leader).await {
                 Ok(l) => link.insert(l),
                 Err(e) => {
                     tracing::debug!(leader, error = %e, "cannot reach a partition leader");
@@ -137,12 +137,6 @@ async fn fetch_from(broker: Arc<Broker>, leader: i32, shutdown: watch::Receiver<
             tokio::time::sleep(BACKOFF).await;
         }
     }
-}
-
-async fn connect(broker: &Broker, leader: i32) -> Result<LeaderLink, String> {
-    let image = broker.image();
-    let b = image.broker(leader).ok_or_else(|| format!("broker {leader} is not registered"))?;
-    LeaderLink::connect(broker.config.node_id, &format!("{}:{}", b.host, b.port), Duration::from_secs(2)).await
 }
 
 /// Truncates each partition's divergent tail, asking the leader where the

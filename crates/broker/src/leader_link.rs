@@ -1,6 +1,8 @@
 //! A broker's own Kafka requests: their frames (to the controller through
-//! the quorum's calls), and a follower's connection to a partition leader's
-//! client listener, one request at a time, as Kafka's replica fetcher keeps.
+//! the quorum's calls), and a connection to another broker's client
+//! listener, one request at a time: a follower's to its leader, as Kafka's
+//! replica fetcher keeps, and the transaction coordinator's to the leaders
+//! of its transactions' partitions.
 
 use std::time::Duration;
 
@@ -11,6 +13,10 @@ use strata_protocol::{RequestBody, ResponseBody};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::broker::Broker;
+
+/// How long connecting to another broker may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest response a leader's answer may be.
 const MAX_RESPONSE: usize = 256 << 20;
 
@@ -53,6 +59,14 @@ impl LeaderLink {
             .map_err(|e| format!("cannot connect to {address}: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
         Ok(LeaderLink { node, stream, correlation_id: 0 })
+    }
+
+    /// Connects to broker `id`'s client listener, as registered in the
+    /// current metadata image.
+    pub(crate) async fn to_broker(broker: &Broker, id: i32) -> Result<LeaderLink, String> {
+        let image = broker.image();
+        let b = image.broker(id).ok_or_else(|| format!("broker {id} is not registered"))?;
+        LeaderLink::connect(broker.config.node_id, &format!("{}:{}", b.host, b.port), CONNECT_TIMEOUT).await
     }
 
     /// The broker this link speaks for.

@@ -14,6 +14,7 @@
 //! * `fetcher`: this broker's followers, pulling from each partition's leader.
 //! * `isr`: the leader's ISR changes, sent to the controller (AlterPartition).
 //! * `leader_link`: a broker's own requests (to the controller, to a leader).
+//! * `marker_channel`: a transaction's markers, sent to its partitions' leaders.
 //! * `groups`: the group coordinator behind a mutex, journaled to the
 //!   `__consumer_offsets` partitions this broker leads.
 //! * `fetch_session`: KIP-227 sessions.
@@ -34,6 +35,7 @@ mod isr;
 mod journal;
 mod leader_link;
 mod lifecycle;
+mod marker_channel;
 mod markers;
 mod producer_ids;
 mod replicas;

@@ -18,14 +18,13 @@ use strata_coordinator::{Journal, Markers, TxnConfig, TxnCoordinator, TxnRecord}
 use strata_metadata::config::Layers;
 use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
-use strata_records::control::{ControlRecord, ControlType};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
 use crate::journal::{durable, internal_partitions, replay, Entry, Flush, TopicJournal};
-use crate::markers;
+use crate::marker_channel;
 use crate::replicas::Replicas;
 use crate::time::now_ms;
 
@@ -37,9 +36,6 @@ const TICK: Duration = Duration::from_millis(500);
 
 /// How long EndTxn waits for its transaction's markers before answering anyway.
 const END_WAIT: Duration = Duration::from_secs(2);
-
-/// The longest wait between two attempts at a marker that failed.
-const MAX_MARKER_BACKOFF: Duration = Duration::from_secs(5);
 
 /// The transaction coordinator.
 #[derive(Debug)]
@@ -161,33 +157,10 @@ pub(crate) async fn until_finished(finishing: Option<JoinHandle<()>>) {
     }
 }
 
-/// Writes the transaction's marker into each of its partitions (until each
-/// is durable, or the partition is gone or has moved to a newer producer
-/// epoch), then records the transaction complete.
+/// Writes the transaction's marker into each of its partitions, on their
+/// leaders (`crate::marker_channel`), then records the transaction complete.
 pub(crate) async fn finish(broker: Arc<Broker>, markers: Markers) {
-    let kind = if markers.commit { ControlType::Commit } else { ControlType::Abort };
-    let marker = ControlRecord { kind, coordinator_epoch: markers.coordinator_epoch };
-    for (topic, index) in &markers.partitions {
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            let written = markers::write(&broker, topic, *index, markers.producer_id, markers.producer_epoch, marker);
-            let code = markers::settle(&broker, topic, *index, markers.producer_id, marker, written).await;
-            match code {
-                ErrorCode::NONE | ErrorCode::UNKNOWN_TOPIC_OR_PARTITION | ErrorCode::INVALID_PRODUCER_EPOCH => break,
-                code => {
-                    tracing::warn!(
-                        transactional_id = markers.transactional_id,
-                        topic,
-                        partition = index,
-                        error = code.name(),
-                        "writing a transaction marker failed; retrying"
-                    );
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_MARKER_BACKOFF);
-                }
-            }
-        }
-    }
+    marker_channel::write_all(&broker, &markers).await;
     let now = now_ms();
     let call = broker.transactions.call(&broker.replicas, |c, j| c.complete(now, &markers, j));
     match call.durable().await {

@@ -733,10 +733,11 @@ fn acks_all_records_survive_a_rolling_restart_of_all_three() {
     });
 }
 
-/// FindCoordinator for `group`, sent to `node`: the coordinator's id.
-fn coordinator_of(node: &str, group: &str) -> i32 {
+/// FindCoordinator for `key` (a group, or with `key_type` 1 a
+/// transactional id), sent to `node`: the coordinator's id.
+fn coordinator_of(node: &str, key: &str, key_type: i8) -> i32 {
     use strata_protocol::generated::FindCoordinatorRequest;
-    let request = FindCoordinatorRequest { key: group.into(), key_type: 0, ..Default::default() };
+    let request = FindCoordinatorRequest { key: key.into(), key_type, ..Default::default() };
     let mut s = wire::connect(node);
     let ResponseBody::FindCoordinator(r) = wire::call(&mut s, 3, RequestBody::FindCoordinator(request)) else {
         panic!()
@@ -783,11 +784,11 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
         }
         consumer.commit().await.unwrap();
         consumer.close().await.unwrap();
-        coordinator_of(&cluster.nodes[0].addr(), "survivors")
+        coordinator_of(&cluster.nodes[0].addr(), "survivors", 0)
     });
     // Every node names the same coordinator: the leader of the group's partition.
     for n in &cluster.nodes {
-        assert_eq!(coordinator_of(&n.addr(), "survivors"), coordinator);
+        assert_eq!(coordinator_of(&n.addr(), "survivors", 0), coordinator);
     }
     let killed_at = Instant::now();
     cluster.node(coordinator).kill();
@@ -801,7 +802,7 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
             "the group resumed at its committed offset {:?} after its coordinator's SIGKILL",
             killed_at.elapsed()
         );
-        let moved = coordinator_of(&survivors[0], "survivors");
+        let moved = coordinator_of(&survivors[0], "survivors", 0);
         assert!(moved != coordinator && moved > 0, "the coordinator moved with the partition's leadership");
     });
 }
@@ -913,4 +914,139 @@ fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
         }
         assert_eq!(seen, (0..40).map(|i| format!("w{i}")).collect::<BTreeSet<_>>());
     });
+}
+
+/// How many transactions `through_faults` has ended so far.
+fn ended(progress: &std::path::Path) -> u64 {
+    std::fs::read_to_string(progress).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+}
+
+/// How many transactions `through_faults` has ended, once at least `past`
+/// (failing after 90 s, or if the script has died).
+fn until_ended(
+    progress: &std::path::Path,
+    past: u64,
+    script: &mut std::process::Child,
+    stderr: &std::path::Path,
+) -> u64 {
+    let start = Instant::now();
+    loop {
+        let ended = ended(progress);
+        if ended >= past {
+            return ended;
+        }
+        if let Some(status) = script.try_wait().unwrap() {
+            panic!("the producer died ({status}): {}", std::fs::read_to_string(stderr).unwrap_or_default());
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "{past} transactions ended within 90 s (at {ended})");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The leader of each partition of `topic`, as `node` itself sees it (a
+/// node just restarted may still be applying the metadata log).
+fn leaders_on(node: &str, topic: &str) -> Vec<i32> {
+    use strata_protocol::generated::metadata_request::MetadataRequestTopic;
+    use strata_protocol::generated::MetadataRequest;
+    let topics = Some(vec![MetadataRequestTopic { name: Some(topic.into()), ..Default::default() }]);
+    let request = MetadataRequest { topics, ..Default::default() };
+    let ResponseBody::Metadata(r) = wire::call(&mut wire::connect(node), 9, RequestBody::Metadata(request)) else {
+        panic!()
+    };
+    let mut partitions = r.topics[0].partitions.clone();
+    partitions.sort_by_key(|p| p.partition_index);
+    partitions.iter().map(|p| p.leader_id).collect()
+}
+
+/// The values of `all` that went to partition `q` ("tI-pQ"), in order.
+fn of_partition(all: &serde_json::Value, q: usize) -> Vec<String> {
+    let suffix = format!("-p{q}");
+    let values = all.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string());
+    values.filter(|v| v.ends_with(&suffix)).collect()
+}
+
+/// confluent-kafka's transactional producer runs transactions over three
+/// partitions (RF 3, min.insync.replicas 2) while the broker that
+/// coordinates its transactional id is SIGKILLed and restarted, and then a
+/// partition leader is. The markers of each transaction go to partition
+/// leaders on other brokers (WriteTxnMarkers), and the coordinator that takes
+/// over finishes what its predecessor left half-ended. Afterwards a
+/// read_committed consumer sees every committed transaction's records
+/// exactly once, in order, and nothing of the aborted ones.
+#[test]
+fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and_of_a_partition_leader() {
+    let small = ["transaction.state.log.num.partitions=3", "offsets.topic.num.partitions=3"];
+    let mut cluster = Cluster::start_with(&["--set", small[0], "--set", small[1]]);
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    let whole = |t: &strata_client::cluster::TopicInfo| t.partitions.iter().all(|p| p.isr.len() == 3);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        assert_eq!(create_topic_with(&cluster.nodes[0], "txn", 3, 3, &[("min.insync.replicas", "2")]), 0);
+        until_topic(&bootstrap, "txn", whole).await;
+    });
+    let dir = cluster._tmp.path().to_path_buf();
+    let (progress, stop, out, err) = (dir.join("progress"), dir.join("stop"), dir.join("out"), dir.join("err"));
+    let mut script = std::process::Command::new(strata_interop::python())
+        .arg(support::script("transactions_e2e.py"))
+        .args([&bootstrap, "through_faults", "confluent", "txn", "3"])
+        .args([&progress, &stop])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    until_ended(&progress, 5, &mut script, &err);
+
+    let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-faults", 1);
+    let killed_at = Instant::now();
+    cluster.node(coordinator).kill();
+    until_ended(&progress, ended(&progress) + 5, &mut script, &err);
+    eprintln!("5 more transactions ended {:?} after the coordinator's SIGKILL", killed_at.elapsed());
+    cluster.node(coordinator).restart();
+    bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
+
+    let survivor = cluster.nodes.iter().find(|n| n.addr() != cluster.nodes[coordinator as usize - 1].addr()).unwrap();
+    let coordinator = coordinator_of(&survivor.addr(), "confluent-faults", 1);
+    let leaders = leaders_on(&survivor.addr(), "txn");
+    let leader = leaders.iter().copied().find(|l| *l != coordinator).unwrap_or(leaders[0]);
+    eprintln!("the coordinator is {coordinator}; the partitions' leaders are {leaders:?}");
+    let killed_at = Instant::now();
+    cluster.node(leader).kill();
+    until_ended(&progress, ended(&progress) + 5, &mut script, &err);
+    eprintln!("5 more transactions ended {:?} after partition leader {leader}'s SIGKILL", killed_at.elapsed());
+    cluster.node(leader).restart();
+    bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
+    until_ended(&progress, ended(&progress) + 3, &mut script, &err);
+
+    std::fs::write(&stop, "").unwrap();
+    let start = Instant::now();
+    while script.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(120), "the producer script finished in time");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stderr = std::fs::read_to_string(&err).unwrap_or_default();
+    assert!(script.wait().unwrap().success(), "the producer script failed: {stderr}");
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap())
+        .unwrap_or_else(|e| panic!("the script's output: {e}; {stderr}"));
+    let (committed, aborted) = (&result["committed"], &result["aborted"]);
+    eprintln!(
+        "{} records committed, {} aborted",
+        committed.as_array().unwrap().len(),
+        aborted.as_array().unwrap().len()
+    );
+    assert!(!of_partition(aborted, 0).is_empty(), "some transactions were aborted");
+    for q in 0..3 {
+        let expected = of_partition(committed, q);
+        assert!(expected.len() >= 18, "partition {q}: {expected:?}");
+        let read = of_partition(&result["read_committed"][q.to_string()], q);
+        assert_eq!(read, expected, "read_committed sees partition {q}'s committed records once each, in order");
+        let uncommitted = of_partition(&result["read_uncommitted"][q.to_string()], q);
+        let mut kept = uncommitted.clone();
+        kept.retain(|v| expected.contains(v));
+        assert_eq!(kept, expected, "read_uncommitted also sees each committed record once, in order");
+        let known = of_partition(aborted, q);
+        assert!(uncommitted.iter().all(|v| expected.contains(v) || known.contains(v)), "{uncommitted:?}");
+    }
 }

@@ -25,6 +25,15 @@ CLIENT is confluent or kafka-python. Scenarios print one JSON object:
   hang TOPIC              opens a transaction with transaction.timeout.ms=3000,
                           writes "hung" to partition 0, flushes and SIGKILLs
                           itself, leaving the transaction open.
+  through_faults TOPIC N PROGRESS STOP
+                          transactions over the topic's N partitions, one
+                          record each ("tI-pQ"), every fourth aborted, until
+                          the file STOP exists; after each, the count goes
+                          into the file PROGRESS (the test kills brokers
+                          meanwhile). A commit or abort that fails
+                          retriably is tried again; one that needs an abort
+                          is aborted. Prints the committed and aborted
+                          values and what each isolation level reads.
   commit_one TOPIC VALUE  one committed transaction writing VALUE to partition
                           0, then reads partition 0 as read_committed until
                           VALUE shows; prints the values and the seconds
@@ -276,6 +285,43 @@ def hang(topic):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def end(p, commit):
+    """Ends the open transaction as librdkafka's docs prescribe; whether it committed."""
+    from confluent_kafka import KafkaException
+
+    deadline = time.time() + 120
+    while True:
+        try:
+            p.commit() if commit else p.abort()
+            return commit
+        except KafkaException as e:
+            error = e.args[0]
+            if error.txn_requires_abort():
+                commit = False
+            elif not error.retriable() or time.time() > deadline:
+                raise
+            print(f"retrying the end of a transaction: {error}", file=sys.stderr)
+
+
+def through_faults(topic, n, progress, stop):
+    n = int(n)
+    p = Producer(f"{client}-faults")
+    committed, aborted, count = [], [], 0
+    while not os.path.exists(stop):
+        values = [f"t{count}-p{q}" for q in range(n)]
+        p.begin()
+        for q, value in enumerate(values):
+            p.send(topic, q, value)
+        (committed if end(p, count % 4 != 3) else aborted).extend(values)
+        count += 1
+        with open(progress + ".new", "w") as f:
+            f.write(str(count))
+        os.replace(progress + ".new", progress)
+    return {"committed": committed, "aborted": aborted,
+            "read_committed": read(topic, n, "read_committed"),
+            "read_uncommitted": read(topic, n, "read_uncommitted")}
+
+
 def commit_one(topic, value):
     p = Producer(f"{client}-one")
     p.begin()
@@ -297,5 +343,6 @@ result = {
     "open": open_txn,
     "hang": hang,
     "commit_one": commit_one,
+    "through_faults": through_faults,
 }[scenario](*args)
 print(json.dumps(result))

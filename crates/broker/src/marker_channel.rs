@@ -1,0 +1,232 @@
+//! The transaction coordinator's marker channel (Kafka's
+//! `TransactionMarkerChannelManager`): a transaction's COMMIT or ABORT
+//! marker goes to the leader of each of its partitions.
+//!
+//! Each round looks the leaders up in the current metadata image. Partitions
+//! this broker leads are written here (`crate::markers`); the others go to
+//! their leader in one WriteTxnMarkers request per broker, over links kept
+//! open between transactions ([`MarkerLinks`]). A partition is tried again,
+//! with backoff and the leaders looked up afresh, until its marker is
+//! durable on its ISR, its topic no longer exists, or it has moved on to a
+//! newer producer epoch (a newer coordinator's marker fenced this one).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use strata_coordinator::Markers;
+use strata_protocol::generated::write_txn_markers_request::{WritableTxnMarker, WritableTxnMarkerTopic};
+use strata_protocol::generated::WriteTxnMarkersRequest;
+use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
+use strata_records::control::{ControlRecord, ControlType};
+use tokio::task::JoinSet;
+
+use crate::broker::Broker;
+use crate::leader_link::LeaderLink;
+use crate::markers;
+
+/// The WriteTxnMarkers version sent (the newest strata speaks).
+const MARKERS_VERSION: i16 = 1;
+/// How long a remote leader may take to answer: it answers once the markers
+/// are on its ISR, which it waits for up to 30 s (`crate::markers`).
+const CALL_TIMEOUT: Duration = Duration::from_secs(40);
+/// The first pause before a round that retries partitions; it doubles up to
+/// [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Idle links kept per broker.
+const IDLE_LINKS: usize = 4;
+
+/// One partition of a transaction.
+type TopicPartition = (String, i32);
+
+/// Open links to other brokers, idle between transactions, by broker id.
+#[derive(Debug, Default)]
+pub(crate) struct MarkerLinks(Mutex<HashMap<i32, Vec<LeaderLink>>>);
+
+impl MarkerLinks {
+    fn idle(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Vec<LeaderLink>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An idle link to broker `id`, or a new one.
+    async fn take(&self, broker: &Broker, id: i32) -> Result<LeaderLink, String> {
+        let idle = self.idle().get_mut(&id).and_then(Vec::pop);
+        match idle {
+            Some(link) => Ok(link),
+            None => LeaderLink::to_broker(broker, id).await,
+        }
+    }
+
+    /// Keeps a link that answered, for the next transaction.
+    fn give_back(&self, id: i32, link: LeaderLink) {
+        let mut idle = self.idle();
+        let links = idle.entry(id).or_default();
+        if links.len() < IDLE_LINKS {
+            links.push(link);
+        }
+    }
+}
+
+/// Writes the transaction's marker into each of its partitions; returns once
+/// every partition is settled (see the module doc).
+pub(crate) async fn write_all(broker: &Arc<Broker>, markers: &Markers) {
+    let mut left = markers.partitions.clone();
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let mut rounds = JoinSet::new();
+        for (leader, partitions) in by_leader(broker, left) {
+            let (broker, markers) = (broker.clone(), header(markers));
+            rounds.spawn(async move { send(&broker, leader, &markers, partitions).await });
+        }
+        left = Vec::new();
+        while let Some(outcome) = rounds.join_next().await {
+            for ((topic, index), code) in outcome.unwrap_or_default() {
+                if code != ErrorCode::NONE && code != ErrorCode::INVALID_PRODUCER_EPOCH {
+                    tracing::warn!(
+                        transactional_id = markers.transactional_id,
+                        topic,
+                        partition = index,
+                        error = code.name(),
+                        "writing a transaction marker failed; retrying"
+                    );
+                    left.push((topic, index));
+                }
+            }
+        }
+        if left.is_empty() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// `markers` without its partitions, for one broker's share.
+fn header(markers: &Markers) -> Markers {
+    Markers { partitions: Vec::new(), transactional_id: markers.transactional_id.clone(), ..*markers }
+}
+
+/// The partitions grouped by their leader in the current image; those whose
+/// topic is gone are dropped (nothing is left to mark), and those without a
+/// leader are kept under -1 to be answered LEADER_NOT_AVAILABLE.
+fn by_leader(broker: &Broker, partitions: Vec<TopicPartition>) -> BTreeMap<i32, Vec<TopicPartition>> {
+    let image = broker.image();
+    let mut grouped: BTreeMap<i32, Vec<TopicPartition>> = BTreeMap::new();
+    for (topic, index) in partitions {
+        let Some(partition) = image.topic(&topic).and_then(|t| t.partitions.get(usize::try_from(index).ok()?)) else {
+            tracing::debug!(topic, partition = index, "no marker for a partition that no longer exists");
+            continue;
+        };
+        grouped.entry(partition.leader.max(-1)).or_default().push((topic, index));
+    }
+    grouped
+}
+
+/// Writes the marker into `partitions`, all led by `leader`: each one's outcome.
+async fn send(
+    broker: &Arc<Broker>,
+    leader: i32,
+    markers: &Markers,
+    partitions: Vec<TopicPartition>,
+) -> Vec<(TopicPartition, ErrorCode)> {
+    if leader < 0 {
+        return partitions.into_iter().map(|p| (p, ErrorCode::LEADER_NOT_AVAILABLE)).collect();
+    }
+    if leader == broker.config.node_id {
+        return write_here(broker, markers, partitions).await;
+    }
+    match call(broker, leader, markers, &partitions).await {
+        Ok(answers) => partitions
+            .into_iter()
+            .map(|p| {
+                let code = answers.get(&p).copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
+                (p, code)
+            })
+            .collect(),
+        Err(e) => {
+            tracing::debug!(leader, error = %e, "sending transaction markers failed");
+            partitions.into_iter().map(|p| (p, ErrorCode::NETWORK_EXCEPTION)).collect()
+        }
+    }
+}
+
+/// Writes the marker into partitions this broker leads: all appended first,
+/// then each awaited until durable on its ISR.
+async fn write_here(
+    broker: &Broker,
+    markers: &Markers,
+    partitions: Vec<TopicPartition>,
+) -> Vec<(TopicPartition, ErrorCode)> {
+    let marker = control(markers);
+    let (id, epoch) = (markers.producer_id, markers.producer_epoch);
+    let written: Vec<_> = partitions
+        .into_iter()
+        .map(|(topic, index)| {
+            let outcome = markers::write(broker, &topic, index, id, epoch, marker);
+            ((topic, index), outcome)
+        })
+        .collect();
+    let mut settled = Vec::with_capacity(written.len());
+    for ((topic, index), outcome) in written {
+        let code = markers::settle(broker, &topic, index, id, marker, outcome).await;
+        settled.push(((topic, index), code));
+    }
+    settled
+}
+
+/// Sends one WriteTxnMarkers request to `leader`: each partition's error code.
+async fn call(
+    broker: &Broker,
+    leader: i32,
+    markers: &Markers,
+    partitions: &[TopicPartition],
+) -> Result<HashMap<TopicPartition, ErrorCode>, String> {
+    let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for (topic, index) in partitions {
+        topics.entry(topic).or_default().push(*index);
+    }
+    let request = RequestBody::WriteTxnMarkers(WriteTxnMarkersRequest {
+        markers: vec![WritableTxnMarker {
+            producer_id: markers.producer_id,
+            producer_epoch: markers.producer_epoch,
+            transaction_result: markers.commit,
+            coordinator_epoch: markers.coordinator_epoch,
+            topics: topics
+                .into_iter()
+                .map(|(name, partition_indexes)| WritableTxnMarkerTopic {
+                    name: name.to_string(),
+                    partition_indexes,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let links = &broker.marker_links;
+    let mut link = links.take(broker, leader).await?;
+    let answer = link.call(&request, MARKERS_VERSION, CALL_TIMEOUT).await?;
+    let ResponseBody::WriteTxnMarkers(response) = answer else {
+        return Err("an answer of another kind".into());
+    };
+    links.give_back(leader, link);
+    let mut codes = HashMap::new();
+    for result in response.markers.into_iter().filter(|m| m.producer_id == markers.producer_id) {
+        for topic in result.topics {
+            for p in topic.partitions {
+                codes.insert(
+                    (topic.name.clone(), p.partition_index),
+                    ErrorCode::from_code(p.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
+                );
+            }
+        }
+    }
+    Ok(codes)
+}
+
+/// The control record the markers carry.
+pub(crate) fn control(markers: &Markers) -> ControlRecord {
+    let kind = if markers.commit { ControlType::Commit } else { ControlType::Abort };
+    ControlRecord { kind, coordinator_epoch: markers.coordinator_epoch }
+}
