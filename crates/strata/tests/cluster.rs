@@ -1050,3 +1050,171 @@ fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and
         assert!(uncommitted.iter().all(|v| expected.contains(v) || known.contains(v)), "{uncommitted:?}");
     }
 }
+
+/// A transactional producer (confluent-kafka) SIGKILLs itself with a
+/// transaction open on a partition (RF 3); then the broker coordinating its
+/// transactional id is SIGKILLed too. The coordinator that takes over aborts
+/// the transaction after its 3 s timeout, and the abort marker reaches the
+/// partition's leader, wherever it is: the last stable offset moves past
+/// the abandoned record.
+#[test]
+fn a_transaction_left_open_is_aborted_by_the_next_coordinator_after_its_timeout() {
+    let cleanup = "transaction.abort.timed.out.transaction.cleanup.interval.ms=200";
+    let small = "transaction.state.log.num.partitions=3";
+    let mut cluster = Cluster::start_with(&["--set", cleanup, "--set", small]);
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        assert_eq!(create_topic_on(&cluster.nodes[0], "hung", 1, 3), 0);
+        until_topic(&bootstrap, "hung", |t| t.partitions[0].isr.len() == 3).await;
+    });
+    let mut producer = std::process::Command::new(strata_interop::python())
+        .arg(support::script("transactions_e2e.py"))
+        .args([&bootstrap, "hang", "confluent", "hung"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while producer.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(60), "the producer killed itself in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-hang", 1);
+    cluster.node(coordinator).kill();
+    let survivor = cluster.nodes.iter_mut().find_map(|n| n.alive().then(|| n.addr())).unwrap();
+    let killed_at = Instant::now();
+    let stable = loop {
+        let leader = leaders_on(&survivor, "hung")[0];
+        let offsets = (leader > 0 && leader != coordinator).then(|| {
+            let mut s = wire::connect(&cluster.nodes[leader as usize - 1].addr());
+            (wire::list_offsets(&mut s, "hung", 0, -1), wire::list_offsets(&mut s, "hung", 1, -1))
+        });
+        // The record at 0, the abort marker at 1.
+        if let Some((2, 2)) = offsets {
+            break killed_at.elapsed();
+        }
+        assert!(killed_at.elapsed() < Duration::from_secs(40), "aborted within 40 s: {offsets:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    eprintln!("the next coordinator aborted the open transaction {stable:?} after the first one's SIGKILL");
+    let next = coordinator_of(&survivor, "confluent-hang", 1);
+    assert!(next != coordinator && next > 0, "another broker coordinates the id");
+}
+
+/// The single-broker transaction scenarios of `transactions.rs`, for both
+/// Python clients, against the cluster: the transaction coordinator, the
+/// group coordinator and the partitions are spread over the three brokers,
+/// so markers (including those that settle offsets sent in a transaction
+/// into `__consumer_offsets`) cross brokers.
+#[test]
+fn commits_aborts_transactional_offsets_and_fencing_work_across_the_cluster() {
+    let small = ["transaction.state.log.num.partitions=3", "offsets.topic.num.partitions=3"];
+    let cluster = Cluster::start_with(&["--set", small[0], "--set", small[1]]);
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+    });
+    let scenario = |name: &str, client: &str, args: &[&str]| -> serde_json::Value {
+        let mut all = vec![support::script("transactions_e2e.py").display().to_string(), bootstrap.clone()];
+        all.extend([name, client].iter().chain(args).map(|s| s.to_string()));
+        let out = support::run_checked(&strata_interop::python(), &all, Duration::from_secs(120), &cluster.nodes[0]);
+        serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{name}: {e}: {out}"))
+    };
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().map_or(Vec::new(), |a| a.iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect())
+    };
+    for client in ["confluent", "kafka-python"] {
+        let topic = format!("ca-{client}");
+        let r = scenario("commit_abort", client, &[&topic]);
+        for p in 0..3 {
+            let of = |prefix: &str| (0..30).filter(|i| i % 3 == p).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>();
+            let committed = strings(&r["read_committed"][p.to_string()]);
+            assert_eq!(committed, [of("c"), of("d")].concat(), "{client} read_committed {p}");
+            let everything = strings(&r["read_uncommitted"][p.to_string()]);
+            assert_eq!(everything, [of("c"), of("a"), of("d")].concat(), "{client} read_uncommitted {p}");
+        }
+
+        let (input, output, group) = (format!("in-{client}"), format!("out-{client}"), format!("g-{client}"));
+        let r = scenario("offsets", client, &[&input, &output, &group]);
+        assert_eq!(r["committed"], serde_json::json!([10]), "{client}: only the committed transaction's offsets");
+        let out: Vec<String> = (0..10).map(|i| format!("out{i}")).collect();
+        assert_eq!(strings(&r["out"]["0"]), out, "{client}");
+
+        let topic = format!("fence-{client}");
+        let r = scenario("fence", client, &[&topic]);
+        let error = r["a_error"].as_str().unwrap_or_else(|| panic!("{client}: the zombie's commit succeeded"));
+        assert!(error.contains("ence"), "{client}: not a fencing error: {error}");
+        assert_eq!(strings(&r["read_committed"]["0"]), ["b"], "{client}: the zombie's records are aborted");
+    }
+}
+
+/// Idempotent producers of both Python clients write 20,000 records each
+/// with acks=all to a partition (RF 3, min.insync.replicas 2) whose leader is
+/// SIGKILLed halfway: they retry on the new leader, and every record is
+/// stored exactly once, in order.
+#[test]
+fn idempotent_producers_store_each_record_once_through_the_sigkill_of_the_leader() {
+    const N: usize = 20_000;
+    let mut cluster = Cluster::start();
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+    });
+    for client in ["confluent", "kafka-python"] {
+        let topic = format!("idem-{client}");
+        let whole = |t: &strata_client::cluster::TopicInfo| t.partitions[0].isr.len() == 3;
+        bounded(60, async {
+            assert_eq!(create_topic_with(&cluster.nodes[0], &topic, 1, 3, &[("min.insync.replicas", "2")]), 0);
+            until_topic(&bootstrap, &topic, whole).await;
+        });
+        let acked_path = cluster._tmp.path().join(format!("{client}.acked"));
+        let mut producer = std::process::Command::new(strata_interop::python())
+            .arg(support::script("acked_producer.py"))
+            .args([&bootstrap, &topic, &N.to_string()])
+            .arg(&acked_path)
+            .arg(format!("{client}-idempotent"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(acked_path.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap();
+        let acked = || std::fs::read_to_string(&acked_path).map(|s| s.lines().count()).unwrap_or(0);
+        let start = Instant::now();
+        while acked() < N / 2 {
+            assert!(start.elapsed() < Duration::from_secs(90), "{client}: stuck at {}", acked());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let leader = leaders_on(&cluster.nodes[0].addr(), &topic)[0];
+        cluster.node(leader).kill();
+        let killed_at = acked();
+        let status = loop {
+            if let Some(status) = producer.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(180), "{client}: the producer finished in time");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let errors = std::fs::read_to_string(acked_path.with_extension("err")).unwrap_or_default();
+        assert!(status.success(), "{client}: {errors}");
+        assert!(killed_at < N, "{client}: the kill came after the last acknowledgement");
+        cluster.node(leader).restart();
+        let args: Vec<String> =
+            [support::script("consume_all.py").display().to_string(), bootstrap.clone(), topic.clone()].into();
+        let live = cluster.nodes.iter().find(|n| n.addr() != cluster.nodes[leader as usize - 1].addr()).unwrap();
+        let stored: Vec<usize> = support::run_checked(&strata_interop::python(), &args, Duration::from_secs(60), live)
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect();
+        let dups = stored.len() - stored.iter().collect::<BTreeSet<_>>().len();
+        assert!(stored == (0..N).collect::<Vec<_>>(), "{client}: {} stored, {dups} duplicates", stored.len());
+        eprintln!("{client}: leader {leader} SIGKILLed at {killed_at} of {N} acknowledged; all stored once, in order");
+    }
+}
