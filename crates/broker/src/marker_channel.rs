@@ -19,7 +19,6 @@ use strata_protocol::generated::write_txn_markers_request::{WritableTxnMarker, W
 use strata_protocol::generated::WriteTxnMarkersRequest;
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::control::{ControlRecord, ControlType};
-use tokio::task::JoinSet;
 
 use crate::broker::Broker;
 use crate::leader_link::LeaderLink;
@@ -74,14 +73,20 @@ pub(crate) async fn write_all(broker: &Arc<Broker>, markers: &Markers) {
     let mut left = markers.partitions.clone();
     let mut backoff = FIRST_BACKOFF;
     loop {
-        let mut rounds = JoinSet::new();
-        for (leader, partitions) in by_leader(broker, left) {
-            let (broker, markers) = (broker.clone(), header(markers));
-            rounds.spawn(async move { send(&broker, leader, &markers, partitions).await });
-        }
+        let rounds: Vec<_> = by_leader(broker, left)
+            .into_iter()
+            .map(|(leader, partitions)| {
+                let (broker, header, sent) = (broker.clone(), header(markers), partitions.clone());
+                (partitions, tokio::spawn(async move { send(&broker, leader, &header, sent).await }))
+            })
+            .collect();
         left = Vec::new();
-        while let Some(outcome) = rounds.join_next().await {
-            for ((topic, index), code) in outcome.unwrap_or_default() {
+        for (partitions, round) in rounds {
+            // A round that panicked settled none of its partitions.
+            let outcome = round
+                .await
+                .unwrap_or_else(|_| partitions.into_iter().map(|p| (p, ErrorCode::UNKNOWN_SERVER_ERROR)).collect());
+            for ((topic, index), code) in outcome {
                 if code != ErrorCode::NONE && code != ErrorCode::INVALID_PRODUCER_EPOCH {
                     tracing::warn!(
                         transactional_id = markers.transactional_id,
