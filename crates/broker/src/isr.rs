@@ -62,10 +62,12 @@ fn changes(broker: &Broker) -> (AlterPartitionRequest, Vec<Arc<Partition>>) {
     let now = now_ms();
     let mut topics: BTreeMap<Uuid, Vec<PartitionData>> = BTreeMap::new();
     let mut asked = Vec::new();
+    let image = broker.image();
+    let unfenced = |b: i32| image.broker(b).is_some_and(|x| !x.fenced);
     for (_, index, p) in broker.replicas.all().into_iter().filter(|(_, _, p)| p.is_led_by(node)) {
         let hw = p.high_watermark();
         let mut r = p.replication();
-        let Some(new_isr) = r.isr_change(node, hw, now, lag) else { continue };
+        let Some(new_isr) = r.isr_change(node, hw, now, lag, &unfenced) else { continue };
         topics.entry(p.topic_id).or_default().push(PartitionData {
             partition_index: index as i32,
             leader_epoch: p.leader_epoch(),
@@ -78,7 +80,7 @@ fn changes(broker: &Broker) -> (AlterPartitionRequest, Vec<Arc<Partition>>) {
     }
     let request = AlterPartitionRequest {
         broker_id: node,
-        broker_epoch: broker.image().broker(node).map_or(-1, |b| b.epoch),
+        broker_epoch: image.broker(node).map_or(-1, |b| b.epoch),
         topics: topics
             .into_iter()
             .map(|(topic_id, partitions)| TopicData { topic_id, partitions, ..Default::default() })

@@ -99,8 +99,17 @@ impl Replication {
     }
 
     /// The ISR to ask the controller for, if it should change: laggards out,
-    /// caught-up followers in. None while another change is pending.
-    pub(crate) fn isr_change(&mut self, leader: i32, hw: i64, now: i64, max_lag_ms: i64) -> Option<Vec<i32>> {
+    /// caught-up followers in, if `eligible` (not fenced: the controller
+    /// refuses those, KIP-841; a follower just killed still looks caught up
+    /// for `max_lag_ms`). None while another change is pending.
+    pub(crate) fn isr_change(
+        &mut self,
+        leader: i32,
+        hw: i64,
+        now: i64,
+        max_lag_ms: i64,
+        eligible: &dyn Fn(i32) -> bool,
+    ) -> Option<Vec<i32>> {
         if self.pending.is_some() {
             return None;
         }
@@ -109,7 +118,8 @@ impl Replication {
             self.isr.iter().copied().filter(|r| *r == leader || now - progress(r).caught_up_ms <= max_lag_ms).collect();
         for r in &self.replicas {
             let p = progress(r);
-            if !isr.contains(r) && p.leo.is_some_and(|leo| leo >= hw) && now - p.caught_up_ms <= max_lag_ms {
+            let caught_up = p.leo.is_some_and(|leo| leo >= hw) && now - p.caught_up_ms <= max_lag_ms;
+            if !isr.contains(r) && caught_up && eligible(*r) {
                 isr.push(*r);
             }
         }
@@ -155,17 +165,18 @@ mod tests {
         let mut r = led_by_1(0);
         r.fetched(2, 10, 10, 1000);
         r.fetched(3, 3, 10, 1000);
-        assert_eq!(r.isr_change(1, 3, 20_000, 30_000), None, "within the lag time");
+        assert_eq!(r.isr_change(1, 3, 20_000, 30_000, &|_| true), None, "within the lag time");
         r.fetched(2, 50, 50, 31_000);
-        assert_eq!(r.isr_change(1, 3, 31_000, 30_000), Some(vec![1, 2]));
-        assert_eq!(r.isr_change(1, 3, 31_000, 30_000), None, "one change at a time");
+        assert_eq!(r.isr_change(1, 3, 31_000, 30_000, &|_| true), Some(vec![1, 2]));
+        assert_eq!(r.isr_change(1, 3, 31_000, 30_000, &|_| true), None, "one change at a time");
         r.update(&[1, 2, 3], &[1, 2], 1, None);
-        assert_eq!(r.isr_change(1, 50, 32_000, 30_000), None);
+        assert_eq!(r.isr_change(1, 50, 32_000, 30_000, &|_| true), None);
         // 3 fetches from the leader's LEO of its previous fetch: caught up then.
         r.fetched(3, 40, 60, 33_000);
         r.fetched(3, 60, 70, 34_000);
-        assert_eq!(r.isr_change(1, 50, 34_000, 30_000), Some(vec![1, 2, 3]));
+        assert_eq!(r.isr_change(1, 50, 34_000, 30_000, &|b| b != 3), None, "not while 3 is fenced");
+        assert_eq!(r.isr_change(1, 50, 34_000, 30_000, &|_| true), Some(vec![1, 2, 3]));
         r.answered();
-        assert_eq!(r.isr_change(1, 50, 34_000, 30_000), Some(vec![1, 2, 3]), "asked again after an answer");
+        assert_eq!(r.isr_change(1, 50, 34_000, 30_000, &|_| true), Some(vec![1, 2, 3]), "asked again after an answer");
     }
 }

@@ -616,7 +616,7 @@ impl Simulation {
         if n.isr_call.is_none() && (now - n.last_isr_check >= 250 || now < n.last_isr_check) {
             n.last_isr_check = now;
             let (leader_epoch, partition_epoch) = (n.leader_epoch, n.replication.partition_epoch);
-            if let Some(new_isr) = n.replication.isr_change(id, n.hw, now, LAG_MS) {
+            if let Some(new_isr) = n.replication.isr_change(id, n.hw, now, LAG_MS, &|_| true) {
                 let change = IsrChange {
                     topic_id: self.topic,
                     partition: 0,
