@@ -339,7 +339,7 @@ fn topics_created_the_moment_a_cluster_starts_are_created() {
             ["topic", "create", &topic, "--brokers", &node.addr(), "--partitions", "2"].map(String::from).to_vec();
         support::run_checked(strata, &args, Duration::from_secs(60), node);
     }
-    support::run_script(&cluster.nodes[2], "admin.py", &["create", "early-confluent", "2"], Duration::from_secs(60));
+    support::run_script(&cluster.nodes[2], "admin.py", &["create", "early-confluent", "2"], Duration::from_secs(90));
     bounded(60, async {
         for node in &cluster.nodes {
             for topic in ["early-0", "early-1", "early-2", "early-confluent"] {
@@ -379,6 +379,14 @@ fn without_a_controller_topic_creation_fails_with_not_controller_in_bounded_time
         assert_eq!(error.code(), Some(strata_protocol::ErrorCode::NOT_CONTROLLER), "{error}");
         assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(30), "answered after {took:?}");
     });
+    // A group's coordinator cannot be found either (`__consumer_offsets`
+    // cannot be created): the answer is Kafka's retriable one, which
+    // clients wait out, not an unknown error that a consumer gives up on.
+    use strata_protocol::generated::FindCoordinatorRequest;
+    let request = FindCoordinatorRequest { key: "g".into(), key_type: 0, ..Default::default() };
+    let answer = wire::call(&mut wire::connect(&lone.addr()), 3, RequestBody::FindCoordinator(request));
+    let ResponseBody::FindCoordinator(r) = answer else { panic!() };
+    assert_eq!(r.error_code, strata_protocol::ErrorCode::COORDINATOR_NOT_AVAILABLE.code(), "{r:?}");
 }
 
 /// ElectLeaders of `election_type` (0 preferred, 1 unclean) for

@@ -134,8 +134,15 @@ async fn ensure_internal_topic(broker: &Arc<Broker>, name: &str, prefix: &str) -
         ],
     };
     let partitions = topic.num_partitions;
-    crate::controller::create_topic(broker, topic).await?;
-    tracing::info!(partitions, "created {name}");
+    match crate::controller::create_topic(broker, topic).await {
+        Ok(_) => tracing::info!(partitions, "created {name}"),
+        // Another broker created it first.
+        Err(e) if e.code == ErrorCode::TOPIC_ALREADY_EXISTS => {}
+        // As Kafka answers when it cannot create the internal topic: a
+        // retriable error, so that clients ask again (a quorum without a
+        // leader, a controller that is moving).
+        Err(e) => return Err(ApiError::new(ErrorCode::COORDINATOR_NOT_AVAILABLE, format!("{name}: {}", e.message))),
+    }
     Ok(())
 }
 

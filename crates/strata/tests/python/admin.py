@@ -15,7 +15,8 @@ broker, op, topic = sys.argv[1], sys.argv[2], sys.argv[3]
 a = AdminClient({"bootstrap.servers": broker})
 if op == "create":
     configs = dict(kv.split("=", 1) for kv in sys.argv[5:])
-    a.create_topics([NewTopic(topic, int(sys.argv[4]), 1, config=configs)])[topic].result(timeout=15)
+    # Generous: a cluster under test load may take a while to name a controller.
+    a.create_topics([NewTopic(topic, int(sys.argv[4]), 1, config=configs)])[topic].result(timeout=60)
 elif op == "elect":
     asked = [TopicPartition(topic, p) for p in range(int(sys.argv[4]))]
     try:
