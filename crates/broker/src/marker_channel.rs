@@ -68,43 +68,59 @@ impl MarkerLinks {
 }
 
 /// Writes the transaction's marker into each of its partitions; returns once
-/// every partition is settled (see the module doc).
+/// every partition is settled (see the module doc). Other leaders are asked
+/// in parallel tasks while this broker writes its own share in place (on a
+/// single broker, that is all there is).
 pub(crate) async fn write_all(broker: &Arc<Broker>, markers: &Markers) {
     let mut left = markers.partitions.clone();
     let mut backoff = FIRST_BACKOFF;
     loop {
-        let rounds: Vec<_> = by_leader(broker, left)
+        let mut groups = by_leader(broker, left);
+        let here = groups.remove(&broker.config.node_id);
+        let remote: Vec<_> = groups
             .into_iter()
             .map(|(leader, partitions)| {
                 let (broker, header, sent) = (broker.clone(), header(markers), partitions.clone());
                 (partitions, tokio::spawn(async move { send(&broker, leader, &header, sent).await }))
             })
             .collect();
-        left = Vec::new();
-        for (partitions, round) in rounds {
+        let mut outcomes = match here {
+            Some(partitions) => write_here(broker, markers, partitions).await,
+            None => Vec::new(),
+        };
+        for (partitions, round) in remote {
             // A round that panicked settled none of its partitions.
-            let outcome = round
-                .await
-                .unwrap_or_else(|_| partitions.into_iter().map(|p| (p, ErrorCode::UNKNOWN_SERVER_ERROR)).collect());
-            for ((topic, index), code) in outcome {
-                if code != ErrorCode::NONE && code != ErrorCode::INVALID_PRODUCER_EPOCH {
-                    tracing::warn!(
-                        transactional_id = markers.transactional_id,
-                        topic,
-                        partition = index,
-                        error = code.name(),
-                        "writing a transaction marker failed; retrying"
-                    );
-                    left.push((topic, index));
-                }
-            }
+            outcomes.extend(
+                round
+                    .await
+                    .unwrap_or_else(|_| partitions.into_iter().map(|p| (p, ErrorCode::UNKNOWN_SERVER_ERROR)).collect()),
+            );
         }
+        left = unsettled(markers, outcomes);
         if left.is_empty() {
             return;
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+}
+
+/// The partitions whose marker must be tried again, each failure logged.
+fn unsettled(markers: &Markers, outcomes: Vec<(TopicPartition, ErrorCode)>) -> Vec<TopicPartition> {
+    let mut left = Vec::new();
+    for ((topic, index), code) in outcomes {
+        if code != ErrorCode::NONE && code != ErrorCode::INVALID_PRODUCER_EPOCH {
+            tracing::warn!(
+                transactional_id = markers.transactional_id,
+                topic,
+                partition = index,
+                error = code.name(),
+                "writing a transaction marker failed; retrying"
+            );
+            left.push((topic, index));
+        }
+    }
+    left
 }
 
 /// `markers` without its partitions, for one broker's share.
@@ -128,7 +144,8 @@ fn by_leader(broker: &Broker, partitions: Vec<TopicPartition>) -> BTreeMap<i32, 
     grouped
 }
 
-/// Writes the marker into `partitions`, all led by `leader`: each one's outcome.
+/// Writes the marker into `partitions`, all led by `leader`, another broker:
+/// each one's outcome.
 async fn send(
     broker: &Arc<Broker>,
     leader: i32,
@@ -137,9 +154,6 @@ async fn send(
 ) -> Vec<(TopicPartition, ErrorCode)> {
     if leader < 0 {
         return partitions.into_iter().map(|p| (p, ErrorCode::LEADER_NOT_AVAILABLE)).collect();
-    }
-    if leader == broker.config.node_id {
-        return write_here(broker, markers, partitions).await;
     }
     match call(broker, leader, markers, &partitions).await {
         Ok(answers) => partitions

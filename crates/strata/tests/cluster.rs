@@ -1006,26 +1006,26 @@ fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and
         .spawn()
         .unwrap();
     until_ended(&progress, 5, &mut script, &err);
+    // SIGKILLs `id`; once 5 more transactions have ended, brings it back
+    // and waits until the ISRs are whole again.
+    let mut outage = |cluster: &mut Cluster, id: i32, what: &str| {
+        let killed_at = Instant::now();
+        cluster.node(id).kill();
+        until_ended(&progress, ended(&progress) + 5, &mut script, &err);
+        eprintln!("5 more transactions ended {:?} after the SIGKILL of {what} {id}", killed_at.elapsed());
+        cluster.node(id).restart();
+        bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
+    };
 
     let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-faults", 1);
-    let killed_at = Instant::now();
-    cluster.node(coordinator).kill();
-    until_ended(&progress, ended(&progress) + 5, &mut script, &err);
-    eprintln!("5 more transactions ended {:?} after the coordinator's SIGKILL", killed_at.elapsed());
-    cluster.node(coordinator).restart();
-    bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
+    outage(&mut cluster, coordinator, "the coordinator");
 
     let survivor = cluster.nodes.iter().find(|n| n.addr() != cluster.nodes[coordinator as usize - 1].addr()).unwrap();
     let coordinator = coordinator_of(&survivor.addr(), "confluent-faults", 1);
     let leaders = leaders_on(&survivor.addr(), "txn");
     let leader = leaders.iter().copied().find(|l| *l != coordinator).unwrap_or(leaders[0]);
     eprintln!("the coordinator is {coordinator}; the partitions' leaders are {leaders:?}");
-    let killed_at = Instant::now();
-    cluster.node(leader).kill();
-    until_ended(&progress, ended(&progress) + 5, &mut script, &err);
-    eprintln!("5 more transactions ended {:?} after partition leader {leader}'s SIGKILL", killed_at.elapsed());
-    cluster.node(leader).restart();
-    bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
+    outage(&mut cluster, leader, "partition leader");
     until_ended(&progress, ended(&progress) + 3, &mut script, &err);
 
     std::fs::write(&stop, "").unwrap();
