@@ -32,6 +32,7 @@ pub(crate) fn storage_error_code(e: &StorageError) -> ErrorCode {
         StorageError::InvalidRecord(_) => ErrorCode::INVALID_RECORD,
         StorageError::Producer(ProducerError::OutOfOrderSequence { .. }) => ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
         StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
+        StorageError::Producer(ProducerError::CoordinatorFenced { .. }) => ErrorCode::TRANSACTION_COORDINATOR_FENCED,
         _ => ErrorCode::KAFKA_STORAGE_ERROR,
     }
 }

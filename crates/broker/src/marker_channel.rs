@@ -8,7 +8,11 @@
 //! open between transactions ([`MarkerLinks`]). A partition is tried again,
 //! with backoff and the leaders looked up afresh, until its marker is
 //! durable on its ISR, its topic no longer exists, or it has moved on to a
-//! newer producer epoch (a newer coordinator's marker fenced this one).
+//! newer producer epoch or coordinator (INVALID_PRODUCER_EPOCH,
+//! TRANSACTION_COORDINATOR_FENCED: the partition's leader refuses a marker
+//! from a coordinator epoch older than the producer's last marker's). A
+//! coordinator that no longer serves the transactional id in the epoch the
+//! markers carry stops retrying them: its successor writes them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -97,7 +101,9 @@ pub(crate) async fn write_all(broker: &Arc<Broker>, markers: &Markers) {
             );
         }
         left = unsettled(markers, outcomes);
-        if left.is_empty() {
+        let deposed =
+            || !broker.transactions.direct(|c| c.serves(&markers.transactional_id, markers.coordinator_epoch));
+        if left.is_empty() || deposed() {
             return;
         }
         tokio::time::sleep(backoff).await;
@@ -109,7 +115,10 @@ pub(crate) async fn write_all(broker: &Arc<Broker>, markers: &Markers) {
 fn unsettled(markers: &Markers, outcomes: Vec<(TopicPartition, ErrorCode)>) -> Vec<TopicPartition> {
     let mut left = Vec::new();
     for ((topic, index), code) in outcomes {
-        if code != ErrorCode::NONE && code != ErrorCode::INVALID_PRODUCER_EPOCH {
+        // A newer producer epoch or coordinator has moved on: its own
+        // markers end this transaction there.
+        let superseded = [ErrorCode::INVALID_PRODUCER_EPOCH, ErrorCode::TRANSACTION_COORDINATOR_FENCED];
+        if code != ErrorCode::NONE && !superseded.contains(&code) {
             tracing::warn!(
                 transactional_id = markers.transactional_id,
                 topic,

@@ -87,13 +87,16 @@ impl Transactions {
         let mut unfinished = Vec::new();
         for index in 0..engine.config().partitions {
             let Some(p) = replicas.get(TXN_TOPIC, index).filter(|p| p.is_leader()) else {
-                if engine.is_loaded(index) {
+                if engine.loaded_epoch(index).is_some() {
                     engine.unload(index);
                 }
                 continue;
             };
-            if engine.is_loaded(index) {
-                continue;
+            match engine.loaded_epoch(index) {
+                Some(epoch) if epoch == p.leader_epoch() => continue,
+                // Led by another broker meanwhile: what it wrote is in the log.
+                Some(_) => engine.unload(index),
+                None => {}
             }
             let count = replay(&p.log, TXN_TOPIC, index, |entry| {
                 let Entry::Record { key, value, .. } = entry else { return };

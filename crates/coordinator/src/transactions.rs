@@ -140,9 +140,15 @@ impl TxnCoordinator {
         ending.iter().filter_map(|id| self.markers(id)).collect()
     }
 
-    /// Whether `partition` is served.
-    pub fn is_loaded(&self, partition: i32) -> bool {
-        self.loaded.contains_key(&partition)
+    /// The coordinator epoch `partition` is served in, if it is.
+    pub fn loaded_epoch(&self, partition: i32) -> Option<i32> {
+        self.loaded.get(&partition).copied()
+    }
+
+    /// Whether this coordinator still serves `transactional_id` in
+    /// `coordinator_epoch` (its partition not unloaded or loaded again since).
+    pub fn serves(&self, transactional_id: &str, coordinator_epoch: i32) -> bool {
+        self.loaded.get(&self.partition_for(transactional_id)) == Some(&coordinator_epoch)
     }
 
     /// Stops serving `partition` (leadership moved away).
@@ -366,11 +372,15 @@ impl TxnCoordinator {
     }
 
     /// Records that `markers` are written in every partition: the
-    /// transaction is complete. Nothing happens if the transaction moved on
-    /// (or its partition is no longer served).
+    /// transaction is complete. Nothing happens if the transaction moved on;
+    /// NOT_COORDINATOR if its partition is no longer served in the epoch the
+    /// markers were sent in (loaded again since, the new load finishes it
+    /// with its own markers).
     pub fn complete(&mut self, now: i64, markers: &Markers, journal: &mut dyn Journal) -> Result<(), ErrorCode> {
         let id = &markers.transactional_id;
-        self.serving(id)?;
+        if !self.serves(id, markers.coordinator_epoch) {
+            return Err(ErrorCode::NOT_COORDINATOR);
+        }
         let Some(txn) = self.txns.get(id) else { return Ok(()) };
         let expected = if markers.commit { TxnState::PrepareCommit } else { TxnState::PrepareAbort };
         if txn.state != expected

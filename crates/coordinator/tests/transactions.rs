@@ -339,3 +339,21 @@ fn transactional_offsets_wait_for_the_marker() {
     again.end_transaction(p2, 77, false);
     assert_eq!((committed(&again, "g1"), committed(&again, "g2")), (Some(10), None));
 }
+
+/// A coordinator serves an id only in the epoch it loaded the id's
+/// partition in: once the partition is unloaded or loaded anew, the markers
+/// it was still retrying are its successor's to write.
+#[test]
+fn a_coordinator_serves_an_id_only_in_the_epoch_it_loaded() {
+    let mut c = TxnCoordinator::new(config());
+    let id = "txn-a";
+    let p = c.partition_for(id);
+    assert!(!c.serves(id, 3), "not loaded yet");
+    assert!(c.loaded(p, 3).is_empty());
+    assert!(c.serves(id, 3));
+    assert!(!c.serves(id, 2), "an older epoch's markers");
+    c.unload(p);
+    assert!(!c.serves(id, 3), "leadership moved away");
+    assert!(c.loaded(p, 5).is_empty());
+    assert!(!c.serves(id, 3) && c.serves(id, 5), "loaded again in a later epoch");
+}

@@ -254,7 +254,10 @@ impl Log {
     /// Writes a transaction coordinator's marker ending `producer_id`'s
     /// transaction on this partition. An abort is recorded in the active
     /// segment's aborted-transaction index. A marker from an epoch older
-    /// than the producer's is refused (INVALID_PRODUCER_EPOCH).
+    /// than the producer's is refused (INVALID_PRODUCER_EPOCH), and so is one
+    /// from a coordinator epoch older than the producer's last marker's
+    /// (TRANSACTION_COORDINATOR_FENCED): a deposed coordinator retrying a
+    /// marker its successor already wrote must not end a later transaction.
     pub fn append_marker(
         &self,
         producer_id: i64,
@@ -266,7 +269,8 @@ impl Log {
         let mut st = lock(&self.state);
         let batches = self.validated(&st, &records)?;
         check_epoch(&st.producers, producer_id, producer_epoch)?;
-        self.write(&mut st, &batches, opts, Some(marker.kind))
+        st.producers.check_coordinator(producer_id, marker.coordinator_epoch)?;
+        self.write(&mut st, &batches, opts, Some(marker))
     }
 
     /// Appends a record set fetched from the partition leader, as it is: the
@@ -312,8 +316,8 @@ impl Log {
         st.next_offset = next;
         st.oldest_unflushed_ms.get_or_insert(now_ms);
         for b in &batches {
-            let abort = b.header.attributes.control() && batch_marker_kind(b) == Some(ControlType::Abort);
-            self.track_producers(&mut st, std::slice::from_ref(&b.header), abort.then_some(ControlType::Abort))?;
+            let marker = if b.header.attributes.control() { batch_marker(b) } else { None };
+            self.track_producers(&mut st, std::slice::from_ref(&b.header), marker)?;
         }
         Ok(next)
     }
@@ -345,13 +349,13 @@ impl Log {
     }
 
     /// Assigns offsets to validated batches, writes them, and updates the
-    /// producer state (`marker`: the kind of a coordinator's marker batch).
+    /// producer state (`marker`: a coordinator's marker batch's record).
     fn write(
         &self,
         st: &mut State,
         batches: &[RecordBatch],
         opts: AppendOptions,
-        marker: Option<ControlType>,
+        marker: Option<ControlRecord>,
     ) -> Result<AppendInfo, StorageError> {
         let total: usize = batches.iter().map(|b| b.bytes().len()).sum();
         if let Err(e) = self.maybe_roll(st, total as u64, opts.now_ms) {
@@ -393,11 +397,14 @@ impl Log {
         &self,
         st: &mut State,
         headers: &[BatchHeader],
-        marker: Option<ControlType>,
+        marker: Option<ControlRecord>,
     ) -> Result<(), StorageError> {
         for h in headers {
             let done = st.producers.update(h);
-            if let (Some(done), Some(ControlType::Abort)) = (done, marker) {
+            if let Some(m) = marker {
+                st.producers.marked(h.producer_id, m.coordinator_epoch);
+            }
+            if let (Some(done), Some(ControlType::Abort)) = (done, marker.map(|m| m.kind)) {
                 let aborted = aborted_txn(&st.producers, done);
                 if let Err(e) = active_segment(st).aborted_mut().append(aborted) {
                     st.offline = true;
@@ -982,8 +989,12 @@ fn rebuild_producers(dir: &Path, segments: &mut BTreeMap<i64, Segment>, end: i64
             if b.header.base_offset < from {
                 continue;
             }
-            let abort = b.header.attributes.control() && marker_kind(segment, &b)? == Some(ControlType::Abort);
-            if let Some(done) = state.update(&b.header).filter(|_| abort) {
+            let marker = if b.header.attributes.control() { marker_of(segment, &b)? } else { None };
+            let done = state.update(&b.header);
+            if let Some(m) = marker {
+                state.marked(b.header.producer_id, m.coordinator_epoch);
+            }
+            if let (Some(done), Some(ControlType::Abort)) = (done, marker.map(|m| m.kind)) {
                 aborts.push(aborted_txn(&state, done));
             }
         }
@@ -994,18 +1005,17 @@ fn rebuild_producers(dir: &Path, segments: &mut BTreeMap<i64, Segment>, end: i64
     Ok(state)
 }
 
-/// The kind of the marker in a control batch (`None` if it cannot be read).
-fn marker_kind(segment: &Segment, b: &BatchPosition) -> Result<Option<ControlType>, StorageError> {
+/// The marker in a control batch on disk (`None` if it cannot be read).
+fn marker_of(segment: &Segment, b: &BatchPosition) -> Result<Option<ControlRecord>, StorageError> {
     let region = FileRegion { file: segment.file()?, position: b.position, len: b.header.total_len() };
     let bytes = region.read().map_err(io("read", Path::new("control batch")))?;
-    Ok(RecordBatch::parse(&bytes).ok().and_then(|batch| batch_marker_kind(&batch)))
+    Ok(RecordBatch::parse(&bytes).ok().and_then(|batch| batch_marker(&batch)))
 }
 
 /// The kind of the marker in a control batch held in memory.
-fn batch_marker_kind(batch: &RecordBatch) -> Option<ControlType> {
+fn batch_marker(batch: &RecordBatch) -> Option<ControlRecord> {
     let data = batch.records_data(1 << 20).ok()?;
-    let kind = batch.records(&data).next().and_then(|r| r.ok()).and_then(|r| ControlRecord::parse(&r).ok());
-    kind.map(|c| c.kind)
+    batch.records(&data).next().and_then(|r| r.ok()).and_then(|r| ControlRecord::parse(&r).ok())
 }
 
 /// The base offsets of the segments in `dir` (from their `.log` files), after

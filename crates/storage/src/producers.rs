@@ -12,7 +12,9 @@
 //!   (`Int32::MAX` is followed by 0), or be 0 for a new epoch; else
 //!   OUT_OF_ORDER_SEQUENCE_NUMBER;
 //! * a producer the partition does not know (never seen, or expired) may
-//!   start at any sequence (KIP-360).
+//!   start at any sequence (KIP-360);
+//! * a transaction marker from a coordinator epoch older than that of the
+//!   producer's last marker is refused (TRANSACTION_COORDINATOR_FENCED).
 //!
 //! State is rebuilt from the log: every batch updates it the same way
 //! whether it was just appended or is replayed at open. Snapshots let replay
@@ -76,6 +78,9 @@ pub struct ProducerEntry {
     pub last_timestamp: i64,
     /// The first offset of its open transaction, if one is open here.
     pub txn_first_offset: Option<i64>,
+    /// The coordinator epoch of its last transaction marker here (-1: none);
+    /// a marker from an older one is a deposed coordinator's, and refused.
+    pub coordinator_epoch: i32,
 }
 
 impl ProducerEntry {
@@ -100,6 +105,19 @@ pub enum ProducerError {
         got: i32,
         /// The producer's last sequence (-1 for a new epoch).
         last: i32,
+    },
+    /// A transaction marker from a coordinator older than the one that wrote
+    /// the producer's last marker (Kafka's TRANSACTION_COORDINATOR_FENCED).
+    #[error(
+        "the marker of producer {producer_id} comes from coordinator epoch {coordinator_epoch}, older than {current}"
+    )]
+    CoordinatorFenced {
+        /// The producer.
+        producer_id: i64,
+        /// The marker's coordinator epoch.
+        coordinator_epoch: i32,
+        /// The coordinator epoch of the producer's last marker.
+        current: i32,
     },
     /// The batch's epoch is older than the producer's (Kafka's INVALID_PRODUCER_EPOCH).
     #[error(
@@ -202,6 +220,7 @@ impl Producers {
             batches: VecDeque::new(),
             last_timestamp: h.max_timestamp,
             txn_first_offset: None,
+            coordinator_epoch: -1,
         });
         if h.producer_epoch > entry.epoch {
             entry.epoch = h.producer_epoch;
@@ -232,6 +251,24 @@ impl Producers {
             timestamp: h.max_timestamp,
         });
         None
+    }
+
+    /// Notes the coordinator epoch of a marker just tracked for `producer_id`.
+    pub fn marked(&mut self, producer_id: i64, coordinator_epoch: i32) {
+        if let Some(e) = self.entries.get_mut(&producer_id) {
+            e.coordinator_epoch = e.coordinator_epoch.max(coordinator_epoch);
+        }
+    }
+
+    /// Refuses a marker for `producer_id` from a coordinator epoch older than
+    /// its last marker's (a deposed coordinator still retrying).
+    pub fn check_coordinator(&self, producer_id: i64, coordinator_epoch: i32) -> Result<(), ProducerError> {
+        match self.entries.get(&producer_id).map(|e| e.coordinator_epoch) {
+            Some(current) if current > coordinator_epoch => {
+                Err(ProducerError::CoordinatorFenced { producer_id, coordinator_epoch, current })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The first offset of the earliest open transaction (the last stable
@@ -305,7 +342,7 @@ impl Producers {
                 body.extend_from_slice(&b.last_offset.to_be_bytes());
                 body.extend_from_slice(&b.offset_delta.to_be_bytes());
                 body.extend_from_slice(&timestamp.to_be_bytes());
-                body.extend_from_slice(&(-1i32).to_be_bytes()); // coordinator epoch: set by markers (transactions)
+                body.extend_from_slice(&e.coordinator_epoch.to_be_bytes());
                 body.extend_from_slice(&txn.to_be_bytes());
             }
         }
@@ -359,14 +396,16 @@ impl Producers {
         let last_offset = i64::from_be_bytes(take(8).try_into().expect("8 bytes"));
         let offset_delta = i32::from_be_bytes(take(4).try_into().expect("4 bytes"));
         let timestamp = i64::from_be_bytes(take(8).try_into().expect("8 bytes"));
-        let _coordinator_epoch = take(4);
+        let coordinator_epoch = i32::from_be_bytes(take(4).try_into().expect("4 bytes"));
         let txn = i64::from_be_bytes(take(8).try_into().expect("8 bytes"));
         let entry = self.entries.entry(id).or_insert_with(|| ProducerEntry {
             epoch,
             batches: VecDeque::new(),
             last_timestamp: timestamp,
             txn_first_offset: None,
+            coordinator_epoch,
         });
+        entry.coordinator_epoch = entry.coordinator_epoch.max(coordinator_epoch);
         if epoch != entry.epoch {
             // Entries of one producer share its epoch; a differing one starts over (the later wins, as in Kafka).
             entry.epoch = epoch;

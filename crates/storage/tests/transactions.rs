@@ -84,6 +84,46 @@ fn a_marker_from_an_older_epoch_is_refused() {
     assert_eq!(log.first_unstable_offset(), Some(0));
 }
 
+/// A deposed coordinator (epoch 2) retrying the abort its successor
+/// (epoch 3) already wrote must not end the producer's next transaction;
+/// the log remembers the epoch across a crash (replay) and a clean close
+/// (snapshot), and on a follower (markers appended as fetched).
+#[test]
+fn a_marker_from_a_deposed_coordinator_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    log.append(&txn_batch(A, 0, 1), opts()).unwrap();
+    assert_eq!(marker(&log, A, ControlType::Abort), 1); // coordinator epoch 3
+    log.append(&txn_batch(A, 1, 1), opts()).unwrap(); // the next transaction, at 2
+    let zombie = ControlRecord { kind: ControlType::Abort, coordinator_epoch: 2 };
+    let refused = |log: &Log| {
+        let stale = log.append_marker(A, 0, zombie, opts());
+        assert!(matches!(stale, Err(StorageError::Producer(ProducerError::CoordinatorFenced { .. }))), "{stale:?}");
+        assert_eq!(log.first_unstable_offset(), Some(2), "the next transaction is still open");
+    };
+    refused(&log);
+    log.flush().unwrap();
+    drop(log); // crash: replay
+    let log = open(dir.path(), LogConfig::default());
+    refused(&log);
+    log.close().unwrap(); // snapshot
+    let log = open(dir.path(), LogConfig::default());
+    refused(&log);
+
+    // A follower copies the leader's batches, markers included.
+    let copy = tempfile::tempdir().unwrap();
+    let follower = open(copy.path(), LogConfig::default());
+    let mut next = 0;
+    while next < log.log_end_offset() {
+        let region = log.read(next, 1 << 20, i64::MAX, true).unwrap().region.unwrap();
+        next = follower.append_as_follower(&region.read().unwrap(), NOW).unwrap();
+    }
+    refused(&follower);
+    // The successor's own marker still ends it.
+    let commit = ControlRecord { kind: ControlType::Commit, coordinator_epoch: 3 };
+    assert_eq!(log.append_marker(A, 0, commit, opts()).unwrap().first_offset, 3);
+}
+
 #[test]
 fn transaction_state_survives_a_crash_and_a_clean_close() {
     let dir = tempfile::tempdir().unwrap();

@@ -38,13 +38,18 @@ fn append(s: &mut TcpStream, records: Bytes) {
 
 /// Writes one marker; the partition's error code.
 fn marker(s: &mut TcpStream, pid: i64, epoch: i16, commit: bool, partition: i32) -> i16 {
+    marker_from(s, pid, epoch, commit, partition, 0)
+}
+
+/// Writes one marker as a coordinator in `coordinator_epoch`; the partition's error code.
+fn marker_from(s: &mut TcpStream, pid: i64, epoch: i16, commit: bool, partition: i32, coordinator_epoch: i32) -> i16 {
     let topic = WritableTxnMarkerTopic { name: TOPIC.into(), partition_indexes: vec![partition], ..Default::default() };
     let m = WritableTxnMarker {
         producer_id: pid,
         producer_epoch: epoch,
         transaction_result: commit,
         topics: vec![topic],
-        coordinator_epoch: 0,
+        coordinator_epoch,
         ..Default::default()
     };
     let req = WriteTxnMarkersRequest { markers: vec![m], ..Default::default() };
@@ -83,6 +88,31 @@ fn kcat_committed(broker: &Broker) -> Vec<String> {
         .lines()
         .map(String::from)
         .collect()
+}
+
+/// A deposed transaction coordinator that retries a marker its successor
+/// already wrote (an older coordinator epoch than the producer's last
+/// marker) gets TRANSACTION_COORDINATOR_FENCED, and the producer's next
+/// transaction stays open; the partition remembers this through a SIGKILL.
+#[test]
+fn a_deposed_coordinators_marker_is_fenced() {
+    let mut broker = Broker::start(&[]);
+    let mut s = connect(&broker.addr());
+    create_topic(&mut s, TOPIC);
+    let a = new_producer_id(&mut s);
+    append(&mut s, batch(Some((a, 0)), &["t1"])); // 0
+    assert_eq!(marker_from(&mut s, a, 0, false, 0, 5), 0); // aborted at 1 by coordinator epoch 5
+    append(&mut s, batch(Some((a, 1)), &["t2"])); // 2
+    let fenced = ErrorCode::TRANSACTION_COORDINATOR_FENCED.code();
+    assert_eq!(marker_from(&mut s, a, 0, false, 0, 4), fenced, "the abort retried by epoch 4");
+    assert_eq!(latest(&mut s, 1), 2, "t2's transaction is still open");
+    broker.kill();
+    broker.restart();
+    let mut s = connect(&broker.addr());
+    assert_eq!(marker_from(&mut s, a, 0, false, 0, 4), fenced, "after a SIGKILL too");
+    assert_eq!(marker_from(&mut s, a, 0, true, 0, 5), 0, "the current coordinator commits");
+    assert_eq!(latest(&mut s, 1), 4);
+    assert_eq!(consume(&broker, "read_committed"), ["t2"]);
 }
 
 #[test]
