@@ -145,11 +145,19 @@ impl Broker {
         }
     }
 
-    /// The brokers clients are told of: every unfenced registered broker,
-    /// and this one even before its registration is applied.
-    pub(crate) fn live_brokers(&self, image: &MetadataImage) -> Vec<(i32, String, u16, Option<String>)> {
-        let mut out: Vec<_> =
-            image.brokers().filter(|b| !b.fenced).map(|b| (b.id, b.host.clone(), b.port, b.rack.clone())).collect();
+    /// The brokers clients are told of: every registered broker (with
+    /// `fenced`, also those fenced), and this one even before its
+    /// registration is applied.
+    pub(crate) fn brokers_for_clients(
+        &self,
+        image: &MetadataImage,
+        fenced: bool,
+    ) -> Vec<(i32, String, u16, Option<String>)> {
+        let mut out: Vec<_> = image
+            .brokers()
+            .filter(|b| fenced || !b.fenced)
+            .map(|b| (b.id, b.host.clone(), b.port, b.rack.clone()))
+            .collect();
         if !out.iter().any(|b| b.0 == self.config.node_id) {
             let (host, port) = self.config.advertised.clone();
             out.push((self.config.node_id, host, port, self.config.statics.get("broker.rack").cloned()));

@@ -10,6 +10,7 @@ use strata_protocol::generated::create_partitions_request::{CreatePartitionsRequ
 use strata_protocol::generated::create_topics_request::{CreatableTopic, CreatableTopicConfig, CreateTopicsRequest};
 use strata_protocol::generated::delete_groups_request::DeleteGroupsRequest;
 use strata_protocol::generated::delete_topics_request::DeleteTopicsRequest;
+use strata_protocol::generated::describe_cluster_request::DescribeClusterRequest;
 use strata_protocol::generated::describe_configs_request::{DescribeConfigsRequest, DescribeConfigsResource};
 use strata_protocol::generated::describe_groups_request::DescribeGroupsRequest;
 use strata_protocol::generated::incremental_alter_configs_request::{
@@ -21,7 +22,7 @@ use strata_protocol::generated::offset_fetch_request::OffsetFetchRequest;
 use strata_protocol::Request;
 
 use crate::assignor;
-use crate::cluster::{BrokerInfo, ClientConfig, Cluster, Metadata, TopicInfo};
+use crate::cluster::{BrokerInfo, ClientConfig, Cluster, TopicInfo};
 use crate::connection::Connection;
 use crate::consumer::{commit_request, list_offsets, IsolationLevel, Offset};
 use crate::error::{check, Error, Result};
@@ -38,6 +39,17 @@ pub struct NewTopic {
     pub replication_factor: i16,
     /// Topic configs, by Kafka's names (`retention.ms`, `cleanup.policy`, ...).
     pub configs: Vec<(String, String)>,
+}
+
+/// What [`Admin::describe_cluster`] tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterDescription {
+    /// The cluster's id.
+    pub cluster_id: String,
+    /// The active controller's id, or -1 while none is known.
+    pub controller: i32,
+    /// The brokers that are up (not fenced), by id.
+    pub brokers: BTreeMap<i32, BrokerInfo>,
 }
 
 /// What a config applies to.
@@ -160,10 +172,19 @@ impl Admin {
         Ok(Admin { cluster: Cluster::new(config)? })
     }
 
-    /// The cluster's id, controller and brokers (fresh metadata).
-    pub async fn describe_cluster(&self) -> Result<Metadata> {
-        let meta = self.cluster.refresh(Some(&[]), false).await?;
-        Ok((*meta).clone())
+    /// The cluster's id, controller and brokers that are up (DescribeCluster,
+    /// as the Java admin's `describeCluster`). Metadata may also list brokers
+    /// the controller has fenced; this does not.
+    pub async fn describe_cluster(&self) -> Result<ClusterDescription> {
+        let request = DescribeClusterRequest::default();
+        let response = self.retrying(&request, 1, Ok, || self.cluster.any()).await?;
+        check(response.error_code, response.error_message.as_deref())?;
+        let brokers = response
+            .brokers
+            .into_iter()
+            .map(|b| (b.broker_id, BrokerInfo { id: b.broker_id, host: b.host, port: b.port, rack: b.rack }))
+            .collect();
+        Ok(ClusterDescription { cluster_id: response.cluster_id, controller: response.controller_id, brokers })
     }
 
     /// Every topic with its partitions, by name (internal ones included).

@@ -35,7 +35,7 @@ pub(super) fn describe(broker: &Arc<Broker>, req: DescribeClusterRequest) -> Des
         controller_id: broker.controller_id(),
         endpoint_type: req.endpoint_type,
         brokers: broker
-            .live_brokers(&broker.image())
+            .brokers_for_clients(&broker.image(), false)
             .into_iter()
             .map(|(broker_id, host, port, rack)| DescribeClusterBroker {
                 broker_id,

@@ -35,8 +35,15 @@ pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: 
         None => image.topics().map(|t| topic(t, version)).collect(),
         Some(w) => w.into_iter().map(|(name, id)| lookup(&image, name, id, version)).collect(),
     };
+    // Fenced brokers are listed too, unlike Kafka: librdkafka (2.10 and
+    // later) tears down its handle of a broker missing from Metadata, and a
+    // producer whose cached group coordinator was torn down hangs in
+    // send_offsets_to_transaction for good, even after that broker returns
+    // (confluentinc/librdkafka#5511). Listed, the handle lives on; when the
+    // broker is back, NOT_COORDINATOR sends the client to the new
+    // coordinator. No fenced broker leads a partition or coordinates.
     let brokers = broker
-        .live_brokers(&image)
+        .brokers_for_clients(&image, true)
         .into_iter()
         .map(|(node_id, host, port, rack)| MetadataResponseBroker {
             node_id,

@@ -23,7 +23,7 @@ pub(crate) async fn run(connect: Connect, command: ClusterCommand) -> Result<(),
             .collect();
         json(&json!({ "cluster_id": meta.cluster_id, "controller": meta.controller, "brokers": brokers }));
     } else {
-        println!("cluster id: {}", meta.cluster_id.as_deref().unwrap_or("-"));
+        println!("cluster id: {}", meta.cluster_id);
         println!("controller: {}", meta.controller);
         let mut table = Table::new(&["BROKER", "HOST", "PORT", "RACK"]);
         for b in meta.brokers.values() {
