@@ -9,6 +9,7 @@ use std::future::Future;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use strata_client::admin::ClusterDescription;
 use strata_client::consumer::OffsetReset;
 use strata_client::{
     Acks, Admin, ClientConfig, Consumer, ConsumerConfig, Producer, ProducerConfig, ProducerRecord, TopicPartition,
@@ -39,10 +40,6 @@ const TIMEOUTS: &[&str] = &[
     "broker.session.timeout.ms=2000",
 ];
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 impl Cluster {
     fn start() -> Cluster {
         Cluster::start_with(&[])
@@ -58,7 +55,7 @@ impl Cluster {
     fn start_on(network: Option<support::Network>, extra: &[&str]) -> Cluster {
         let tmp = tempfile::tempdir().unwrap();
         let host = |i: usize| network.as_ref().map_or("127.0.0.1".to_string(), |n| n.address(i + 1));
-        let controllers: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), free_port())).collect();
+        let controllers: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), support::free_port())).collect();
         let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
         let voters = voters.join(",");
         let nodes = (0..3)
@@ -93,9 +90,9 @@ fn bounded<F: Future<Output = ()>>(secs: u64, work: F) {
     });
 }
 
-/// Polls `node`'s metadata until `ok` holds (failing after 20 s); returns
-/// how long it took.
-async fn until(node: &str, what: &str, ok: impl Fn(&strata_client::cluster::Metadata) -> bool) -> Duration {
+/// Polls `node`'s DescribeCluster (brokers that are up) until `ok` holds
+/// (failing after 20 s); returns how long it took.
+async fn until(node: &str, what: &str, ok: impl Fn(&ClusterDescription) -> bool) -> Duration {
     let start = Instant::now();
     let admin = Admin::new(ClientConfig::new(node)).unwrap();
     loop {
@@ -144,7 +141,7 @@ fn describe_quorum_with_observers(node: &str) -> (i32, i32, i64, Vec<i32>, Vec<i
     (p.leader_id, p.leader_epoch, p.high_watermark, voters, observers)
 }
 
-fn brokers(meta: &strata_client::cluster::Metadata) -> BTreeSet<i32> {
+fn brokers(meta: &ClusterDescription) -> BTreeSet<i32> {
     meta.brokers.keys().copied().collect()
 }
 
@@ -355,7 +352,7 @@ fn topics_created_the_moment_a_cluster_starts_are_created() {
 #[test]
 fn without_a_controller_topic_creation_fails_with_not_controller_in_bounded_time() {
     let tmp = tempfile::tempdir().unwrap();
-    let controllers: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", free_port())).collect();
+    let controllers: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", support::free_port())).collect();
     let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
     let voters = voters.join(",");
     let mut args = vec!["--node-id", "1", "--controller-listen", &controllers[0], "--voters", &voters];
@@ -865,7 +862,7 @@ async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
 fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
     let cluster = Cluster::start();
     let dir = cluster._tmp.path().join("node-4");
-    let controller_listen = format!("127.0.0.1:{}", free_port());
+    let controller_listen = format!("127.0.0.1:{}", support::free_port());
     let mut args = vec!["--node-id", "4", "--controller-listen", &controller_listen, "--voters", &cluster.voters];
     args.extend_from_slice(TIMEOUTS);
     args.extend_from_slice(&["--set", "process.roles=broker"]);
@@ -946,7 +943,12 @@ fn until_ended(
         if let Some(status) = script.try_wait().unwrap() {
             panic!("the producer died ({status}): {}", std::fs::read_to_string(stderr).unwrap_or_default());
         }
-        assert!(start.elapsed() < Duration::from_secs(90), "{past} transactions ended within 90 s (at {ended})");
+        let errors = || std::fs::read_to_string(stderr).unwrap_or_default();
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "{past} transactions ended within 90 s (at {ended}): {}",
+            errors()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -976,13 +978,33 @@ fn of_partition(all: &serde_json::Value, q: usize) -> Vec<String> {
 /// confluent-kafka's transactional producer runs transactions over three
 /// partitions (RF 3, min.insync.replicas 2) while the broker that
 /// coordinates its transactional id is SIGKILLed and restarted, and then a
-/// partition leader is. The markers of each transaction go to partition
-/// leaders on other brokers (WriteTxnMarkers), and the coordinator that takes
-/// over finishes what its predecessor left half-ended. Afterwards a
-/// read_committed consumer sees every committed transaction's records
-/// exactly once, in order, and nothing of the aborted ones.
+/// partition leader is; transactions go on while each is down. The markers
+/// of each transaction go to partition leaders on other brokers
+/// (WriteTxnMarkers), and the coordinator that takes over finishes what its
+/// predecessor left half-ended. Afterwards a read_committed consumer sees
+/// every committed transaction's records exactly once, in order, and nothing
+/// of the aborted ones.
 #[test]
 fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and_of_a_partition_leader() {
+    transactions_through_faults(false);
+}
+
+/// The same with a consume-transform-produce loop: each transaction also
+/// sends a group's offset (send_offsets_to_transaction), and the group's
+/// coordinator is on the broker coordinating the transactions. The killed
+/// brokers come back after 5 s, as a supervisor restarts them: librdkafka
+/// sends a group's offsets only to the coordinator it knew until that one
+/// answers again (confluentinc/librdkafka#5456 and #5511), with Kafka as
+/// here. Afterwards the group's offset is the one the last committed
+/// transaction sent.
+#[test]
+fn transactions_with_group_offsets_commit_exactly_once_through_the_sigkill_of_their_coordinators() {
+    transactions_through_faults(true);
+}
+
+/// The scenario of the two tests above; with `with_group`, each transaction
+/// sends the offsets of a group coordinated by the transactions' coordinator.
+fn transactions_through_faults(with_group: bool) {
     let small = ["transaction.state.log.num.partitions=3", "offsets.topic.num.partitions=3"];
     let mut cluster = Cluster::start_with(&["--set", small[0], "--set", small[1]]);
     let bootstrap = cluster.bootstrap();
@@ -995,29 +1017,41 @@ fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and
         assert_eq!(create_topic_with(&cluster.nodes[0], "txn", 3, 3, &[("min.insync.replicas", "2")]), 0);
         until_topic(&bootstrap, "txn", whole).await;
     });
+    let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-faults", 1);
+    // A group whose coordinator is that broker too: both fail over at once.
+    let group = with_group.then(|| {
+        let mut names = (0..100).map(|i| format!("faults-{i}"));
+        names.find(|g| coordinator_of(&cluster.nodes[0].addr(), g, 0) == coordinator).expect("such a group")
+    });
     let dir = cluster._tmp.path().to_path_buf();
     let (progress, stop, out, err) = (dir.join("progress"), dir.join("stop"), dir.join("out"), dir.join("err"));
     let mut script = std::process::Command::new(strata_interop::python())
         .arg(support::script("transactions_e2e.py"))
         .args([&bootstrap, "through_faults", "confluent", "txn", "3"])
         .args([&progress, &stop])
+        .args(&group)
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
         .unwrap();
     until_ended(&progress, 5, &mut script, &err);
-    // SIGKILLs `id`; once 5 more transactions have ended, brings it back
-    // and waits until the ISRs are whole again.
+    // SIGKILLs `id`; brings it back once 5 more transactions have ended
+    // (with a group: after 5 s), and waits until the ISRs are whole again.
     let mut outage = |cluster: &mut Cluster, id: i32, what: &str| {
-        let killed_at = Instant::now();
+        let (killed_at, before) = (Instant::now(), ended(&progress));
         cluster.node(id).kill();
-        until_ended(&progress, ended(&progress) + 5, &mut script, &err);
+        if group.is_some() {
+            std::thread::sleep(Duration::from_secs(5));
+            cluster.node(id).restart();
+        }
+        until_ended(&progress, before + 5, &mut script, &err);
         eprintln!("5 more transactions ended {:?} after the SIGKILL of {what} {id}", killed_at.elapsed());
-        cluster.node(id).restart();
+        if group.is_none() {
+            cluster.node(id).restart();
+        }
         bounded(60, async { until_topic(&bootstrap, "txn", whole).await });
     };
 
-    let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-faults", 1);
     outage(&mut cluster, coordinator, "the coordinator");
 
     let survivor = cluster.nodes.iter().find(|n| n.addr() != cluster.nodes[coordinator as usize - 1].addr()).unwrap();
@@ -1045,9 +1079,17 @@ fn transactions_commit_exactly_once_through_the_sigkill_of_their_coordinator_and
         aborted.as_array().unwrap().len()
     );
     assert!(!of_partition(aborted, 0).is_empty(), "some transactions were aborted");
+    if group.is_some() {
+        assert!(result["last_committed_offset"].as_i64().is_some(), "{result}");
+        assert_eq!(
+            result["group_offset"], result["last_committed_offset"],
+            "the group's offset is the one the last committed transaction sent"
+        );
+    }
     for q in 0..3 {
         let expected = of_partition(committed, q);
-        assert!(expected.len() >= 18, "partition {q}: {expected:?}");
+        // At least 18 transactions ended; every fourth is aborted.
+        assert!(expected.len() >= 12, "partition {q}: {expected:?}");
         let read = of_partition(&result["read_committed"][q.to_string()], q);
         assert_eq!(read, expected, "read_committed sees partition {q}'s committed records once each, in order");
         let uncommitted = of_partition(&result["read_uncommitted"][q.to_string()], q);
@@ -1172,15 +1214,14 @@ fn idempotent_producers_store_each_record_once_through_the_sigkill_of_the_leader
     let mut cluster = Cluster::start();
     let bootstrap = cluster.bootstrap();
     let all = BTreeSet::from([1, 2, 3]);
-    bounded(60, async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-    });
     for client in ["confluent", "kafka-python"] {
         let topic = format!("idem-{client}");
         let whole = |t: &strata_client::cluster::TopicInfo| t.partitions[0].isr.len() == 3;
         bounded(60, async {
+            // The broker killed for the last client may still be fenced.
+            for n in &cluster.nodes {
+                until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+            }
             assert_eq!(create_topic_with(&cluster.nodes[0], &topic, 1, 3, &[("min.insync.replicas", "2")]), 0);
             until_topic(&bootstrap, &topic, whole).await;
         });

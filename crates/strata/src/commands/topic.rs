@@ -3,6 +3,7 @@
 use serde_json::json;
 use strata_client::admin::{ConfigChange, ConfigResource, NewTopic};
 use strata_client::cluster::TopicInfo;
+use strata_client::Admin;
 
 use crate::output::{fail, json, pair, Table};
 use crate::Connect;
@@ -52,6 +53,21 @@ pub(crate) enum TopicCommand {
     },
 }
 
+/// A topic the controller has just created, described by a broker: that
+/// broker may apply the creation a moment later, so UNKNOWN_TOPIC is asked
+/// again for up to 10 s.
+async fn created(admin: &Admin, name: &str) -> strata_client::Result<TopicInfo> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match admin.describe_topic(name).await {
+            Err(strata_client::Error::UnknownTopic(_)) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 pub(crate) async fn run(connect: Connect, command: TopicCommand) -> Result<(), String> {
     let admin = super::admin(&connect)?;
     match command {
@@ -64,7 +80,7 @@ pub(crate) async fn run(connect: Connect, command: TopicCommand) -> Result<(), S
                 configs,
             };
             admin.create_topic(&topic).await.map_err(fail)?;
-            let created = admin.describe_topic(&topic.name).await.map_err(fail)?;
+            let created = created(&admin, &topic.name).await.map_err(fail)?;
             if connect.json {
                 json(&topic_json(&created));
             } else {

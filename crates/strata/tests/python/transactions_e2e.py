@@ -25,15 +25,21 @@ CLIENT is confluent or kafka-python. Scenarios print one JSON object:
   hang TOPIC              opens a transaction with transaction.timeout.ms=3000,
                           writes "hung" to partition 0, flushes and SIGKILLs
                           itself, leaving the transaction open.
-  through_faults TOPIC N PROGRESS STOP
+  through_faults TOPIC N PROGRESS STOP [GROUP]
                           transactions over the topic's N partitions, one
                           record each ("tI-pQ"), every fourth aborted, until
                           the file STOP exists; after each, the count goes
                           into the file PROGRESS (the test kills brokers
-                          meanwhile). A commit or abort that fails
-                          retriably is tried again; one that needs an abort
-                          is aborted. Prints the committed and aborted
-                          values and what each isolation level reads.
+                          meanwhile). With GROUP (confluent only), each
+                          transaction also sends the offset I+1 of the
+                          topic's partition 0 for GROUP, as a
+                          consume-transform-produce loop does
+                          (send_offsets_to_transaction). A call that fails
+                          retriably is tried again; a transaction that needs
+                          an abort is aborted. Prints the committed and
+                          aborted values, what each isolation level reads,
+                          and with GROUP the group's committed offset and
+                          the offset the last committed transaction sent.
   commit_one TOPIC VALUE  one committed transaction writing VALUE to partition
                           0, then reads partition 0 as read_committed until
                           VALUE shows; prints the values and the seconds
@@ -303,23 +309,76 @@ def end(p, commit):
             print(f"retrying the end of a transaction: {error}", file=sys.stderr)
 
 
-def through_faults(topic, n, progress, stop):
+def send_offsets(p, offsets, meta):
+    """Sends offsets in the open transaction; False if it must be aborted."""
+    from confluent_kafka import KafkaException
+
+    deadline = time.time() + 120
+    while True:
+        try:
+            p.p.send_offsets_to_transaction(offsets, meta, 30)
+            return True
+        except KafkaException as e:
+            error = e.args[0]
+            if error.txn_requires_abort():
+                return False
+            if not error.retriable() or time.time() > deadline:
+                raise
+            print(f"retrying sending offsets: {error}", file=sys.stderr)
+
+
+def committed_offset(consumer, partition):
+    """The group's committed offset of `partition`, asked until the group's
+    coordinator answers (it may have just moved)."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    deadline = time.time() + 60
+    while True:
+        try:
+            return consumer.committed([partition], 30)[0].offset
+        except KafkaException as e:
+            error = e.args[0]
+            if not (error.retriable() or error.code() == KafkaError.NOT_COORDINATOR) or time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def through_faults(topic, n, progress, stop, group=None):
     n = int(n)
     p = Producer(f"{client}-faults")
-    committed, aborted, count = [], [], 0
+    consumer = None
+    if group:
+        from confluent_kafka import Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": broker, "group.id": group, "enable.auto.commit": False})
+    committed, aborted, count, last_offset = [], [], 0, None
     while not os.path.exists(stop):
         values = [f"t{count}-p{q}" for q in range(n)]
         p.begin()
         for q, value in enumerate(values):
             p.send(topic, q, value)
-        (committed if end(p, count % 4 != 3) else aborted).extend(values)
+        commit = count % 4 != 3
+        if consumer:
+            # The "input" position a consume-transform-produce loop would send.
+            offsets = [TopicPartition(topic, 0, count + 1)]
+            commit = send_offsets(p, offsets, consumer.consumer_group_metadata()) and commit
+        if end(p, commit):
+            committed.extend(values)
+            last_offset = count + 1
+        else:
+            aborted.extend(values)
         count += 1
         with open(progress + ".new", "w") as f:
             f.write(str(count))
         os.replace(progress + ".new", progress)
-    return {"committed": committed, "aborted": aborted,
-            "read_committed": read(topic, n, "read_committed"),
-            "read_uncommitted": read(topic, n, "read_uncommitted")}
+    result = {"committed": committed, "aborted": aborted,
+              "read_committed": read(topic, n, "read_committed"),
+              "read_uncommitted": read(topic, n, "read_uncommitted")}
+    if consumer:
+        result["group_offset"] = committed_offset(consumer, TopicPartition(topic, 0))
+        result["last_committed_offset"] = last_offset
+        consumer.close()
+    return result
 
 
 def commit_one(topic, value):

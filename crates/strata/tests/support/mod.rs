@@ -22,8 +22,18 @@ pub struct Broker {
     pub log: PathBuf,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A free port below the kernel's ephemeral range (32768 and up), so that no
+/// client connection of a test running beside this one takes it between this
+/// check and the broker's bind (port 0 would hand out an ephemeral one).
+pub fn free_port() -> u16 {
+    use std::hash::BuildHasher;
+    loop {
+        let random = std::collections::hash_map::RandomState::new().hash_one(0u8);
+        let port = 20_000 + (random % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 impl Broker {
