@@ -6,11 +6,15 @@
 //! log answers where the leader's log stopped holding that epoch's records,
 //! and the local log is truncated there (or at the end of its own copy of the
 //! epoch the leader names, whichever is first). Then Fetch with this broker's
-//! replica id from the log end: the batches are appended as they are and
-//! fsynced before the next fetch, whose offset tells the leader they are
-//! durable here. A fetch answered after the partition's leadership moved is
-//! dropped, under the partition's lock, so no record from a deposed leader
-//! lands.
+//! replica id from the log end: the batches are appended as they are, and
+//! fsynced on a blocking thread while the next fetch goes out. Each fetch
+//! tells the leader, beside its offset, the offset below which the log is
+//! durable here ([`replication::DURABLE_OFFSET_TAG`]); the leader's high
+//! watermark waits for that one. While an fsync runs the fetch does not
+//! long-poll, and if it brings nothing the fetcher waits for the fsync, so
+//! the fetch after it tells the new durable offset at once. A fetch answered
+//! after the partition's leadership moved is dropped, under the partition's
+//! lock, so no record from a deposed leader lands.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -28,6 +32,7 @@ use tokio::task::JoinHandle;
 use crate::broker::Broker;
 use crate::leader_link::LeaderLink;
 use crate::replicas::Partition;
+use crate::replication;
 use crate::time::now_ms;
 
 const FETCH_VERSION: i16 = 12;
@@ -89,6 +94,8 @@ async fn fetch_from(broker: Arc<Broker>, leader: i32, shutdown: watch::Receiver<
     let mut link: Option<LeaderLink> = None;
     // The leader epoch each partition's log was last checked against the leader in.
     let mut checked: HashMap<(String, i32), i32> = HashMap::new();
+    // The fsync of what earlier fetches brought, while it runs.
+    let mut syncing: Option<JoinHandle<()>> = None;
     while !*shutdown.borrow() {
         let partitions = followed(&broker, Some(leader));
         if partitions.is_empty() {
@@ -117,14 +124,20 @@ async fn fetch_from(broker: Arc<Broker>, leader: i32, shutdown: watch::Receiver<
                 tokio::time::sleep(BACKOFF).await;
                 return Ok(());
             }
-            let request = fetch_request(&broker, node, &ready, wait);
+            if syncing.as_ref().is_none_or(|t| t.is_finished()) {
+                syncing = sync(&ready);
+            }
+            let request = fetch_request(&broker, node, &ready, if syncing.is_some() { Duration::ZERO } else { wait });
             match connection.call(&request, FETCH_VERSION, timeout).await? {
                 ResponseBody::Fetch(r) if r.error_code == 0 => {
                     let answers = r.responses.into_iter().flat_map(|t| {
                         let topic = t.topic;
                         t.partitions.into_iter().map(move |p| (topic.clone(), p))
                     });
-                    appended(leader, &ready, answers.collect(), &mut checked).await;
+                    let brought = appended(leader, &ready, answers.collect(), &mut checked).await;
+                    if let (false, Some(task)) = (brought, syncing.take()) {
+                        let _ = task.await;
+                    }
                     Ok(())
                 }
                 ResponseBody::Fetch(r) => Err(format!("fetch refused: error {}", r.error_code)),
@@ -216,17 +229,38 @@ pub(crate) fn truncation_point(
     }
 }
 
+/// Fsyncs, on a blocking thread, each partition's records appended but not
+/// yet durable; None if there are none.
+fn sync(partitions: &[Followed]) -> Option<JoinHandle<()>> {
+    let behind: Vec<Followed> =
+        partitions.iter().filter(|(_, _, p)| p.log.flushed_offset() < p.log.log_end_offset()).cloned().collect();
+    if behind.is_empty() {
+        return None;
+    }
+    Some(tokio::task::spawn_blocking(move || {
+        for (topic, index, p) in behind {
+            if let Err(e) = p.log.flush() {
+                // Not durable, so not reported durable: the leader's high
+                // watermark waits, and the next round tries again.
+                tracing::error!(%topic, partition = index, error = %e, "a follower's fsync failed");
+            }
+        }
+    }))
+}
+
 fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Duration) -> RequestBody {
     let max_partition = broker.broker_value::<i32>("replica.fetch.max.bytes");
     let mut topics: BTreeMap<&str, Vec<FetchPartition>> = BTreeMap::new();
     for (topic, index, p) in partitions {
+        let leo = p.log.log_end_offset();
         topics.entry(topic).or_default().push(FetchPartition {
             partition: *index,
             current_leader_epoch: p.leader_epoch(),
-            fetch_offset: p.log.log_end_offset(),
+            fetch_offset: leo,
             last_fetched_epoch: -1,
             log_start_offset: p.log.log_start_offset(),
             partition_max_bytes: max_partition,
+            unknown_tagged_fields: vec![replication::durable_offset_field(p.log.flushed_offset().min(leo))],
             ..Default::default()
         });
     }
@@ -248,15 +282,16 @@ fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Dura
     })
 }
 
-/// Appends what the leader sent, fsyncs it, and takes the leader's high
-/// watermark; an offset out of range after the leader's log start restarts
-/// the log there, any other answer has the partition checked again.
+/// Appends what the leader sent and takes the leader's high watermark; an
+/// offset out of range after the leader's log start restarts the log there,
+/// any other answer has the partition checked again. Whether any records came.
 async fn appended(
     leader: i32,
     partitions: &[Followed],
     answers: Vec<(String, PartitionData)>,
     checked: &mut HashMap<(String, i32), i32>,
-) {
+) -> bool {
+    let mut brought = false;
     for (topic, answer) in answers {
         let Some((_, index, p)) = partitions.iter().find(|(t, i, _)| *t == topic && *i == answer.partition_index)
         else {
@@ -264,7 +299,11 @@ async fn appended(
         };
         let code = ErrorCode::from_code(answer.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
         let result = match code {
-            ErrorCode::NONE => append(p.clone(), leader, answer.records.unwrap_or_default()).await,
+            ErrorCode::NONE => {
+                let records = answer.records.unwrap_or_default();
+                brought |= !records.is_empty();
+                append(p.clone(), leader, records).await
+            }
             ErrorCode::OFFSET_OUT_OF_RANGE if p.log.log_end_offset() < answer.log_start_offset => {
                 let (p, start) = (p.clone(), answer.log_start_offset);
                 tokio::task::spawn_blocking(move || p.log.truncate_fully_and_start_at(start))
@@ -286,17 +325,15 @@ async fn appended(
             }
         }
     }
+    brought
 }
 
-/// Appends and fsyncs a leader's batches on a blocking thread.
+/// Appends a leader's batches on a blocking thread (their fsync comes after).
 async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes) -> Result<(), StorageError> {
     if records.is_empty() {
         return Ok(());
     }
-    tokio::task::spawn_blocking(move || {
-        let Some(end) = p.append_as_follower(leader, &records, now_ms())? else { return Ok(()) };
-        p.log.flush_to(end)
-    })
-    .await
-    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
+    tokio::task::spawn_blocking(move || p.append_as_follower(leader, &records, now_ms()).map(|_| ()))
+        .await
+        .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
 }

@@ -103,6 +103,7 @@ enum Message {
         from: i32,
         leader_epoch: i32,
         offset: i64,
+        durable: i64,
     },
     Fetched {
         leader_epoch: i32,
@@ -545,12 +546,12 @@ impl Simulation {
                 n.checked = Some(leader_epoch);
                 n.waiting = None;
             }
-            Message::Fetch { from, leader_epoch, offset } => {
+            Message::Fetch { from, leader_epoch, offset, durable } => {
                 let n = self.node(id);
                 if !n.is_leader() || n.leader_epoch != leader_epoch || offset > n.leo() {
                     return;
                 }
-                n.replication.fetched(from, offset, n.leo(), now);
+                n.replication.fetched(from, offset, durable, n.leo(), now);
                 self.advance_hw(id);
                 let n = &self.nodes[id as usize - 1];
                 let end = (offset as usize + 1 + self.rng.below(8) as usize).min(n.log.len());
@@ -631,10 +632,13 @@ impl Simulation {
         }
     }
 
-    /// A follower: checks its log in each new leader epoch, then fetches,
-    /// fsyncing before each fetch (the fetch offset says it is durable).
+    /// A follower: checks its log in each new leader epoch, then fetches
+    /// from its log end, telling the offset below which its log is durable;
+    /// its fsyncs run beside the fetches, so a fetch may come before the
+    /// fsync of what the last one brought (half of them do).
     fn follow(&mut self, id: i32) {
         let now = self.now;
+        let fsynced_first = self.rng.chance(500_000);
         let n = self.node(id);
         let leader = n.leader;
         if leader <= 0 || n.waiting.is_some_and(|since| now - since < 500) {
@@ -643,8 +647,10 @@ impl Simulation {
         n.waiting = Some(now);
         let leader_epoch = n.leader_epoch;
         let message = if n.checked == Some(leader_epoch) {
-            n.synced = n.log.len();
-            Message::Fetch { from: id, leader_epoch, offset: n.leo() }
+            if fsynced_first {
+                n.synced = n.log.len();
+            }
+            Message::Fetch { from: id, leader_epoch, offset: n.leo(), durable: n.synced as i64 }
         } else {
             Message::EpochQuery { from: id, leader_epoch, latest: n.latest_epoch() }
         };

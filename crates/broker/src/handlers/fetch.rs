@@ -20,6 +20,7 @@ use crate::broker::Broker;
 use crate::error::storage_error_code;
 use crate::fetch_session::{Cached, Key, Plan, Sent};
 use crate::replicas::Partition;
+use crate::replication;
 use crate::time::now_ms;
 
 /// Resolves the session now; returns the (possibly long-polling) read.
@@ -44,7 +45,8 @@ pub(super) fn handle(
             let key = key(t.topic_id, t.topic.clone(), p.partition);
             let wanted = Cached::new(p.fetch_offset, p.partition_max_bytes, p.current_leader_epoch);
             if replica >= 0 {
-                follower_fetched(broker, replica, &key, &wanted);
+                let durable = replication::durable_offset(&p.unknown_tagged_fields, p.fetch_offset);
+                follower_fetched(broker, replica, &key, &wanted, durable);
             }
             requested.push((key, wanted));
         }
@@ -237,15 +239,16 @@ pub(super) fn check_leader(p: &Partition, leader_epoch: i32, node: i32) -> Resul
     }
 }
 
-/// A follower's fetch tells the leader its log end offset: the high
-/// watermark may move (and acks=all produces complete).
-fn follower_fetched(broker: &Broker, replica: i32, (_, name, index): &Key, wanted: &Cached) {
+/// A follower's fetch tells the leader its log end offset and the offset
+/// below which its log is durable: the high watermark may move (and acks=all
+/// produces complete).
+fn follower_fetched(broker: &Broker, replica: i32, (_, name, index): &Key, wanted: &Cached, durable: i64) {
     let Some(p) = broker.replicas.get(name, *index) else { return };
     if check_leader(&p, wanted.leader_epoch, broker.config.node_id).is_err() {
         return;
     }
     let leo = p.log.log_end_offset();
-    p.replication().fetched(replica, wanted.fetch_offset.min(leo), leo, now_ms());
+    p.replication().fetched(replica, wanted.fetch_offset.min(leo), durable, leo, now_ms());
     p.advance_high_watermark();
 }
 
