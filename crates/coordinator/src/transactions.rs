@@ -148,7 +148,7 @@ impl TxnCoordinator {
     /// Whether this coordinator still serves `transactional_id` in
     /// `coordinator_epoch` (its partition not unloaded or loaded again since).
     pub fn serves(&self, transactional_id: &str, coordinator_epoch: i32) -> bool {
-        self.loaded.get(&self.partition_for(transactional_id)) == Some(&coordinator_epoch)
+        self.serving(transactional_id) == Ok(coordinator_epoch)
     }
 
     /// Stops serving `partition` (leadership moved away).
