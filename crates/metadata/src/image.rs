@@ -228,6 +228,12 @@ impl MetadataImage {
                     p.leader = c.leader;
                     p.leader_epoch += 1;
                 }
+                if p.leader >= 0 && !p.isr.contains(&p.leader) {
+                    return Err(MetadataError::Inconsistent(format!(
+                        "partition {} would be led by {}, outside its ISR {:?}",
+                        c.partition_id, p.leader, p.isr
+                    )));
+                }
                 p.partition_epoch += 1;
             }
             MetadataRecord::RemoveTopic(r) => {
@@ -401,5 +407,35 @@ mod tests {
         let b = rebuilt.broker(2).unwrap();
         assert_eq!((b.host.as_str(), b.port, b.rack.as_deref(), b.fenced, b.epoch), ("h", 9, Some("r1"), true, 7));
         assert_eq!(rebuilt.configs(&ConfigResource::Topic("t".into())).unwrap()["retention.ms"], "5");
+    }
+
+    #[test]
+    fn a_change_that_leaves_the_leader_outside_the_isr_does_not_apply() {
+        let id = Uuid([9; 16]);
+        let image = MetadataImage::default()
+            .apply(&[
+                MetadataRecord::Topic(TopicRecord { name: "t".into(), topic_id: id, ..Default::default() }),
+                MetadataRecord::Partition(PartitionRecord {
+                    partition_id: 0,
+                    topic_id: id,
+                    replicas: vec![1, 2, 3],
+                    isr: vec![3],
+                    leader: 3,
+                    ..Default::default()
+                }),
+            ])
+            .unwrap();
+        let change = |isr: Option<Vec<i32>>, leader| {
+            let c = PartitionChangeRecord { partition_id: 0, topic_id: id, isr, leader, ..Default::default() };
+            MetadataRecord::PartitionChange(c)
+        };
+        // Decided on an older image, in which 2 led with ISR [2, 3].
+        let err = image.apply(&[change(Some(vec![2]), -2)]).unwrap_err();
+        assert!(err.to_string().contains("outside its ISR"), "{err}");
+        assert!(image.apply(&[change(None, 1)]).is_err(), "a new leader outside the ISR");
+        let led = image.apply(&[change(Some(vec![2]), 2)]).unwrap();
+        assert_eq!(led.topic("t").unwrap().partitions[0].leader, 2);
+        let leaderless = image.apply(&[change(None, -1)]).unwrap();
+        assert_eq!(leaderless.topic("t").unwrap().partitions[0].leader, -1);
     }
 }

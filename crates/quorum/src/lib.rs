@@ -108,6 +108,10 @@ pub enum QuorumError {
     Failed(String),
 }
 
+/// How long a leader waits for the entries of its log to apply before it
+/// decides a change; past it, it acts as if no controller were active.
+const UNAPPLIED_WAIT: Duration = Duration::from_secs(10);
+
 /// How to run this node's part of the quorum.
 #[derive(Debug, Clone)]
 pub struct QuorumConfig {
@@ -287,8 +291,9 @@ impl Quorum {
         m.state == ServerState::Leader && m.current_leader == Some(self.node_id)
     }
 
-    /// Makes one change as the active controller: waits until every change
-    /// committed so far is applied, runs `decide` on that image, and
+    /// Makes one change as the active controller: waits until every entry
+    /// of its log is applied (see [`Quorum::applied_through_last_entry`]),
+    /// runs `decide` on that image, and
     /// proposes its records; returns the image once they are applied.
     /// Changes are serialised, so each decision sees the ones before it.
     /// An empty decision writes nothing. `E` is the decision's refusal.
@@ -301,7 +306,7 @@ impl Quorum {
             RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f)) => QuorumError::NotLeader(f.leader_id),
             other => QuorumError::Failed(other.to_string()),
         })?;
-        let image = self.applied().image.clone();
+        let image = self.applied_through_last_entry().await?;
         let records = match decide(&image) {
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
@@ -323,6 +328,26 @@ impl Quorum {
             Err(_) => return Err(QuorumError::Failed("the quorum stopped".into())),
         };
         Ok(Ok(image))
+    }
+
+    /// The image once every entry of this leader's log is applied. A leader
+    /// restored at start (openraft restores one whose vote was committed)
+    /// may hold entries of its earlier run that are not committed yet; they
+    /// are committed before any new one, so a decision that did not see them
+    /// would be applied after them all the same (seen: a broker fenced on an
+    /// image without the previous change, leaving a leader outside the ISR).
+    /// The new term's first entry covers the same for a newly elected leader.
+    async fn applied_through_last_entry(&self) -> Result<Arc<MetadataImage>, QuorumError> {
+        let last = self.raft.metrics().borrow().last_log_index;
+        let Some(last) = last else { return Ok(self.applied().image.clone()) };
+        let mut applied = self.applied.clone();
+        let caught_up = applied.wait_for(|a| a.index.is_some_and(|i| i >= last));
+        let image = match tokio::time::timeout(UNAPPLIED_WAIT, caught_up).await {
+            Ok(Ok(a)) => Ok(a.image.clone()),
+            Ok(Err(_)) => Err(QuorumError::Failed("the quorum stopped".into())),
+            Err(_) => Err(QuorumError::NoLeader),
+        };
+        image
     }
 
     /// Sends `request` to the active controller's call handler (this node's

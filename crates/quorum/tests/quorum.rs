@@ -140,3 +140,77 @@ async fn three_voters_agree_and_survive_the_loss_of_the_leader() {
         n.shutdown().await;
     }
 }
+
+/// The end of `q`'s own log, as its status tells.
+fn own_end(q: &Quorum, id: u64) -> i64 {
+    q.status().voters.iter().find(|(v, _)| *v == id).map_or(-1, |(_, end)| *end)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_restored_at_restart_decides_on_the_entries_it_had_not_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = free_ports(3);
+    let voters: BTreeMap<u64, String> = (1..=3).map(|i| (i, format!("127.0.0.1:{}", ports[i as usize - 1]))).collect();
+    let mut nodes = Vec::new();
+    for id in 1..=3 {
+        nodes.push(Arc::new(start(id, &voters, dir.path()).await));
+    }
+    let leader = leader_of(&nodes.iter().map(|n| n.as_ref()).collect::<Vec<_>>()).await;
+    let l = nodes[leader as usize - 1].clone();
+    l.write(|_| Ok::<_, ()>(block(1000))).await.unwrap().unwrap();
+    for n in &nodes {
+        wait_for_next_id(n, 1000).await;
+    }
+    // The leader decides a change, the followers stop before it is
+    // proposed, and it stays in the leader's log uncommitted.
+    let followers: Vec<u64> = (1..=3).filter(|id| *id != leader).collect();
+    let stopping: Vec<Arc<Quorum>> = followers.iter().map(|id| nodes[*id as usize - 1].clone()).collect();
+    let end = own_end(&l, leader);
+    let pending = tokio::spawn({
+        let l = l.clone();
+        async move {
+            l.write(|image| {
+                let stop = async {
+                    for f in &stopping {
+                        f.shutdown().await;
+                    }
+                };
+                tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(stop));
+                Ok::<_, ()>(block(image.next_producer_id() + 1000))
+            })
+            .await
+        }
+    });
+    for _ in 0..500 {
+        if own_end(&l, leader) > end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(own_end(&l, leader), end + 1, "the change is in the leader's log");
+    l.shutdown().await;
+    pending.abort();
+    drop((l, nodes));
+
+    // Back in the same order: the leader leads again at once (its vote was
+    // committed), with the change still uncommitted. A new change must see it.
+    let l = start(leader, &voters, dir.path()).await;
+    let mut rest = Vec::new();
+    for id in &followers {
+        rest.push(start(*id, &voters, dir.path()).await);
+    }
+    let mut seen = -1;
+    let write = l.write(|image| {
+        seen = image.next_producer_id();
+        Ok::<_, ()>(block(image.next_producer_id() + 1000))
+    });
+    tokio::time::timeout(Duration::from_secs(20), write).await.expect("written in time").unwrap().unwrap();
+    assert_eq!(seen, 2000, "the decision saw the change of the leader's earlier run");
+    for n in rest.iter().chain([&l]) {
+        wait_for_next_id(n, 3000).await;
+        assert_eq!(n.applied().image.next_producer_id(), 3000);
+    }
+    for n in rest.iter().chain([&l]) {
+        n.shutdown().await;
+    }
+}

@@ -83,6 +83,26 @@ impl Cluster {
     }
 }
 
+/// A failed test prints the end of each node's log; with STRATA_KEEP_FAILED
+/// set, it keeps the nodes' directories too.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            let log = n.log_text();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines[lines.len().saturating_sub(120)..].join("\n");
+            eprintln!("--- the end of node {}'s log ---\n{tail}", i + 1);
+        }
+        if std::env::var_os("STRATA_KEEP_FAILED").is_some() {
+            eprintln!("kept {}", self._tmp.path().display());
+            std::mem::forget(std::mem::replace(&mut self._tmp, tempfile::tempdir().unwrap()));
+        }
+    }
+}
+
 fn bounded<F: Future<Output = ()>>(secs: u64, work: F) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -613,13 +633,39 @@ fn survives_on(
     assert_eq!(read, expected, "kcat reads exactly the replicated log");
 }
 
-/// Waits (up to 30 s) until all three replicas are in sync again.
+/// Waits (up to 30 s) until every node sees all three replicas in sync
+/// again (one that has not applied the latest change yet may see an old ISR).
 fn until_in_sync(cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
-    let bootstrap = cluster.bootstrap();
     runtime.block_on(async {
-        let rejoined = until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3);
+        let rejoined = async {
+            for n in &cluster.nodes {
+                until_topic(&n.addr(), "replicated", |t| t.partitions[0].isr.len() == 3).await;
+            }
+        };
         tokio::time::timeout(Duration::from_secs(30), rejoined).await.expect("the ISR is whole again");
     });
+}
+
+/// How many times `node` has registered with the controller (its log spans its restarts).
+fn registrations(node: &Broker) -> usize {
+    node.log_text().matches("registered with the controller").count()
+}
+
+/// Waits (up to 20 s) until `node` has registered more than `before` times:
+/// from then on, the ISR the controller holds shows that it restarted.
+fn until_registered(node: &Broker, before: usize) {
+    let start = Instant::now();
+    while registrations(node) == before {
+        assert!(start.elapsed() < Duration::from_secs(20), "{} registers again within 20 s", node.addr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGKILL and restart of `id`, until it has registered again.
+fn kill_and_restart(cluster: &mut Cluster, id: i32) {
+    let before = registrations(cluster.node(id));
+    cluster.node(id).restart();
+    until_registered(cluster.node(id), before);
 }
 
 /// Waits (up to 30 s) until `id` leads partition 0 of "replicated" again;
@@ -730,11 +776,29 @@ fn acks_all_records_survive_a_rolling_restart_of_all_three() {
         let mut times = Vec::new();
         for id in 1..=3 {
             times.push(Instant::now());
-            cluster.node(id).kill();
-            cluster.node(id).restart();
+            kill_and_restart(cluster, id);
             until_in_sync(cluster, runtime);
         }
         times
+    });
+}
+
+#[test]
+fn acks_all_records_survive_the_sigkill_of_all_three_at_once() {
+    survives("all three SIGKILLed", |cluster, runtime| {
+        let before: Vec<usize> = cluster.nodes.iter().map(registrations).collect();
+        let at = Instant::now();
+        for n in cluster.nodes.iter_mut() {
+            n.kill();
+        }
+        for n in cluster.nodes.iter_mut() {
+            n.restart();
+        }
+        for (n, before) in cluster.nodes.iter().zip(before) {
+            until_registered(n, before);
+        }
+        until_in_sync(cluster, runtime);
+        vec![at]
     });
 }
 

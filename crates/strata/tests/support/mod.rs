@@ -127,7 +127,7 @@ impl Broker {
             .arg("--data-dir")
             .arg(&self.dir)
             .args(&self.args)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info,strata_broker::isr=debug,strata_broker::fetcher=debug")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
