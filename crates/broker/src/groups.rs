@@ -76,22 +76,27 @@ impl Groups {
     }
 
     /// Replays every `__consumer_offsets` partition this broker leads and has
-    /// not loaded yet, and starts serving its groups; stops serving those it
-    /// no longer leads (their new leader loads them from its replica).
+    /// not loaded in its current leader epoch (one led by another broker
+    /// meanwhile is loaded again), and starts serving its groups; stops
+    /// serving those it no longer leads (their new leader loads them from its
+    /// replica).
     pub(crate) fn load(&self, replicas: &Replicas) -> Result<(), BrokerError> {
         let mut inner = self.lock();
         let partitions = inner.engine.config().partitions;
         for index in 0..partitions {
             let led = replicas.get(OFFSETS_TOPIC, index).filter(|p| p.is_leader());
             let Some(p) = led else {
-                if inner.engine.is_loaded(index) {
+                if inner.engine.loaded_epoch(index).is_some() {
                     inner.engine.unload(index);
                     tracing::info!(partition = index, "no longer the group coordinator of a partition");
                 }
                 continue;
             };
-            if inner.engine.is_loaded(index) {
-                continue;
+            match inner.engine.loaded_epoch(index) {
+                Some(epoch) if epoch == p.leader_epoch() => continue,
+                // Led by another broker meanwhile: what it wrote is in the log.
+                Some(_) => inner.engine.unload(index),
+                None => {}
             }
             let now = now_ms();
             let engine = &mut inner.engine;
@@ -104,7 +109,7 @@ impl Groups {
                 },
                 Entry::Marker { producer_id, commit } => engine.end_transaction(index, producer_id, commit),
             })?;
-            inner.engine.loaded(index);
+            inner.engine.loaded(index, p.leader_epoch());
             tracing::debug!(partition = index, records = count, "loaded group coordinator partition");
         }
         Ok(())

@@ -9,7 +9,7 @@
 //! restart is written through the [`Journal`] before it changes in memory, and
 //! the caller sends a call's replies only once that call's writes are durable.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use strata_protocol::generated::join_group_response::JoinGroupResponse;
 use strata_protocol::generated::sync_group_response::SyncGroupResponse;
@@ -114,7 +114,7 @@ pub fn partition_for(group: &str, partitions: i32) -> i32 {
 pub struct GroupCoordinator {
     pub(crate) config: Config,
     pub(crate) groups: BTreeMap<String, Group>,
-    loaded: BTreeSet<i32>,
+    loaded: BTreeMap<i32, i32>,
     completed: Vec<(Token, Completed)>,
     seed: u128,
     next_id: u64,
@@ -128,7 +128,7 @@ impl GroupCoordinator {
         GroupCoordinator {
             config,
             groups: BTreeMap::new(),
-            loaded: BTreeSet::new(),
+            loaded: BTreeMap::new(),
             completed: Vec::new(),
             seed,
             next_id: 0,
@@ -172,14 +172,17 @@ impl GroupCoordinator {
         }
     }
 
-    /// Marks `partition` as loaded: its groups are served from now on.
-    pub fn loaded(&mut self, partition: i32) {
-        self.loaded.insert(partition);
+    /// Marks `partition` as loaded from its log in `leader_epoch`: its groups
+    /// are served from now on.
+    pub fn loaded(&mut self, partition: i32, leader_epoch: i32) {
+        self.loaded.insert(partition, leader_epoch);
     }
 
-    /// Whether `partition` is loaded.
-    pub fn is_loaded(&self, partition: i32) -> bool {
-        self.loaded.contains(&partition)
+    /// The leader epoch `partition` was loaded in, if it is loaded. Another
+    /// epoch means another broker may have led it meanwhile, and written
+    /// records this coordinator has not seen: it must be loaded again.
+    pub fn loaded_epoch(&self, partition: i32) -> Option<i32> {
+        self.loaded.get(&partition).copied()
     }
 
     /// Drops `partition`'s groups (leadership moved away); parked requests of
@@ -210,7 +213,7 @@ impl GroupCoordinator {
     /// The partition holding `group`, if this coordinator serves it.
     pub(crate) fn serving(&self, group: &str) -> Result<i32, ErrorCode> {
         let partition = partition_for(group, self.config.partitions);
-        if self.loaded.contains(&partition) {
+        if self.loaded.contains_key(&partition) {
             Ok(partition)
         } else {
             Err(ErrorCode::NOT_COORDINATOR)

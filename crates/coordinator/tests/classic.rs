@@ -37,7 +37,7 @@ impl Harness {
     fn new() -> Harness {
         let mut c = GroupCoordinator::new(config(), 7);
         for p in 0..4 {
-            c.loaded(p);
+            c.loaded(p, 0);
         }
         Harness { c, j: Recorded::default(), now: 1_000_000, token: 0 }
     }
@@ -326,7 +326,7 @@ fn commits_are_checked_and_replayed_with_the_group() {
             again.replay(r, h.now);
         }
     }
-    again.loaded(partition_for(G, 4));
+    again.loaded(partition_for(G, 4), 0);
     let fetched = again.fetch_offsets(G, Some(vec![("t".into(), vec![0, 1, 2])])).unwrap();
     let got: Vec<Option<i64>> = fetched[0].1.iter().map(|(_, c)| c.as_ref().map(|c| c.offset)).collect();
     assert_eq!(got, vec![Some(10), Some(20), None], "the failed commit of 99 left nothing behind");

@@ -55,7 +55,7 @@ fn config() -> Config {
 impl Harness {
     fn new() -> Harness {
         let mut c = GroupCoordinator::new(config(), 3);
-        c.loaded(0);
+        c.loaded(0, 0);
         let topics = Cluster(BTreeMap::from([("t".to_string(), (TOPIC, 6))]));
         Harness { c, j: Recorded::default(), topics, now: 1_000_000 }
     }
@@ -320,10 +320,23 @@ fn the_journal_replays_into_the_same_group() {
             replayed.replay(record, h.now);
         }
     }
-    replayed.loaded(0);
+    replayed.loaded(0, 0);
     assert_eq!(replayed.describe_consumer_group(G), h.describe());
     // The replayed coordinator serves the members on.
     let mut h2 = Harness { c: replayed, j: Recorded::default(), topics: h.topics, now: h.now };
     h2.settle(&mut sims);
     assert_eq!(sizes(&sims), vec![1, 1, 2, 2]);
+}
+
+#[test]
+fn a_partition_remembers_the_leader_epoch_it_was_loaded_in() {
+    let (mut h, _sims) = three();
+    assert_eq!(h.c.loaded_epoch(0), Some(0));
+    assert_eq!(h.c.loaded_epoch(1), None, "never loaded");
+    h.c.unload(0);
+    assert_eq!(h.c.loaded_epoch(0), None);
+    assert_eq!(h.describe().error_code, ErrorCode::NOT_COORDINATOR.code(), "not served once unloaded");
+    h.c.loaded(0, 7);
+    assert_eq!(h.c.loaded_epoch(0), Some(7));
+    assert_eq!(h.describe().error_code, ErrorCode::GROUP_ID_NOT_FOUND.code(), "served again, its groups dropped");
 }

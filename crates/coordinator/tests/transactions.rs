@@ -305,7 +305,7 @@ fn committed(c: &GroupCoordinator, group: &str) -> Option<i64> {
 #[test]
 fn transactional_offsets_wait_for_the_marker() {
     let mut c = GroupCoordinator::new(Config { partitions: 4, ..Config::default() }, 1);
-    (0..4).for_each(|p| c.loaded(p));
+    (0..4).for_each(|p| c.loaded(p, 0));
     let mut j = Recorded::default();
     let exists = |_: &str, p: i32| p == 0;
     for (group, offset) in [("g1", 10), ("g2", 20)] {
@@ -329,7 +329,7 @@ fn transactional_offsets_wait_for_the_marker() {
 
     // Replay: records of a transactional batch stay pending until the marker.
     let mut again = GroupCoordinator::new(Config { partitions: 4, ..Config::default() }, 2);
-    (0..4).for_each(|p| again.loaded(p));
+    (0..4).for_each(|p| again.loaded(p, 0));
     for (_, producer, (key, value)) in &j.records {
         let record = GroupRecord::decode(key, value.as_deref()).unwrap().unwrap();
         again.replay_transactional(record, producer.unwrap().0, 5);
