@@ -341,13 +341,13 @@ impl Quorum {
         let last = self.raft.metrics().borrow().last_log_index;
         let Some(last) = last else { return Ok(self.applied().image.clone()) };
         let mut applied = self.applied.clone();
-        let caught_up = applied.wait_for(|a| a.index.is_some_and(|i| i >= last));
-        let image = match tokio::time::timeout(UNAPPLIED_WAIT, caught_up).await {
-            Ok(Ok(a)) => Ok(a.image.clone()),
+        let caught_up =
+            async { applied.wait_for(|a| a.index.is_some_and(|i| i >= last)).await.map(|a| a.image.clone()) };
+        match tokio::time::timeout(UNAPPLIED_WAIT, caught_up).await {
+            Ok(Ok(image)) => Ok(image),
             Ok(Err(_)) => Err(QuorumError::Failed("the quorum stopped".into())),
             Err(_) => Err(QuorumError::NoLeader),
-        };
-        image
+        }
     }
 
     /// Sends `request` to the active controller's call handler (this node's

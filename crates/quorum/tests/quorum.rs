@@ -85,16 +85,23 @@ fn free_ports(n: usize) -> Vec<u16> {
     listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn three_voters_agree_and_survive_the_loss_of_the_leader() {
-    let dir = tempfile::tempdir().unwrap();
+/// Three voters on loopback ports in `dir`: their addresses, the nodes (by
+/// id, from 1) and the leader they elected.
+async fn start_three(dir: &std::path::Path) -> (BTreeMap<u64, String>, Vec<Arc<Quorum>>, u64) {
     let ports = free_ports(3);
     let voters: BTreeMap<u64, String> = (1..=3).map(|i| (i, format!("127.0.0.1:{}", ports[i as usize - 1]))).collect();
     let mut nodes = Vec::new();
     for id in 1..=3 {
-        nodes.push(Arc::new(start(id, &voters, dir.path()).await));
+        nodes.push(Arc::new(start(id, &voters, dir).await));
     }
     let leader = leader_of(&nodes.iter().map(|n| n.as_ref()).collect::<Vec<_>>()).await;
+    (voters, nodes, leader)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_voters_agree_and_survive_the_loss_of_the_leader() {
+    let dir = tempfile::tempdir().unwrap();
+    let (voters, nodes, leader) = start_three(dir.path()).await;
     // Garbage on a controller listener: an oversized frame and an undecodable
     // one each close their connection; the quorum goes on.
     for junk in [&[0xff, 0xff, 0xff, 0xff][..], &[0, 0, 0, 3, 0xee, 0xee, 0xee][..]] {
@@ -149,13 +156,7 @@ fn own_end(q: &Quorum, id: u64) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leader_restored_at_restart_decides_on_the_entries_it_had_not_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let ports = free_ports(3);
-    let voters: BTreeMap<u64, String> = (1..=3).map(|i| (i, format!("127.0.0.1:{}", ports[i as usize - 1]))).collect();
-    let mut nodes = Vec::new();
-    for id in 1..=3 {
-        nodes.push(Arc::new(start(id, &voters, dir.path()).await));
-    }
-    let leader = leader_of(&nodes.iter().map(|n| n.as_ref()).collect::<Vec<_>>()).await;
+    let (voters, nodes, leader) = start_three(dir.path()).await;
     let l = nodes[leader as usize - 1].clone();
     l.write(|_| Ok::<_, ()>(block(1000))).await.unwrap().unwrap();
     for n in &nodes {

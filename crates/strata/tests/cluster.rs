@@ -98,7 +98,7 @@ impl Drop for Cluster {
         }
         if std::env::var_os("STRATA_KEEP_FAILED").is_some() {
             eprintln!("kept {}", self._tmp.path().display());
-            std::mem::forget(std::mem::replace(&mut self._tmp, tempfile::tempdir().unwrap()));
+            self._tmp.disable_cleanup(true);
         }
     }
 }
@@ -589,10 +589,7 @@ fn survives_on(
             n.restart();
         }
     }
-    runtime.block_on(async {
-        let rejoined = until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3);
-        tokio::time::timeout(Duration::from_secs(30), rejoined).await.expect("every replica rejoins the ISR");
-    });
+    until_in_sync(&cluster, &runtime);
     let dirs: Vec<std::path::PathBuf> =
         (1..=3).map(|i| cluster._tmp.path().join(format!("node-{i}")).join("replicated-0")).collect();
     let start = Instant::now();
