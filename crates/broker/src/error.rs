@@ -33,6 +33,7 @@ pub(crate) fn storage_error_code(e: &StorageError) -> ErrorCode {
         StorageError::Producer(ProducerError::OutOfOrderSequence { .. }) => ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
         StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
         StorageError::Producer(ProducerError::CoordinatorFenced { .. }) => ErrorCode::TRANSACTION_COORDINATOR_FENCED,
+        StorageError::Producer(ProducerError::SequenceOfEndedTransaction { .. }) => ErrorCode::UNKNOWN_PRODUCER_ID,
         _ => ErrorCode::KAFKA_STORAGE_ERROR,
     }
 }

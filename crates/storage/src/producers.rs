@@ -7,7 +7,10 @@
 //! * a batch from an epoch older than the producer's is refused
 //!   (INVALID_PRODUCER_EPOCH);
 //! * a batch of the current epoch whose sequence range equals one of the
-//!   last five batches is a duplicate;
+//!   last five batches is a duplicate, except that a transactional batch
+//!   duplicates only a batch of the transaction still open; one that
+//!   repeats a batch of an ended transaction is refused (strata's rule,
+//!   UNKNOWN_PRODUCER_ID: see [`ProducerEntry::retry_of`]);
 //! * otherwise its first sequence must follow the producer's last one
 //!   (`Int32::MAX` is followed by 0), or be 0 for a new epoch; else
 //!   OUT_OF_ORDER_SEQUENCE_NUMBER;
@@ -88,6 +91,19 @@ impl ProducerEntry {
     pub fn last_seq(&self) -> Option<i32> {
         self.batches.back().map(|b| b.last_seq)
     }
+
+    /// Whether `h`, whose sequence range is that of the remembered batch
+    /// `b`, is a retry of it. A transactional batch can only retry a batch
+    /// of the producer's transaction still open here: once a marker ended
+    /// that transaction, the client has settled all of its batches, so one
+    /// with the same sequence numbers is a new batch that reuses them, and
+    /// answering it with `b`'s offsets would report it written when it is
+    /// not. (librdkafka does this: at an abort it gives back the sequence
+    /// numbers of the messages it purges, even of one it had sent and that
+    /// may have been written.)
+    fn retry_of(&self, h: &BatchHeader, b: &BatchMetadata) -> bool {
+        !h.attributes.transactional() || self.txn_first_offset.is_some_and(|first| b.first_offset() >= first)
+    }
 }
 
 /// Why a producer's batch is refused.
@@ -105,6 +121,27 @@ pub enum ProducerError {
         got: i32,
         /// The producer's last sequence (-1 for a new epoch).
         last: i32,
+    },
+    /// A transactional batch whose sequence numbers are those of a batch
+    /// of the producer's transaction that a marker already ended: not a
+    /// retry but a new batch reusing them (see [`ProducerEntry::retry_of`]).
+    /// Reported as UNKNOWN_PRODUCER_ID, which makes a transactional
+    /// producer (librdkafka, the Java client; KIP-360) abort its transaction
+    /// and bump its epoch, so that its sequence numbers start again at 0;
+    /// librdkafka takes OUT_OF_ORDER_SEQUENCE_NUMBER for its oldest batch
+    /// in flight as fatal.
+    #[error("sequence numbers {first_seq}..{last_seq} of producer {producer_id} at epoch {epoch} belong to the batch at offset {offset}, of a transaction that has ended; abort the transaction and bump the epoch")]
+    SequenceOfEndedTransaction {
+        /// The producer.
+        producer_id: i64,
+        /// The batch's epoch.
+        epoch: i16,
+        /// The batch's first sequence.
+        first_seq: i32,
+        /// The batch's last sequence.
+        last_seq: i32,
+        /// The first offset of the ended transaction's batch.
+        offset: i64,
     },
     /// A transaction marker from a coordinator older than the one that wrote
     /// the producer's last marker (Kafka's TRANSACTION_COORDINATOR_FENCED).
@@ -197,7 +234,16 @@ impl Producers {
         }
         let last_seq = last_sequence(h);
         if let Some(b) = entry.batches.iter().find(|b| b.first_seq == h.base_sequence && b.last_seq == last_seq) {
-            return Ok(Verdict::Duplicate(*b));
+            return match entry.retry_of(h, b) {
+                true => Ok(Verdict::Duplicate(*b)),
+                false => Err(ProducerError::SequenceOfEndedTransaction {
+                    producer_id,
+                    epoch,
+                    first_seq: b.first_seq,
+                    last_seq,
+                    offset: b.first_offset(),
+                }),
+            };
         }
         match entry.last_seq() {
             Some(last) if increment_sequence(last, 1) != h.base_sequence => {

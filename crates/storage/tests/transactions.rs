@@ -198,3 +198,25 @@ fn a_coordinators_transactional_batch_needs_no_sequence_but_a_current_epoch() {
     assert!(matches!(stale, Err(StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }))), "{stale:?}");
     assert_eq!(log.log_end_offset(), 4);
 }
+
+#[test]
+fn a_batch_reusing_the_sequence_of_an_ended_transaction_is_refused_not_taken_for_a_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    log.append(&txn_batch(A, 0, 1), opts()).unwrap();
+    let retry = log.append(&txn_batch(A, 0, 1), opts()).unwrap();
+    assert!(retry.duplicate, "a retry within the open transaction is a duplicate");
+    assert_eq!(retry.first_offset, 0);
+    marker(&log, A, ControlType::Abort);
+    // The next transaction's first batch with the aborted batch's sequence
+    // numbers (librdkafka gives them back at an abort) is not that batch.
+    let reused = log.append(&txn_batch(A, 0, 1), opts());
+    assert!(
+        matches!(reused, Err(StorageError::Producer(ProducerError::SequenceOfEndedTransaction { offset: 0, .. }))),
+        "{reused:?}"
+    );
+    assert_eq!(log.log_end_offset(), 2, "nothing written");
+    // The next sequence number opens the transaction, and its retry is a duplicate.
+    assert_eq!(log.append(&txn_batch(A, 1, 1), opts()).unwrap().first_offset, 2);
+    assert!(log.append(&txn_batch(A, 1, 1), opts()).unwrap().duplicate);
+}

@@ -4,8 +4,11 @@
 //! them, offsets sent in a transaction, fencing by a newer instance, a
 //! transaction abandoned by a SIGKILLed producer aborted after its timeout
 //! (also across a broker SIGKILL), an open transaction that survives a
-//! broker SIGKILL and commits afterwards; and the coordinator's answers on
-//! the wire (FindCoordinator, errors, DescribeTransactions, ListTransactions).
+//! broker SIGKILL and commits afterwards; a transaction after one aborted
+//! with a lost Produce response (through a proxy), whose message librdkafka
+//! gave its sequence number back; and the coordinator's answers on the wire
+//! (FindCoordinator, errors, DescribeTransactions, ListTransactions, a batch
+//! reusing an aborted transaction's sequence numbers).
 
 mod support;
 
@@ -14,6 +17,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use serde_json::Value;
 use strata_protocol::generated::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use strata_protocol::generated::describe_transactions_response::TransactionState;
@@ -22,7 +26,9 @@ use strata_protocol::generated::{
     InitProducerIdRequest, ListTransactionsRequest,
 };
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
-use support::wire::{call, connect, create_topic, init_producer_id, list_offsets};
+use strata_records::{BatchBuilder, Compression};
+use support::proxy::LossyProxy;
+use support::wire::{call, connect, create_topic, init_producer_id, list_offsets, produce};
 use support::{run_script, script, Broker};
 
 const CLIENTS: [&str; 2] = ["confluent", "kafka-python"];
@@ -316,6 +322,85 @@ fn the_coordinator_answers_on_the_wire() {
     assert_eq!(list(&mut s, &[]), [("w1".to_string(), "Empty".to_string())]);
     let missing = describe(&mut s, "nobody");
     assert_eq!(missing.error_code, ErrorCode::TRANSACTIONAL_ID_NOT_FOUND.code());
+}
+
+/// A transactional batch of one record from `ids` at sequence `seq`.
+fn txn_batch(ids: (i64, i16), seq: i32, value: &str) -> Bytes {
+    let mut b = BatchBuilder::new(Compression::None).producer(ids.0, ids.1, seq).transactional();
+    b.push(1_700_000_000_000, None, Some(value.as_bytes()), &[]);
+    b.build()
+}
+
+/// librdkafka gives back at an abort the sequence numbers of the messages
+/// it purges, even of one it had sent and that may have been written; the
+/// next transaction's batch with those numbers must not be answered as a
+/// duplicate of the aborted one (it would be reported written and lost).
+#[test]
+fn a_batch_reusing_an_aborted_transactions_sequence_numbers_is_refused() {
+    let broker = Broker::start(&[]);
+    let mut s = connect(&broker.addr());
+    create_topic(&mut s, "reuse");
+    let find = FindCoordinatorRequest { key_type: 1, coordinator_keys: vec!["r1".into()], ..Default::default() };
+    let ResponseBody::FindCoordinator(r) = call(&mut s, 4, RequestBody::FindCoordinator(find)) else { panic!() };
+    assert_eq!(r.coordinators[0].error_code, 0);
+    let (e, pid, epoch) = init(&mut s, 4, "r1", 60_000, (-1, -1));
+    assert_eq!(e, 0);
+    let ids = (pid, epoch);
+    assert_eq!(add_partitions(&mut s, 3, "r1", ids, &[("reuse", 0)]), [0]);
+    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 0, "aborted")), (0, 0));
+    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 0, "aborted")), (0, 0), "a retry in the transaction");
+    assert_eq!(end_txn(&mut s, 3, "r1", ids, false), 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while describe(&mut s, "r1").transaction_state != "CompleteAbort" {
+        assert!(Instant::now() < deadline, "the abort did not complete");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(add_partitions(&mut s, 3, "r1", ids, &[("reuse", 0)]), [0]);
+    let reused = produce(&mut s, "reuse", txn_batch(ids, 0, "next"));
+    assert_eq!(reused.0, ErrorCode::UNKNOWN_PRODUCER_ID.code(), "so that the producer bumps its epoch");
+    assert_eq!(list_offsets(&mut s, "reuse", 0, -1), 2, "the aborted record and its marker only");
+    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 1, "next")), (0, 2), "the next sequence number");
+    assert_eq!(end_txn(&mut s, 3, "r1", ids, true), 0);
+}
+
+/// The same through confluent-kafka: a Produce response is lost, the
+/// transaction is aborted while its message waits to be retried, and
+/// librdkafka reuses that message's sequence number in the next
+/// transaction. Every transaction the client saw commit is read back whole.
+#[test]
+fn a_transaction_after_one_aborted_with_a_lost_response_commits_only_what_was_written() {
+    let proxy = LossyProxy::start();
+    let advertised = format!("advertised.listeners=PLAINTEXT://{}", proxy.addr);
+    let broker = Broker::start(&["--set", &advertised]);
+    proxy.set_target(&broker.addr());
+    create_topic(&mut connect(&broker.addr()), "lost");
+    let (armed, lost) = (broker.dir.with_extension("armed"), broker.dir.with_extension("lost"));
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !armed.exists() {
+                assert!(Instant::now() < deadline, "the script did not arm the proxy");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            proxy.drop_next_produce_response();
+            while proxy.dropped() == 0 {
+                assert!(Instant::now() < deadline, "no Produce response was lost");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::fs::write(&lost, "").unwrap();
+        });
+        let (armed, lost) = (armed.to_str().unwrap(), lost.to_str().unwrap());
+        scenario(&broker, "reuse", "confluent", &["lost", armed, lost])
+    });
+    let uncommitted = strings(&result["read_uncommitted"]["0"]);
+    assert!(uncommitted.contains(&"lost-response".to_string()), "the record was written: {result}");
+    let committed: Vec<String> = ["first", "lost-response", "reusing", "after"]
+        .into_iter()
+        .filter(|v| result["committed"][v].as_bool().unwrap())
+        .map(String::from)
+        .collect();
+    assert_eq!(strings(&result["read_committed"]["0"]), committed, "{result}");
+    assert_eq!(committed, ["first", "after"], "the reusing batch was refused and its transaction aborted: {result}");
 }
 
 #[test]

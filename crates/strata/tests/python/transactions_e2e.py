@@ -40,6 +40,17 @@ CLIENT is confluent or kafka-python. Scenarios print one JSON object:
                           aborted values, what each isolation level reads,
                           and with GROUP the group's committed offset and
                           the offset the last committed transaction sent.
+  reuse TOPIC ARMED LOST  (confluent, through a proxy that loses responses)
+                          commits "first" to partition 0; creates the file
+                          ARMED (the test then loses the next Produce
+                          response); writes "lost-response" in a second
+                          transaction and, once the file LOST exists (the
+                          response was lost, the record possibly written),
+                          aborts it: librdkafka purges the message and gives
+                          its sequence number back. Then "reusing" and
+                          "after", each in a transaction of its own. Prints
+                          whether each transaction committed and what each
+                          isolation level reads.
   commit_one TOPIC VALUE  one committed transaction writing VALUE to partition
                           0, then reads partition 0 as read_committed until
                           VALUE shows; prints the values and the seconds
@@ -56,11 +67,11 @@ args = sys.argv[4:]
 
 
 class Confluent:
-    def __init__(self, txn_id, timeout_ms=60000):
+    def __init__(self, txn_id, timeout_ms=60000, config=None):
         from confluent_kafka import Producer
 
         self.p = Producer({"bootstrap.servers": broker, "transactional.id": txn_id,
-                           "transaction.timeout.ms": timeout_ms, "linger.ms": 5})
+                           "transaction.timeout.ms": timeout_ms, "linger.ms": 5, **(config or {})})
         self.p.init_transactions(30)
 
     def begin(self):
@@ -381,6 +392,30 @@ def through_faults(topic, n, progress, stop, group=None):
     return result
 
 
+def reuse(topic, armed, lost):
+    # Retries wait 2 s, so the abort comes before the lost message's retry.
+    p = Confluent(f"{client}-reuse", config={"retry.backoff.ms": 2000, "retry.backoff.max.ms": 2000})
+
+    def transaction(value, commit=True):
+        p.begin()
+        p.send(topic, 0, value)
+        return end(p, commit)
+
+    committed = {"first": transaction("first")}
+    open(armed, "w").close()
+    p.begin()
+    p.send(topic, 0, "lost-response")
+    deadline = time.time() + 30
+    while not os.path.exists(lost):
+        assert time.time() < deadline, "the response was not lost"
+        p.p.poll(0.01)
+    committed["lost-response"] = end(p, False)
+    committed["reusing"] = transaction("reusing")
+    committed["after"] = transaction("after")
+    return {"committed": committed, "read_committed": read(topic, 1, "read_committed"),
+            "read_uncommitted": read(topic, 1, "read_uncommitted")}
+
+
 def commit_one(topic, value):
     p = Producer(f"{client}-one")
     p.begin()
@@ -402,6 +437,7 @@ result = {
     "open": open_txn,
     "hang": hang,
     "commit_one": commit_one,
+    "reuse": reuse,
     "through_faults": through_faults,
 }[scenario](*args)
 print(json.dumps(result))

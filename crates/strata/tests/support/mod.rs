@@ -423,18 +423,44 @@ pub mod wire {
 /// Start the broker with `advertised.listeners` set to the proxy's address so
 /// that clients stay behind it.
 pub mod proxy {
+    use std::collections::VecDeque;
     use std::io::{Read, Write};
     use std::net::{Shutdown, TcpListener, TcpStream};
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
+
+    /// The API key of Produce.
+    const PRODUCE: i16 = 0;
 
     /// The running proxy (its threads end with the process).
     pub struct LossyProxy {
         /// The address clients connect to.
         pub addr: String,
-        target: Arc<std::sync::Mutex<String>>,
-        drops: Arc<AtomicUsize>,
-        dropped: Arc<AtomicUsize>,
+        target: Arc<Mutex<String>>,
+        faults: Arc<Faults>,
+    }
+
+    /// Responses to lose, and how many were lost.
+    #[derive(Default)]
+    struct Faults {
+        /// Responses to lose, whatever their request.
+        any: AtomicUsize,
+        /// Produce responses to lose.
+        produce: AtomicUsize,
+        dropped: AtomicUsize,
+    }
+
+    impl Faults {
+        /// Whether to lose the response to a request with `api_key`.
+        fn lose(&self, api_key: Option<i16>) -> bool {
+            let take =
+                |n: &AtomicUsize| n.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1)).is_ok();
+            let lost = take(&self.any) || (api_key == Some(PRODUCE) && take(&self.produce));
+            if lost {
+                self.dropped.fetch_add(1, Ordering::SeqCst);
+            }
+            lost
+        }
     }
 
     impl LossyProxy {
@@ -442,15 +468,17 @@ pub mod proxy {
         pub fn start() -> LossyProxy {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap().to_string();
-            let proxy = LossyProxy { addr, target: Arc::default(), drops: Arc::default(), dropped: Arc::default() };
-            let (target, drops, dropped) = (proxy.target.clone(), proxy.drops.clone(), proxy.dropped.clone());
+            let proxy = LossyProxy { addr, target: Arc::default(), faults: Arc::default() };
+            let (target, faults) = (proxy.target.clone(), proxy.faults.clone());
             std::thread::spawn(move || {
                 for client in listener.incoming().flatten() {
                     let to = target.lock().unwrap().clone();
                     let Ok(server) = TcpStream::connect(&to) else { continue };
-                    let (drops, dropped) = (drops.clone(), dropped.clone());
-                    pump(client.try_clone().unwrap(), server.try_clone().unwrap(), None);
-                    pump(server, client, Some((drops, dropped)));
+                    let in_flight = Arc::new(Mutex::new(VecDeque::new()));
+                    let requests = Frames::new(in_flight.clone(), true);
+                    pump(client.try_clone().unwrap(), server.try_clone().unwrap(), requests, None);
+                    let responses = Frames::new(in_flight, false);
+                    pump(server, client, responses, Some(faults.clone()));
                 }
             });
             proxy
@@ -463,18 +491,72 @@ pub mod proxy {
 
         /// Loses the next response (whichever connection it is on).
         pub fn drop_next_response(&self) {
-            self.drops.fetch_add(1, Ordering::SeqCst);
+            self.faults.any.fetch_add(1, Ordering::SeqCst);
+        }
+
+        /// Loses the next response to a Produce (whichever connection it is on).
+        pub fn drop_next_produce_response(&self) {
+            self.faults.produce.fetch_add(1, Ordering::SeqCst);
         }
 
         /// Responses lost so far.
         pub fn dropped(&self) -> usize {
-            self.dropped.load(Ordering::SeqCst)
+            self.faults.dropped.load(Ordering::SeqCst)
         }
     }
 
-    /// Copies `from` to `to` until either closes; with `lossy`, a read while a
-    /// drop is pending is discarded and both sockets are shut down.
-    fn pump(mut from: TcpStream, mut to: TcpStream, lossy: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>) {
+    /// Follows the frames of one direction of a connection: requests push
+    /// their API key on the connection's in-flight queue, responses (which
+    /// come in request order) pop it.
+    struct Frames {
+        in_flight: Arc<Mutex<VecDeque<i16>>>,
+        requests: bool,
+        /// Bytes of the current frame's size and API key read so far.
+        head: Vec<u8>,
+        /// Bytes of the current frame still to come after its size.
+        left: usize,
+    }
+
+    impl Frames {
+        fn new(in_flight: Arc<Mutex<VecDeque<i16>>>, requests: bool) -> Frames {
+            Frames { in_flight, requests, head: Vec::new(), left: 0 }
+        }
+
+        /// The API key of the request the next response answers, when the
+        /// next byte starts a response.
+        fn next_response_to(&self) -> Option<i16> {
+            (self.left == 0 && self.head.is_empty()).then(|| self.in_flight.lock().unwrap().front().copied()).flatten()
+        }
+
+        fn feed(&mut self, mut bytes: &[u8]) {
+            while !bytes.is_empty() {
+                if self.left > 0 {
+                    let n = self.left.min(bytes.len());
+                    (self.left, bytes) = (self.left - n, &bytes[n..]);
+                    continue;
+                }
+                self.head.push(bytes[0]);
+                bytes = &bytes[1..];
+                if self.head.len() < if self.requests { 6 } else { 4 } {
+                    continue;
+                }
+                let size = i32::from_be_bytes(self.head[..4].try_into().unwrap()).max(0) as usize;
+                let mut in_flight = self.in_flight.lock().unwrap();
+                if self.requests {
+                    in_flight.push_back(i16::from_be_bytes([self.head[4], self.head[5]]));
+                } else {
+                    in_flight.pop_front();
+                }
+                self.left = size.saturating_sub(self.head.len() - 4);
+                self.head.clear();
+            }
+        }
+    }
+
+    /// Copies `from` to `to` until either closes, following its frames;
+    /// with `faults`, a response to lose is discarded and both sockets are
+    /// shut down.
+    fn pump(mut from: TcpStream, mut to: TcpStream, mut frames: Frames, faults: Option<Arc<Faults>>) {
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 << 10];
             loop {
@@ -482,13 +564,10 @@ pub mod proxy {
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };
-                if let Some((drops, dropped)) = &lossy {
-                    let pending = drops.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1));
-                    if pending.is_ok() {
-                        dropped.fetch_add(1, Ordering::SeqCst);
-                        break;
-                    }
+                if faults.as_ref().is_some_and(|f| f.lose(frames.next_response_to())) {
+                    break;
                 }
+                frames.feed(&buf[..n]);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
                 }
