@@ -95,8 +95,9 @@ impl ProducerEntry {
     /// Whether `h`, whose sequence range is that of the remembered batch
     /// `b`, is a retry of it. A transactional batch can only retry a batch
     /// of the producer's transaction still open here: once a marker ended
-    /// that transaction, the client has settled all of its batches, so one
-    /// with the same sequence numbers is a new batch that reuses them, and
+    /// that transaction, the client has settled or given up all of its
+    /// batches, so one with the same sequence numbers is a new batch that
+    /// reuses them, and
     /// answering it with `b`'s offsets would report it written when it is
     /// not. (librdkafka does this: at an abort it gives back the sequence
     /// numbers of the messages it purges, even of one it had sent and that
@@ -234,16 +235,17 @@ impl Producers {
         }
         let last_seq = last_sequence(h);
         if let Some(b) = entry.batches.iter().find(|b| b.first_seq == h.base_sequence && b.last_seq == last_seq) {
-            return match entry.retry_of(h, b) {
-                true => Ok(Verdict::Duplicate(*b)),
-                false => Err(ProducerError::SequenceOfEndedTransaction {
-                    producer_id,
-                    epoch,
-                    first_seq: b.first_seq,
-                    last_seq,
-                    offset: b.first_offset(),
-                }),
-            };
+            if entry.retry_of(h, b) {
+                return Ok(Verdict::Duplicate(*b));
+            }
+            let offset = b.first_offset();
+            return Err(ProducerError::SequenceOfEndedTransaction {
+                producer_id,
+                epoch,
+                first_seq: b.first_seq,
+                last_seq,
+                offset,
+            });
         }
         match entry.last_seq() {
             Some(last) if increment_sequence(last, 1) != h.base_sequence => {
