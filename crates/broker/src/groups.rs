@@ -21,7 +21,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
-use crate::journal::{durable, internal_partitions, replay, Entry, Flush, TopicJournal};
+use crate::journal::{durable, internal_partitions, replay, to_load, Entry, Flush, TopicJournal};
 use crate::replicas::Replicas;
 use crate::time::now_ms;
 
@@ -83,21 +83,7 @@ impl Groups {
     pub(crate) fn load(&self, replicas: &Replicas) -> Result<(), BrokerError> {
         let mut inner = self.lock();
         let partitions = inner.engine.config().partitions;
-        for index in 0..partitions {
-            let led = replicas.get(OFFSETS_TOPIC, index).filter(|p| p.is_leader());
-            let Some(p) = led else {
-                if inner.engine.loaded_epoch(index).is_some() {
-                    inner.engine.unload(index);
-                    tracing::info!(partition = index, "no longer the group coordinator of a partition");
-                }
-                continue;
-            };
-            match inner.engine.loaded_epoch(index) {
-                Some(epoch) if epoch == p.leader_epoch() => continue,
-                // Led by another broker meanwhile: what it wrote is in the log.
-                Some(_) => inner.engine.unload(index),
-                None => {}
-            }
+        for (index, p) in to_load(&mut inner.engine, replicas, OFFSETS_TOPIC, partitions) {
             let now = now_ms();
             let engine = &mut inner.engine;
             let count = replay(&p.log, OFFSETS_TOPIC, index, |entry| match entry {

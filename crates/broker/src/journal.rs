@@ -5,7 +5,8 @@
 //! coordinator serves the partitions its broker leads); [`durable`] then
 //! fsyncs each partition written, one group-committed fsync per partition,
 //! and waits until every ISR member has the records, before replies leave.
-//! [`replay`] reads a partition back when a coordinator loads it.
+//! [`replay`] reads a partition back when a coordinator loads it, and
+//! [`to_load`] says which partitions it must load.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -119,6 +120,62 @@ pub(crate) enum Entry<'a> {
     Record { key: &'a [u8], value: Option<&'a [u8]>, transactional: Option<i64> },
     /// A producer's end-of-transaction marker: commit (true) or abort.
     Marker { producer_id: i64, commit: bool },
+}
+
+/// A coordinator whose state is loaded from its internal topic one
+/// partition at a time, each in the leader epoch it was loaded in.
+pub(crate) trait PartitionLoads {
+    /// The leader epoch `partition` was loaded in, if it is loaded.
+    fn loaded_epoch(&self, partition: i32) -> Option<i32>;
+    /// Drops `partition`'s state.
+    fn unload(&mut self, partition: i32);
+}
+
+impl PartitionLoads for strata_coordinator::GroupCoordinator {
+    fn loaded_epoch(&self, partition: i32) -> Option<i32> {
+        self.loaded_epoch(partition)
+    }
+    fn unload(&mut self, partition: i32) {
+        self.unload(partition)
+    }
+}
+
+impl PartitionLoads for strata_coordinator::TxnCoordinator {
+    fn loaded_epoch(&self, partition: i32) -> Option<i32> {
+        self.loaded_epoch(partition)
+    }
+    fn unload(&mut self, partition: i32) {
+        self.unload(partition)
+    }
+}
+
+/// The partitions of `topic` (of `partitions`) that `coordinator` must
+/// load now: those this broker leads and has not loaded in their current
+/// leader epoch. It first unloads each one it no longer leads, and each one
+/// loaded in an older epoch: another broker may have led it meanwhile and
+/// written records this one has not seen, which the log now holds.
+pub(crate) fn to_load(
+    coordinator: &mut impl PartitionLoads,
+    replicas: &Replicas,
+    topic: &str,
+    partitions: i32,
+) -> Vec<(i32, Arc<Partition>)> {
+    let mut out = Vec::new();
+    for index in 0..partitions {
+        let led = replicas.get(topic, index).filter(|p| p.is_leader());
+        let loaded = coordinator.loaded_epoch(index);
+        if let (Some(p), Some(epoch)) = (&led, loaded) {
+            if epoch == p.leader_epoch() {
+                continue;
+            }
+        }
+        if loaded.is_some() {
+            coordinator.unload(index);
+            tracing::info!(topic, partition = index, "unloaded a coordinator partition");
+        }
+        out.extend(led.map(|p| (index, p)));
+    }
+    out
 }
 
 /// Reads partition `index` of `topic` from start to end, handing `f` each

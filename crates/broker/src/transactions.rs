@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
-use crate::journal::{durable, internal_partitions, replay, Entry, Flush, TopicJournal};
+use crate::journal::{durable, internal_partitions, replay, to_load, Entry, Flush, TopicJournal};
 use crate::marker_channel;
 use crate::replicas::Replicas;
 use crate::time::now_ms;
@@ -79,25 +79,14 @@ impl Transactions {
     }
 
     /// Replays every `__transaction_state` partition this broker leads and
-    /// has not loaded yet, and starts serving its ids; stops serving those it
-    /// no longer leads. Returns the markers
+    /// has not loaded in its current leader epoch ([`to_load`]), and starts
+    /// serving its ids; stops serving those it no longer leads. Returns the markers
     /// of transactions that were ending, to be written again.
     pub(crate) fn load(&self, replicas: &Replicas) -> Result<Vec<Markers>, BrokerError> {
         let mut engine = self.lock();
         let mut unfinished = Vec::new();
-        for index in 0..engine.config().partitions {
-            let Some(p) = replicas.get(TXN_TOPIC, index).filter(|p| p.is_leader()) else {
-                if engine.loaded_epoch(index).is_some() {
-                    engine.unload(index);
-                }
-                continue;
-            };
-            match engine.loaded_epoch(index) {
-                Some(epoch) if epoch == p.leader_epoch() => continue,
-                // Led by another broker meanwhile: what it wrote is in the log.
-                Some(_) => engine.unload(index),
-                None => {}
-            }
+        let partitions = engine.config().partitions;
+        for (index, p) in to_load(&mut *engine, replicas, TXN_TOPIC, partitions) {
             let count = replay(&p.log, TXN_TOPIC, index, |entry| {
                 let Entry::Record { key, value, .. } = entry else { return };
                 match TxnRecord::decode(key, value) {
