@@ -25,12 +25,19 @@ pub struct Broker {
 /// A free port below the kernel's ephemeral range (32768 and up), so that no
 /// client connection of a test running beside this one takes it between this
 /// check and the broker's bind (port 0 would hand out an ephemeral one).
+/// Never the same one twice in a test binary: a port is free while its
+/// broker is down or not started yet, and a test running beside it must not
+/// pick it then.
 pub fn free_port() -> u16 {
     use std::hash::BuildHasher;
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
     loop {
         let random = std::collections::hash_map::RandomState::new().hash_one(0u8);
         let port = 20_000 + (random % 12_000) as u16;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+        if !handed_out.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            handed_out.insert(port);
             return port;
         }
     }
