@@ -52,13 +52,31 @@ pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: 
             rack,
             ..Default::default()
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let listed: Vec<i32> = brokers.iter().map(|b| b.node_id).collect();
+    let controller_id = controller_for_clients(broker.controller_id(), &listed, broker.config.node_id);
     MetadataResponse {
         brokers,
         cluster_id: Some(broker.cluster_id.clone()),
-        controller_id: broker.controller_id(),
+        controller_id,
         topics,
         ..Default::default()
+    }
+}
+
+/// The controller id clients are told: the active controller when it is
+/// among the `listed` brokers, else this broker (`me`), as Kafka in KRaft
+/// mode names a live broker. Clients send CreateTopics and the like to that
+/// id, and every broker forwards them to the active controller; an id not
+/// among the brokers stalls a client instead: librdkafka's admin waited
+/// 60 s for a controller it had no address of (a Metadata answered by a node
+/// that had not yet applied the controller's registration, in the first
+/// second of a cluster).
+fn controller_for_clients(controller: i32, listed: &[i32], me: i32) -> i32 {
+    if listed.contains(&controller) {
+        controller
+    } else {
+        me
     }
 }
 
@@ -116,5 +134,17 @@ fn topic(t: &TopicImage, version: i16) -> MetadataResponseTopic {
         is_internal: t.is_internal() && version >= 1,
         partitions,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::controller_for_clients;
+
+    #[test]
+    fn clients_are_told_a_controller_among_the_brokers_listed() {
+        assert_eq!(controller_for_clients(1, &[1, 2, 3], 3), 1);
+        assert_eq!(controller_for_clients(1, &[2, 3], 3), 3, "not registered here yet: this broker forwards");
+        assert_eq!(controller_for_clients(-1, &[2, 3], 2), 2, "none elected yet");
     }
 }
