@@ -14,7 +14,10 @@
 //! long-poll, and if it brings nothing the fetcher waits for the fsync, so
 //! the fetch after it tells the new durable offset at once. A fetch answered
 //! after the partition's leadership moved is dropped, under the partition's
-//! lock, so no record from a deposed leader lands.
+//! lock, so no record from a deposed leader lands. Each answer also carries
+//! the leader's log start offset, which the follower takes up to its own log
+//! end: records deleted on the leader (DeleteRecords) stay deleted after a
+//! failover.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -282,7 +285,8 @@ fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Dura
     })
 }
 
-/// Appends what the leader sent and takes the leader's high watermark; an
+/// Appends what the leader sent and takes the leader's high watermark and
+/// log start offset; an
 /// offset out of range after the leader's log start restarts the log there,
 /// any other answer has the partition checked again. Whether any records came.
 async fn appended(
@@ -302,7 +306,7 @@ async fn appended(
             ErrorCode::NONE => {
                 let records = answer.records.unwrap_or_default();
                 brought |= !records.is_empty();
-                append(p.clone(), leader, records).await
+                append(p.clone(), leader, records, answer.log_start_offset).await
             }
             ErrorCode::OFFSET_OUT_OF_RANGE if p.log.log_end_offset() < answer.log_start_offset => {
                 let (p, start) = (p.clone(), answer.log_start_offset);
@@ -328,12 +332,18 @@ async fn appended(
     brought
 }
 
-/// Appends a leader's batches on a blocking thread (their fsync comes after).
-async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes) -> Result<(), StorageError> {
-    if records.is_empty() {
+/// Appends a leader's batches and takes its log start offset, on a blocking
+/// thread (the batches' fsync comes after).
+async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes, leader_start: i64) -> Result<(), StorageError> {
+    if records.is_empty() && leader_start <= p.log.log_start_offset() {
         return Ok(());
     }
-    tokio::task::spawn_blocking(move || p.append_as_follower(leader, &records, now_ms()).map(|_| ()))
-        .await
-        .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
+    tokio::task::spawn_blocking(move || {
+        if !records.is_empty() {
+            p.append_as_follower(leader, &records, now_ms())?;
+        }
+        p.follow_log_start(leader, leader_start)
+    })
+    .await
+    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
 }

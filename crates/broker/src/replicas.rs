@@ -115,6 +115,19 @@ impl Partition {
         self.log.append_as_follower(records, now).map(Some)
     }
 
+    /// On a follower, advances the log start offset to the leader's (moved
+    /// by retention or DeleteRecords), up to the local log end, unless the
+    /// partition has changed leader since; as Kafka's followers do, so that
+    /// records deleted on the leader stay deleted after a failover.
+    pub(crate) fn follow_log_start(&self, leader: i32, leader_start: i64) -> Result<(), StorageError> {
+        let _lock = self.replication();
+        let start = leader_start.min(self.log.log_end_offset());
+        if self.leader() == leader && start > self.log.log_start_offset() {
+            self.log.delete_records_before(start)?;
+        }
+        Ok(())
+    }
+
     /// On a follower, truncates the log to `offset` unless the leader epoch
     /// has moved on from `epoch`; whether it is now checked for `epoch`.
     pub(crate) fn truncate_as_follower(&self, offset: i64, epoch: i32) -> Result<bool, StorageError> {

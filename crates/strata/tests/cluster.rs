@@ -913,6 +913,71 @@ fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insyn
     assert_eq!(produce().0, 0, "acks=all again once the ISR is whole");
 }
 
+/// The log start offset a replica's partition directory records.
+fn log_start_on_disk(dir: &std::path::Path) -> Option<i64> {
+    let state = std::fs::read_to_string(dir.join("partition.state")).ok()?;
+    state.lines().find_map(|l| l.strip_prefix("log-start-offset ")).and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
+    let mut cluster = Cluster::start();
+    let bootstrap = cluster.bootstrap();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        assert_eq!(create_topic_on(&cluster.nodes[0], "trimmed", 1, 3), 0);
+        until_topic(&bootstrap, "trimmed", |t| t.partitions[0].isr.len() == 3).await;
+        let producer = Producer::new({
+            let mut c = ProducerConfig::new(&bootstrap);
+            c.acks = Acks::All;
+            c
+        })
+        .unwrap();
+        for i in 0..100 {
+            let value = format!("t{i}");
+            producer.send(ProducerRecord::new("trimmed", value.as_bytes()).partition(0)).await.unwrap().await.unwrap();
+        }
+        producer.close().await;
+    });
+    // confluent-kafka's delete_records, sent to whichever node, reaches the leader.
+    let low = support::run_script(
+        &cluster.nodes[0],
+        "admin.py",
+        &["delete-records", "trimmed", "0", "40"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(low.trim(), "40");
+    // Every replica takes the new log start from its fetches.
+    let start = Instant::now();
+    for i in 1..=3 {
+        let dir = cluster._tmp.path().join(format!("node-{i}")).join("trimmed-0");
+        while log_start_on_disk(&dir) != Some(40) {
+            assert!(start.elapsed() < Duration::from_secs(20), "node {i} starts the log at 40 within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let leader = bounded_value(|| leader_of(&bootstrap, "trimmed"));
+    cluster.node(leader).kill();
+    let survivor = &cluster.nodes[if leader == 1 { 1 } else { 0 }];
+    bounded(60, async {
+        while leader_of(&survivor.addr(), "trimmed").await == leader {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    // librdkafka (kcat) reads the partition from its new leader: from 40 on.
+    let args: Vec<String> = ["-b", &survivor.addr(), "-C", "-t", "trimmed", "-p", "0", "-o", "beginning", "-e", "-f"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(["%o:%s\\n".to_string()])
+        .collect();
+    let read = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), survivor);
+    let expected: String = (40..100).map(|i| format!("{i}:t{i}\n")).collect();
+    assert_eq!(read, expected, "the new leader's log starts where the old one's did");
+}
+
 /// The node leading partition 0 of `topic`, as `bootstrap` sees it.
 async fn leader_of(bootstrap: &str, topic: &str) -> i32 {
     let admin = Admin::new(ClientConfig::new(bootstrap)).unwrap();

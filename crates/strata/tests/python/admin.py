@@ -4,6 +4,7 @@ Usage: admin.py HOST:PORT create TOPIC PARTITIONS [NAME=VALUE...]
        admin.py HOST:PORT describe TOPIC      (prints JSON: partitions and non-default configs)
        admin.py HOST:PORT delete TOPIC
        admin.py HOST:PORT elect TOPIC PARTITIONS  (preferred election; prints PARTITION:ok or PARTITION:ERROR lines)
+       admin.py HOST:PORT delete-records TOPIC PARTITION OFFSET  (prints the new low watermark)
 """
 import json
 import sys
@@ -25,6 +26,9 @@ elif op == "elect":
         sys.exit(f"elect_leaders failed: {e}")
     for tp, error in sorted(results.items(), key=lambda r: r[0].partition):
         print(f"{tp.partition}:{'ok' if error is None else error.name()}")
+elif op == "delete-records":
+    asked = TopicPartition(topic, int(sys.argv[4]), int(sys.argv[5]))
+    print(list(a.delete_records([asked]).values())[0].result(timeout=30).low_watermark)
 elif op == "delete":
     a.delete_topics([topic])[topic].result(timeout=15)
 elif op == "describe":
