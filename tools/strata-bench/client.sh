@@ -22,6 +22,8 @@ broker=$!
 trap 'kill $broker 2>/dev/null' EXIT
 sleep 0.5
 export STRATA_BROKERS=127.0.0.1:9193
+# The fraction of FILES' pages in the page cache.
+resident() { fincore -b -n -o RES,SIZE "$@" | awk '{r+=$1; s+=$2} END {printf "%.2f", s ? r/s : 0}'; }
 run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
 for round in $(seq "$rounds"); do
     run tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
@@ -29,6 +31,7 @@ for round in $(seq "$rounds"); do
     run produce --topic produce-bench --count "$count" --record-size 1024 --partitions 1 --producers 1 --acks 1 \
         --batch-size 1048576 --linger-ms 5 >/dev/null
     run sendfile --count "$count" --record-size 1024 --dir "$dir" >/dev/null
+    echo "topic resident before consume: $(resident "$dir"/data/produce-bench-0/*.log)" >&2
     run consume --topic produce-bench >/dev/null
 done
 python3 - "$dir/results.jsonl" <<'PY'
