@@ -43,7 +43,7 @@ pub(crate) struct Connection {
     address: String,
     client_id: Arc<str>,
     timeout: Duration,
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<Writer>,
     pending: Arc<Mutex<VecDeque<(i32, Reply)>>>,
     correlation: AtomicI32,
     broken: Arc<AtomicBool>,
@@ -75,7 +75,7 @@ impl Connection {
             address: address.to_string(),
             client_id,
             timeout,
-            writer: tokio::sync::Mutex::new(write),
+            writer: tokio::sync::Mutex::new(Writer { socket: write, frame: BytesMut::new() }),
             pending,
             correlation: AtomicI32::new(0),
             broken,
@@ -201,6 +201,10 @@ impl Connection {
         version: i16,
         reply: bool,
     ) -> Result<Option<oneshot::Receiver<Result<Bytes>>>> {
+        let mut writer = self.writer.lock().await;
+        if self.is_broken() {
+            return Err(self.disconnected("connection is broken"));
+        }
         let correlation = self.correlation.fetch_add(1, Ordering::Relaxed);
         let header = RequestHeader {
             request_api_key: R::KEY as i16,
@@ -209,24 +213,25 @@ impl Connection {
             client_id: Some(self.client_id.to_string()),
             ..Default::default()
         };
-        let mut out = BytesMut::with_capacity(256);
-        out.put_i32(0);
+        let Writer { socket, frame } = &mut *writer;
+        frame.clear();
+        frame.put_i32(0);
         let unencodable =
             |e: strata_protocol::EncodeError| Error::invalid(format!("cannot encode {} v{version}: {e}", R::NAME));
-        header.encode(&mut out, request_header_version(R::KEY, version)).map_err(unencodable)?;
-        encode_message(request, &mut out, version).map_err(unencodable)?;
-        let len = i32::try_from(out.len() - 4).map_err(|_| Error::invalid("request larger than 2 GiB"))?;
-        out[..4].copy_from_slice(&len.to_be_bytes());
-        let mut writer = self.writer.lock().await;
-        if self.is_broken() {
-            return Err(self.disconnected("connection is broken"));
-        }
+        header.encode(frame, request_header_version(R::KEY, version)).map_err(unencodable)?;
+        encode_message(request, frame, version).map_err(unencodable)?;
+        let len = i32::try_from(frame.len() - 4).map_err(|_| Error::invalid("request larger than 2 GiB"))?;
+        frame[..4].copy_from_slice(&len.to_be_bytes());
         let rx = reply.then(|| {
             let (tx, rx) = oneshot::channel();
             self.pending.lock().expect("pending lock").push_back((correlation, tx));
             rx
         });
-        if let Err(e) = writer.write_all(&out).await {
+        let written = socket.write_all(frame).await;
+        if frame.capacity() > MAX_KEPT_FRAME {
+            *frame = BytesMut::new();
+        }
+        if let Err(e) = written {
             self.fail_all(&e.to_string());
             return Err(self.disconnected(&e.to_string()));
         }
@@ -259,6 +264,19 @@ fn fail_all(pending: &Mutex<VecDeque<(i32, Reply)>>, broken: &AtomicBool, addres
         let _ = reply.send(Err(Error::Disconnected { address: address.to_string(), reason: reason.into() }));
     }
 }
+
+/// The sending half of a connection, with the buffer each request is
+/// encoded into: kept between requests, so a 1 MiB Produce is not encoded
+/// into a buffer grown by doubling from nothing (copied again at each
+/// step) every time.
+#[derive(Debug)]
+struct Writer {
+    socket: OwnedWriteHalf,
+    frame: BytesMut,
+}
+
+/// The largest encoding buffer a connection keeps after a request.
+const MAX_KEPT_FRAME: usize = 8 * 1024 * 1024;
 
 /// Reads response frames and hands each to the oldest pending request.
 async fn read_responses(

@@ -25,6 +25,9 @@ pub struct BatchBuilder {
     next_delta: i32,
     /// lastOffsetDelta to write, when it must stay as in an original batch.
     last_offset_delta: Option<i32>,
+    /// Room for the batch header (written by `build`), then the records
+    /// as they will be sent uncompressed: an uncompressed batch is built in
+    /// place, without copying its records again.
     records: Vec<u8>,
 }
 
@@ -47,7 +50,7 @@ impl BatchBuilder {
             count: 0,
             next_delta: 0,
             last_offset_delta: None,
-            records: Vec::new(),
+            records: vec![0; HEADER_LEN],
         }
     }
 
@@ -106,7 +109,7 @@ impl BatchBuilder {
 
     /// Uncompressed bytes of the records so far, plus the header.
     pub fn estimated_size(&self) -> usize {
-        HEADER_LEN + self.records.len()
+        self.records.len()
     }
 
     /// Appends a record with a CreateTime `timestamp`, at the next offset.
@@ -153,27 +156,37 @@ impl BatchBuilder {
 
     /// Writes the batch, with its CRC.
     pub fn build(self) -> Bytes {
-        let mut out = Vec::with_capacity(HEADER_LEN + self.records.len());
-        out.resize(HEADER_LEN, 0);
-        self.compression.compress(&self.records, &mut out);
+        let mut out = match self.compression {
+            Compression::None => self.records,
+            codec => {
+                let mut out = Vec::with_capacity(self.records.len());
+                out.resize(HEADER_LEN, 0);
+                codec.compress(&self.records[HEADER_LEN..], &mut out);
+                out
+            }
+        };
         let batch_length = (out.len() - LOG_OVERHEAD) as i32;
         let base_timestamp = self.base_timestamp.unwrap_or(-1);
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        header.extend_from_slice(&self.base_offset.to_be_bytes());
-        header.extend_from_slice(&batch_length.to_be_bytes());
-        header.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
-        header.push(MAGIC_V2 as u8);
-        header.extend_from_slice(&[0; 4]);
-        header.extend_from_slice(&self.attributes.to_be_bytes());
         let last_delta = self.last_offset_delta.unwrap_or((self.next_delta - 1).max(0));
-        header.extend_from_slice(&last_delta.to_be_bytes());
-        header.extend_from_slice(&base_timestamp.to_be_bytes());
-        header.extend_from_slice(&self.max_timestamp.to_be_bytes());
-        header.extend_from_slice(&self.producer_id.to_be_bytes());
-        header.extend_from_slice(&self.producer_epoch.to_be_bytes());
-        header.extend_from_slice(&self.base_sequence.to_be_bytes());
-        header.extend_from_slice(&self.count.to_be_bytes());
-        out[..HEADER_LEN].copy_from_slice(&header);
+        let mut header = &mut out[..HEADER_LEN];
+        let mut put = |bytes: &[u8]| {
+            let (field, rest) = std::mem::take(&mut header).split_at_mut(bytes.len());
+            field.copy_from_slice(bytes);
+            header = rest;
+        };
+        put(&self.base_offset.to_be_bytes());
+        put(&batch_length.to_be_bytes());
+        put(&self.partition_leader_epoch.to_be_bytes());
+        put(&[MAGIC_V2 as u8]);
+        put(&[0; 4]);
+        put(&self.attributes.to_be_bytes());
+        put(&last_delta.to_be_bytes());
+        put(&base_timestamp.to_be_bytes());
+        put(&self.max_timestamp.to_be_bytes());
+        put(&self.producer_id.to_be_bytes());
+        put(&self.producer_epoch.to_be_bytes());
+        put(&self.base_sequence.to_be_bytes());
+        put(&self.count.to_be_bytes());
         let crc = crate::batch::crc32c(&out[21..]);
         out[17..21].copy_from_slice(&crc.to_be_bytes());
         Bytes::from(out)
