@@ -305,8 +305,8 @@ impl Producer {
                 shared.config.max_request_size
             )));
         }
-        let deadline = Instant::now() + shared.config.max_block;
-        let partitions = self.partition_count(record.topic, deadline).await?;
+        let mut deadline = Deadline { max_block: shared.config.max_block, at: None };
+        let partitions = self.partition_count(record.topic, &mut deadline).await?;
         let partition = match (record.partition, record.key) {
             (Some(p), _) if (0..partitions).contains(&p) => p,
             (Some(p), _) => {
@@ -315,7 +315,7 @@ impl Producer {
             (None, Some(key)) => partition_for_key(key, partitions),
             (None, None) => shared.sticky.partition(record.topic, partitions, size),
         };
-        self.reserve(size, deadline).await?;
+        self.reserve(size, &mut deadline).await?;
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
         Ok(shared.append(&record, partition, partitions, timestamp, size))
     }
@@ -344,7 +344,7 @@ impl Producer {
         self.task.abort();
     }
 
-    async fn partition_count(&self, topic: &str, deadline: Instant) -> Result<i32> {
+    async fn partition_count(&self, topic: &str, deadline: &mut Deadline) -> Result<i32> {
         let cluster = &self.shared.cluster;
         if let Some(t) = cluster.metadata().topic(topic) {
             return Ok(t.partitions.len() as i32);
@@ -358,7 +358,7 @@ impl Producer {
                 },
                 Err(e) => e,
             };
-            if (!last.is_retriable() && !matches!(last, Error::UnknownTopic(_))) || Instant::now() >= deadline {
+            if (!last.is_retriable() && !matches!(last, Error::UnknownTopic(_))) || Instant::now() >= deadline.at() {
                 return Err(match last.code() {
                     Some(strata_protocol::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => Error::UnknownTopic(topic.into()),
                     _ => last,
@@ -369,26 +369,47 @@ impl Producer {
     }
 
     /// Waits until `size` more bytes fit in `buffer.memory`, and takes them.
-    async fn reserve(&self, size: usize, deadline: Instant) -> Result<()> {
-        let shared = &self.shared;
+    async fn reserve(&self, size: usize, deadline: &mut Deadline) -> Result<()> {
+        if self.try_reserve(size) {
+            return Ok(());
+        }
         loop {
-            let progress = shared.progress.notified();
+            let progress = self.shared.progress.notified();
             tokio::pin!(progress);
             progress.as_mut().enable();
-            {
-                let mut state = shared.state.lock().expect("state lock");
-                if state.buffered == 0 || state.buffered + size <= shared.config.buffer_memory {
-                    state.buffered += size;
-                    return Ok(());
-                }
+            if self.try_reserve(size) {
+                return Ok(());
             }
-            if tokio::time::timeout_at(deadline.into(), progress).await.is_err() {
+            if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
                 return Err(Error::invalid(format!(
                     "buffer.memory ({} bytes) stayed full for max.block.ms",
-                    shared.config.buffer_memory
+                    self.shared.config.buffer_memory
                 )));
             }
         }
+    }
+
+    /// Takes `size` bytes of `buffer.memory` if they fit (or nothing is buffered).
+    fn try_reserve(&self, size: usize) -> bool {
+        let mut state = self.shared.state.lock().expect("state lock");
+        let fits = state.buffered == 0 || state.buffered + size <= self.shared.config.buffer_memory;
+        if fits {
+            state.buffered += size;
+        }
+        fits
+    }
+}
+
+/// When a send stops waiting: `max.block.ms` after it first had to wait.
+/// The clock is read only then, not for every record.
+struct Deadline {
+    max_block: Duration,
+    at: Option<Instant>,
+}
+
+impl Deadline {
+    fn at(&mut self) -> Instant {
+        *self.at.get_or_insert_with(|| Instant::now() + self.max_block)
     }
 }
 
