@@ -552,16 +552,10 @@ fn survives_on(
 ) {
     let mut cluster = Cluster::start_on(network, FAULT_SETTINGS);
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         tokio::time::timeout(Duration::from_secs(60), async {
-            for n in &cluster.nodes {
-                until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-            }
-            let code = create_topic_with(&cluster.nodes[0], "replicated", 1, 3, &[("min.insync.replicas", "2")]);
-            assert_eq!(code, 0);
-            until_topic(&bootstrap, "replicated", |t| t.partitions[0].isr.len() == 3).await;
+            replicated_topic(&cluster, "replicated", 1, &[("min.insync.replicas", "2")]).await;
         })
         .await
         .expect("the cluster starts in time");
@@ -656,6 +650,18 @@ fn until_registered(node: &Broker, before: usize) {
         assert!(start.elapsed() < Duration::from_secs(20), "{} registers again within 20 s", node.addr());
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Waits until every node sees all three brokers, then creates `topic` with
+/// `partitions`, replication factor 3 and `configs`, and waits until the ISR
+/// of each of its partitions is whole.
+async fn replicated_topic(cluster: &Cluster, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
+    let all = BTreeSet::from([1, 2, 3]);
+    for n in &cluster.nodes {
+        until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+    }
+    assert_eq!(create_topic_with(&cluster.nodes[0], topic, partitions, 3, configs), 0);
+    until_topic(&cluster.bootstrap(), topic, |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
 }
 
 /// SIGKILL and restart of `id`, until it has registered again.
@@ -816,7 +822,6 @@ fn coordinator_of(node: &str, key: &str, key_type: i8) -> i32 {
 fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
     let mut cluster = Cluster::start();
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     let group_consumer = |bootstrap: &str| {
         let mut c = ConsumerConfig::new(bootstrap);
         c.group_id = Some("survivors".into());
@@ -827,11 +832,7 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
         consumer
     };
     let coordinator = bounded_value(|| async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        assert_eq!(create_topic_on(&cluster.nodes[0], "events", 1, 3), 0);
-        until_topic(&bootstrap, "events", |t| t.partitions[0].isr.len() == 3).await;
+        replicated_topic(&cluster, "events", 1, &[]).await;
         let producer = Producer::new(ProducerConfig::new(&bootstrap)).unwrap();
         for i in 0..20 {
             let value = i.to_string();
@@ -877,13 +878,8 @@ fn committed_offsets_survive_the_sigkill_of_the_group_coordinator() {
 fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insync() {
     let mut cluster = Cluster::start_with(&["--set", "replica.lag.time.max.ms=2000"]);
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     let leader = bounded_value(|| async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        assert_eq!(create_topic_with(&cluster.nodes[0], "strict", 1, 3, &[("min.insync.replicas", "3")]), 0);
-        until_topic(&bootstrap, "strict", |t| t.partitions[0].isr.len() == 3).await;
+        replicated_topic(&cluster, "strict", 1, &[("min.insync.replicas", "3")]).await;
         leader_of(&bootstrap, "strict").await
     });
     let batch = || {
@@ -923,13 +919,8 @@ fn log_start_on_disk(dir: &std::path::Path) -> Option<i64> {
 fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
     let mut cluster = Cluster::start();
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     bounded(60, async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        assert_eq!(create_topic_on(&cluster.nodes[0], "trimmed", 1, 3), 0);
-        until_topic(&bootstrap, "trimmed", |t| t.partitions[0].isr.len() == 3).await;
+        replicated_topic(&cluster, "trimmed", 1, &[]).await;
         let producer = Producer::new({
             let mut c = ProducerConfig::new(&bootstrap);
             c.acks = Acks::All;
@@ -1134,14 +1125,9 @@ fn transactions_through_faults(with_group: bool) {
     let small = ["transaction.state.log.num.partitions=3", "offsets.topic.num.partitions=3"];
     let mut cluster = Cluster::start_with(&["--set", small[0], "--set", small[1]]);
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     let whole = |t: &strata_client::cluster::TopicInfo| t.partitions.iter().all(|p| p.isr.len() == 3);
     bounded(60, async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        assert_eq!(create_topic_with(&cluster.nodes[0], "txn", 3, 3, &[("min.insync.replicas", "2")]), 0);
-        until_topic(&bootstrap, "txn", whole).await;
+        replicated_topic(&cluster, "txn", 3, &[("min.insync.replicas", "2")]).await;
     });
     let coordinator = coordinator_of(&cluster.nodes[0].addr(), "confluent-faults", 1);
     // A group whose coordinator is that broker too: both fail over at once.
@@ -1239,13 +1225,8 @@ fn a_transaction_left_open_is_aborted_by_the_next_coordinator_after_its_timeout(
     let small = "transaction.state.log.num.partitions=3";
     let mut cluster = Cluster::start_with(&["--set", cleanup, "--set", small]);
     let bootstrap = cluster.bootstrap();
-    let all = BTreeSet::from([1, 2, 3]);
     bounded(60, async {
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        assert_eq!(create_topic_on(&cluster.nodes[0], "hung", 1, 3), 0);
-        until_topic(&bootstrap, "hung", |t| t.partitions[0].isr.len() == 3).await;
+        replicated_topic(&cluster, "hung", 1, &[]).await;
     });
     let mut producer = std::process::Command::new(strata_interop::python())
         .arg(support::script("transactions_e2e.py"))
