@@ -445,7 +445,7 @@ impl Shared {
         let open = slot.get_or_insert_with(|| {
             state.unfinished += 1;
             OpenBatch {
-                builder: BatchBuilder::new(self.config.compression),
+                builder: BatchBuilder::with_capacity(self.config.compression, self.config.batch_size),
                 outcome: watch::channel(None).0,
                 created: Instant::now(),
                 bytes: 0,

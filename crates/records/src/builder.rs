@@ -54,6 +54,16 @@ impl BatchBuilder {
         }
     }
 
+    /// An empty batch with `compression` whose buffer holds `capacity`
+    /// bytes of records before it grows: a producer filling batches up to
+    /// `batch.size` then writes each record once, where a buffer grown by
+    /// doubling copies everything before it again at each step.
+    pub fn with_capacity(compression: Compression, capacity: usize) -> BatchBuilder {
+        let mut b = BatchBuilder::new(compression);
+        b.records.reserve(capacity);
+        b
+    }
+
     /// An empty batch shaped like `original` (base offset, leader epoch,
     /// producer, attributes, codec, base timestamp and lastOffsetDelta kept),
     /// to rebuild it with some of its records, each at its original offset
