@@ -76,7 +76,10 @@ fn leaders(broker: &Broker) -> Vec<i32> {
     leaders
 }
 
-/// The partitions this broker follows (led by `leader`, or by anyone).
+/// The partitions this broker follows (led by `leader`, or by anyone). A
+/// partition whose log went offline after a storage error (a full disk, say)
+/// is left out: it cannot take what the leader sends until the broker
+/// restarts, and the leader drops it from the ISR once it stops fetching.
 fn followed(broker: &Broker, leader: Option<i32>) -> Vec<Followed> {
     let node = broker.config.node_id;
     broker
@@ -85,7 +88,11 @@ fn followed(broker: &Broker, leader: Option<i32>) -> Vec<Followed> {
         .into_iter()
         .filter(|(_, _, p)| {
             let l = p.leader();
-            l >= 0 && l != node && leader.is_none_or(|x| x == l) && p.replication().replicas.contains(&node)
+            l >= 0
+                && l != node
+                && leader.is_none_or(|x| x == l)
+                && p.replication().replicas.contains(&node)
+                && !p.log.is_offline()
         })
         .map(|(topic, i, p)| (topic, i as i32, p))
         .collect()

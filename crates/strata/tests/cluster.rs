@@ -14,7 +14,9 @@ use strata_client::consumer::OffsetReset;
 use strata_client::{
     Acks, Admin, ClientConfig, Consumer, ConsumerConfig, Producer, ProducerConfig, ProducerRecord, TopicPartition,
 };
-use strata_protocol::generated::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use strata_protocol::generated::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use strata_protocol::generated::{CreateTopicsRequest, DescribeQuorumRequest};
 use strata_protocol::{RequestBody, ResponseBody};
 use support::{wire, Broker};
@@ -53,6 +55,12 @@ impl Cluster {
     /// Three nodes, each in its own network namespace of `network` (or all
     /// on loopback), with `extra` settings.
     fn start_on(network: Option<support::Network>, extra: &[&str]) -> Cluster {
+        Cluster::start_limited(network, extra, None)
+    }
+
+    /// [`Cluster::start_on`], with node `limit.0`'s files unable to grow past
+    /// `limit.1` bytes (a full disk), if `limit` is given.
+    fn start_limited(network: Option<support::Network>, extra: &[&str], limit: Option<(i32, u64)>) -> Cluster {
         let tmp = tempfile::tempdir().unwrap();
         let host = |i: usize| network.as_ref().map_or("127.0.0.1".to_string(), |n| n.address(i + 1));
         let controllers: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), support::free_port())).collect();
@@ -65,9 +73,12 @@ impl Cluster {
                 args.extend_from_slice(TIMEOUTS);
                 args.extend_from_slice(extra);
                 let dir = tmp.path().join(format!("node-{id}"));
-                match &network {
-                    Some(n) => Broker::start_in_netns(&dir, &n.namespace(i + 1), &host(i), &args),
-                    None => Broker::start_in(&dir, &args),
+                match (&network, limit) {
+                    (Some(n), _) => Broker::start_in_netns(&dir, &n.namespace(i + 1), &host(i), &args),
+                    (None, Some((node, bytes))) if node as usize == i + 1 => {
+                        Broker::start_in_with_file_size_limit(&dir, &args, bytes)
+                    }
+                    (None, _) => Broker::start_in(&dir, &args),
                 }
             })
             .collect();
@@ -967,6 +978,94 @@ fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
     let read = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), survivor);
     let expected: String = (40..100).map(|i| format!("{i}:t{i}\n")).collect();
     assert_eq!(read, expected, "the new leader's log starts where the old one's did");
+}
+
+#[test]
+fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost() {
+    // Node 3's files cannot grow past 1 MiB, as if its disk were full.
+    let mut cluster = Cluster::start_limited(None, FAULT_SETTINGS, Some((3, 1 << 20)));
+    let bootstrap = cluster.bootstrap();
+    let acked = bounded_value(|| async {
+        let all = BTreeSet::from([1, 2, 3]);
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        // Replicas 1, 2, 3 in that order: node 1 leads, node 3 follows.
+        let topic = CreatableTopic {
+            name: "filled".into(),
+            num_partitions: -1,
+            replication_factor: -1,
+            assignments: vec![CreatableReplicaAssignment {
+                partition_index: 0,
+                broker_ids: vec![1, 2, 3],
+                ..Default::default()
+            }],
+            configs: vec![CreatableTopicConfig {
+                name: "min.insync.replicas".into(),
+                value: Some("2".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let request = CreateTopicsRequest { topics: vec![topic], timeout_ms: 10_000, ..Default::default() };
+        let mut s = wire::connect(&cluster.nodes[0].addr());
+        let ResponseBody::CreateTopics(r) = wire::call(&mut s, 7, RequestBody::CreateTopics(request)) else { panic!() };
+        assert_eq!(r.topics[0].error_code, 0);
+        until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
+        // 3 MiB with acks=all: node 3 fills up a third of the way through.
+        let producer = Producer::new({
+            let mut c = ProducerConfig::new(&bootstrap);
+            c.acks = Acks::All;
+            c.delivery_timeout = Duration::from_secs(60);
+            c
+        })
+        .unwrap();
+        let value = vec![b'v'; 1000];
+        let mut deliveries = Vec::new();
+        for i in 0..3000 {
+            let mut v = format!("{i:05}").into_bytes();
+            v.extend_from_slice(&value);
+            deliveries.push(producer.send(ProducerRecord::new("filled", &v).partition(0)).await.unwrap());
+        }
+        let mut acked = Vec::new();
+        for d in deliveries {
+            acked.push(d.await.expect("acks=all goes on with nodes 1 and 2").offset);
+        }
+        producer.close().await;
+        // Node 3 leaves the ISR; the other two stay.
+        until_topic(&bootstrap, "filled", |t| {
+            t.partitions[0].isr.iter().copied().collect::<BTreeSet<i32>>() == [1, 2].into()
+        })
+        .await;
+        acked
+    });
+    assert_eq!(acked.len(), 3000);
+    assert!(cluster.node(3).alive(), "the node whose disk filled keeps running");
+    // It logged the failure once and stopped fetching the partition, whose
+    // log is offline until the node restarts (it used to retry, and log,
+    // five times a second).
+    let failures = cluster.node(3).log_text().matches("a follower's append failed").count();
+    assert_eq!(failures, 1, "one failed append on node 3:\n{}", cluster.node(3).log_text());
+    // Nodes 1 and 2 hold every acknowledged record, at the same offsets.
+    let root = cluster._tmp.path().to_path_buf();
+    let dir = |i: i32| root.join(format!("node-{i}")).join("filled-0");
+    let (one, two) = (on_disk(&dir(1)), on_disk(&dir(2)));
+    assert_eq!(one, two, "nodes 1 and 2 hold the same records at the same offsets");
+    let held: BTreeSet<i64> = one.iter().map(|(o, _)| *o).collect();
+    assert!(acked.iter().all(|o| held.contains(o)), "every acknowledged record is on nodes 1 and 2");
+    // Whatever node 3 kept is a prefix of the same log.
+    let three = on_disk(&dir(3));
+    assert!(three.len() < one.len() && three[..] == one[..three.len()], "node 3 kept a prefix of the log");
+    // Room again: restarted, node 3 recovers its log, catches up and rejoins.
+    cluster.node(3).restart_unlimited();
+    bounded(60, async {
+        until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3).await;
+    });
+    let start = Instant::now();
+    while on_disk(&dir(3)) != one {
+        assert!(start.elapsed() < Duration::from_secs(20), "node 3 holds the whole log again within 20 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// The node leading partition 0 of `topic`, as `bootstrap` sees it.

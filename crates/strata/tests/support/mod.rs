@@ -64,10 +64,17 @@ impl Broker {
     /// disk fails one with ENOSPC).
     pub fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Broker {
         let tmp = tempfile::tempdir().unwrap();
-        let mut b = Broker::new(&tmp.path().join("data"), args, &[]);
+        let mut b = Broker::start_in_with_file_size_limit(&tmp.path().join("data"), args, bytes);
+        b._tmp = Some(tmp);
+        b
+    }
+
+    /// Starts a broker on `dir` whose files cannot grow past `bytes`, as
+    /// [`Broker::start_with_file_size_limit`] does.
+    pub fn start_in_with_file_size_limit(dir: &Path, args: &[&str], bytes: u64) -> Broker {
+        let mut b = Broker::new(dir, args, &[]);
         b.file_size_limit = Some(bytes);
         b.spawn();
-        b._tmp = Some(tmp);
         b
     }
 
@@ -205,6 +212,12 @@ impl Broker {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// SIGKILL, then start again with no file size limit (the disk freed).
+    pub fn restart_unlimited(&mut self) {
+        self.file_size_limit = None;
+        self.restart();
     }
 
     /// True while the process runs.
