@@ -10,6 +10,14 @@
 //! broker stops listening, instead of waiting out a session timeout. A
 //! broker that is the only live one, or that gets no answer within
 //! [`SHUTDOWN_WAIT`], exits without it.
+//!
+//! A broker with a partition log offline after a storage error (a full or
+//! failing disk) retires: its heartbeats carry WantShutDown from then on, so
+//! the controller fences it, takes it out of every ISR and moves its
+//! leaderships to in-sync replicas, as a Kafka broker whose log directory
+//! failed halts. It keeps running (the metadata quorum, what it can still
+//! serve) until it is restarted. The only live broker has nowhere to move
+//! its leaderships and does not retire.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,12 +40,18 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     want_shut_down: AtomicBool,
+    /// Retired after a storage error (not exiting: heartbeats at the usual pace).
+    retired: AtomicBool,
     may_shut_down: watch::Sender<bool>,
 }
 
 impl Default for Lifecycle {
     fn default() -> Lifecycle {
-        Lifecycle { want_shut_down: AtomicBool::new(false), may_shut_down: watch::channel(false).0 }
+        Lifecycle {
+            want_shut_down: AtomicBool::new(false),
+            retired: AtomicBool::new(false),
+            may_shut_down: watch::channel(false).0,
+        }
     }
 }
 
@@ -48,6 +62,7 @@ pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>
     let retry = Duration::from_millis(200).min(interval);
     let mut epoch = None;
     loop {
+        retire_after_a_storage_error(&broker);
         let wait = match epoch {
             None => match register(&broker).await {
                 Ok(e) => {
@@ -69,7 +84,8 @@ pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>
                     if should_shut_down {
                         broker.lifecycle.may_shut_down.send_replace(true);
                     }
-                    if broker.lifecycle.want_shut_down.load(Ordering::Relaxed) {
+                    let lifecycle = &broker.lifecycle;
+                    if lifecycle.want_shut_down.load(Ordering::Relaxed) && !lifecycle.retired.load(Ordering::Relaxed) {
                         retry
                     } else {
                         interval
@@ -91,6 +107,26 @@ pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Retires this broker (see the module doc) once one of its partition logs
+/// is offline, if another broker is live to take over.
+fn retire_after_a_storage_error(broker: &Broker) {
+    let lifecycle = &broker.lifecycle;
+    if lifecycle.want_shut_down.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(dir) = broker.replicas.offline_log() else { return };
+    if !broker.image().brokers().any(|b| b.id != broker.config.node_id && !b.fenced) {
+        return;
+    }
+    tracing::error!(
+        partition = %dir.display(),
+        "a partition log is offline after a storage error: this broker asks the controller to fence it and \
+         move its leaderships; restart it once the disk is fixed"
+    );
+    lifecycle.retired.store(true, Ordering::Relaxed);
+    lifecycle.want_shut_down.store(true, Ordering::Relaxed);
 }
 
 /// Controlled shutdown: returns once the controller has moved this broker's

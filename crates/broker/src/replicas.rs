@@ -261,6 +261,13 @@ impl Replicas {
         topics.iter().flat_map(|(t, ps)| ps.iter().enumerate().map(|(i, p)| (t.clone(), i, p.clone()))).collect()
     }
 
+    /// The directory of a partition log that went offline after a storage
+    /// error, if any did.
+    pub(crate) fn offline_log(&self) -> Option<PathBuf> {
+        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
+        topics.values().flatten().find(|p| p.log.is_offline()).map(|p| p.log.dir().to_path_buf())
+    }
+
     /// Makes the partitions match `image`: opens new ones, drops (and deletes
     /// the data of) removed ones, and reconfigures every log to its topic's
     /// current configs.

@@ -982,15 +982,29 @@ fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
 
 #[test]
 fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost() {
-    // Node 3's files cannot grow past 1 MiB, as if its disk were full.
-    let mut cluster = Cluster::start_limited(None, FAULT_SETTINGS, Some((3, 1 << 20)));
+    disk_fills(3);
+}
+
+#[test]
+fn a_leader_whose_disk_fills_hands_its_leadership_over_and_no_acknowledged_record_is_lost() {
+    disk_fills(1);
+}
+
+/// Node `full`'s files cannot grow past 1 MiB, as if its disk were full,
+/// while 3 MiB of acks=all records go to a partition on nodes 1, 2 and 3
+/// (node 1 leading). Every record is acknowledged; node `full` logs the
+/// storage error, retires (fenced, out of the ISR, leading nothing) and stops
+/// fetching, but keeps running; the other two hold every acknowledged
+/// record. Restarted with room, it recovers, rejoins and holds the whole log.
+fn disk_fills(full: i32) {
+    let mut cluster = Cluster::start_limited(None, FAULT_SETTINGS, Some((full, 1 << 20)));
     let bootstrap = cluster.bootstrap();
+    let others: BTreeSet<i32> = [1, 2, 3].into_iter().filter(|n| *n != full).collect();
     let acked = bounded_value(|| async {
         let all = BTreeSet::from([1, 2, 3]);
         for n in &cluster.nodes {
             until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
         }
-        // Replicas 1, 2, 3 in that order: node 1 leads, node 3 follows.
         let topic = CreatableTopic {
             name: "filled".into(),
             num_partitions: -1,
@@ -1012,7 +1026,6 @@ fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost
         let ResponseBody::CreateTopics(r) = wire::call(&mut s, 7, RequestBody::CreateTopics(request)) else { panic!() };
         assert_eq!(r.topics[0].error_code, 0);
         until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
-        // 3 MiB with acks=all: node 3 fills up a third of the way through.
         let producer = Producer::new({
             let mut c = ProducerConfig::new(&bootstrap);
             c.acks = Acks::All;
@@ -1029,41 +1042,36 @@ fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost
         }
         let mut acked = Vec::new();
         for d in deliveries {
-            acked.push(d.await.expect("acks=all goes on with nodes 1 and 2").offset);
+            acked.push(d.await.expect("acks=all goes on with the other two nodes").offset);
         }
         producer.close().await;
-        // Node 3 leaves the ISR; the other two stay.
-        until_topic(&bootstrap, "filled", |t| {
-            t.partitions[0].isr.iter().copied().collect::<BTreeSet<i32>>() == [1, 2].into()
-        })
-        .await;
+        let isr =
+            |t: &strata_client::cluster::TopicInfo| t.partitions[0].isr.iter().copied().collect::<BTreeSet<i32>>();
+        until_topic(&bootstrap, "filled", |t| isr(t) == others && others.contains(&t.partitions[0].leader)).await;
         acked
     });
     assert_eq!(acked.len(), 3000);
-    assert!(cluster.node(3).alive(), "the node whose disk filled keeps running");
-    // It logged the failure once and stopped fetching the partition, whose
-    // log is offline until the node restarts (it used to retry, and log,
-    // five times a second).
-    let failures = cluster.node(3).log_text().matches("a follower's append failed").count();
-    assert_eq!(failures, 1, "one failed append on node 3:\n{}", cluster.node(3).log_text());
-    // Nodes 1 and 2 hold every acknowledged record, at the same offsets.
+    let log = cluster.node(full).log_text();
+    assert!(cluster.node(full).alive(), "the node whose disk filled keeps running");
+    assert!(log.contains("asks the controller to fence it"), "it retires:\n{log}");
+    // It stopped fetching the partition, whose log is offline until the node
+    // restarts (a follower used to retry, and log, five times a second).
+    assert!(log.matches("a follower's append failed").count() <= 1, "at most one failed append:\n{log}");
+    // The other two hold every acknowledged record, at the same offsets.
     let root = cluster._tmp.path().to_path_buf();
     let dir = |i: i32| root.join(format!("node-{i}")).join("filled-0");
-    let (one, two) = (on_disk(&dir(1)), on_disk(&dir(2)));
-    assert_eq!(one, two, "nodes 1 and 2 hold the same records at the same offsets");
-    let held: BTreeSet<i64> = one.iter().map(|(o, _)| *o).collect();
-    assert!(acked.iter().all(|o| held.contains(o)), "every acknowledged record is on nodes 1 and 2");
-    // Whatever node 3 kept is a prefix of the same log.
-    let three = on_disk(&dir(3));
-    assert!(three.len() < one.len() && three[..] == one[..three.len()], "node 3 kept a prefix of the log");
-    // Room again: restarted, node 3 recovers its log, catches up and rejoins.
-    cluster.node(3).restart_unlimited();
+    let held: Vec<Vec<(i64, String)>> = others.iter().map(|i| on_disk(&dir(*i))).collect();
+    assert_eq!(held[0], held[1], "the other two hold the same records at the same offsets");
+    let offsets: BTreeSet<i64> = held[0].iter().map(|(o, _)| *o).collect();
+    assert!(acked.iter().all(|o| offsets.contains(o)), "every acknowledged record is on the other two");
+    // Room again: restarted, it recovers its log, catches up and rejoins.
+    cluster.node(full).restart_unlimited();
     bounded(60, async {
         until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3).await;
     });
     let start = Instant::now();
-    while on_disk(&dir(3)) != one {
-        assert!(start.elapsed() < Duration::from_secs(20), "node 3 holds the whole log again within 20 s");
+    while on_disk(&dir(full)) != on_disk(&dir(*others.first().unwrap())) {
+        assert!(start.elapsed() < Duration::from_secs(20), "node {full} holds the whole log again within 20 s");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
