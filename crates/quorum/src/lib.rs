@@ -215,6 +215,9 @@ impl Quorum {
         }
         if !is_voter {
             tokio::spawn(join(quorum.raft.clone(), config, quorum.stop.subscribe()));
+        } else if config.voters.len() > 1 {
+            let election = config.election_timeout_ms.max(MIN_ELECTION_TIMEOUT_MS);
+            tokio::spawn(break_election_ties(quorum.raft.clone(), election, quorum.stop.subscribe()));
         }
         Ok(quorum)
     }
@@ -412,8 +415,46 @@ impl Quorum {
     }
 }
 
+/// The shortest election timeout used, whatever is configured.
+const MIN_ELECTION_TIMEOUT_MS: u64 = 100;
+
+/// Breaks a tie openraft 0.9 can hold forever. It draws each node's
+/// election timeout once, when the node starts (0.10 draws it again for
+/// every campaign). Two voters that drew timeouts a few milliseconds apart
+/// therefore campaign in lockstep after they lose their leader: each votes
+/// for itself, refuses the other in the same term, and times out again at
+/// the same moment. The quorum test saw it in about 3% of runs (terms 3 to
+/// 19, no leader, for 10 s). So while a voter knows no leader at two
+/// checks in a row, it starts a campaign of its own at a random moment, in
+/// a random pause of one to two election timeouts. That campaign's term is
+/// higher than the other's, which grants it.
+async fn break_election_ties(raft: Raft<TypeConfig>, election_ms: u64, mut stop: watch::Receiver<bool>) {
+    let mut leaderless = false;
+    loop {
+        let pause = Duration::from_millis(election_ms + random_below(election_ms));
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+        let no_leader = raft.metrics().borrow().current_leader.is_none();
+        if no_leader && leaderless {
+            tracing::debug!("no leader for two checks: campaigning at a random moment");
+            if raft.trigger().elect().await.is_err() {
+                return;
+            }
+        }
+        leaderless = no_leader;
+    }
+}
+
+/// A number in `0..bound` (at least 1), random enough to set voters apart.
+fn random_below(bound: u64) -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::time::Instant::now()) % bound.max(1)
+}
+
 fn raft_config(config: &QuorumConfig) -> Result<Arc<openraft::Config>, QuorumError> {
-    let election = config.election_timeout_ms.max(100);
+    let election = config.election_timeout_ms.max(MIN_ELECTION_TIMEOUT_MS);
     let snapshot_after = config.snapshot_after_entries.max(2);
     let config = openraft::Config {
         cluster_name: "strata".into(),

@@ -44,7 +44,8 @@ async fn leader_of(nodes: &[&Quorum]) -> u64 {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no leader elected within 10 s");
+    let seen: Vec<_> = nodes.iter().map(|n| n.status()).collect();
+    panic!("no leader elected within 10 s: {seen:?}");
 }
 
 async fn wait_for_next_id(q: &Quorum, want: i64) {
@@ -88,6 +89,9 @@ fn free_ports(n: usize) -> Vec<u16> {
 /// Three voters on loopback ports in `dir`: their addresses, the nodes (by
 /// id, from 1) and the leader they elected.
 async fn start_three(dir: &std::path::Path) -> (BTreeMap<u64, String>, Vec<Arc<Quorum>>, u64) {
+    // RUST_LOG=openraft=info shows the elections of a failing run.
+    let filter = tracing_subscriber::EnvFilter::from_default_env();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     let ports = free_ports(3);
     let voters: BTreeMap<u64, String> = (1..=3).map(|i| (i, format!("127.0.0.1:{}", ports[i as usize - 1]))).collect();
     let mut nodes = Vec::new();
