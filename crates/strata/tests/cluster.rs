@@ -189,21 +189,48 @@ fn create_topic_with(
     replication_factor: i16,
     configs: &[(&str, &str)],
 ) -> i16 {
-    let configs = configs
-        .iter()
-        .map(|(n, v)| CreatableTopicConfig { name: n.to_string(), value: Some(v.to_string()), ..Default::default() })
-        .collect();
     let topic = CreatableTopic {
         name: name.into(),
         num_partitions: partitions,
         replication_factor,
-        configs,
+        configs: topic_configs(configs),
         ..Default::default()
     };
+    create_topic(node, topic)
+}
+
+/// Topic configs as CreateTopics carries them.
+fn topic_configs(configs: &[(&str, &str)]) -> Vec<CreatableTopicConfig> {
+    configs
+        .iter()
+        .map(|(n, v)| CreatableTopicConfig { name: n.to_string(), value: Some(v.to_string()), ..Default::default() })
+        .collect()
+}
+
+/// CreateTopics of `topic`, sent to one node; its error code.
+fn create_topic(node: &Broker, topic: CreatableTopic) -> i16 {
     let request = CreateTopicsRequest { topics: vec![topic], timeout_ms: 10_000, ..Default::default() };
     let mut s = wire::connect(&node.addr());
     let ResponseBody::CreateTopics(r) = wire::call(&mut s, 7, RequestBody::CreateTopics(request)) else { panic!() };
     r.topics[0].error_code
+}
+
+/// A strata-client producer to `bootstrap` with `acks`.
+fn producer(bootstrap: &str, acks: Acks) -> Producer {
+    let mut c = ProducerConfig::new(bootstrap);
+    c.acks = acks;
+    Producer::new(c).unwrap()
+}
+
+/// What kcat (librdkafka) reads of partition 0 of `topic` from the
+/// beginning, one `offset:value` line per record; `node` is the one whose
+/// log a failure prints.
+fn kcat_read(node: &Broker, bootstrap: &str, topic: &str) -> String {
+    let args: Vec<String> = ["-b", bootstrap, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-f", "%o:%s\\n"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), node)
 }
 
 #[test]
@@ -256,12 +283,7 @@ fn three_nodes_form_one_cluster_and_survive_the_loss_of_the_controller() {
         }
 
         // Records go to each partition's leader and come back.
-        let producer = Producer::new({
-            let mut c = ProducerConfig::new(&bootstrap);
-            c.acks = Acks::Leader;
-            c
-        })
-        .unwrap();
+        let producer = producer(&bootstrap, Acks::Leader);
         for i in 0..30 {
             let value = format!("v{i}");
             producer.send(ProducerRecord::new("orders", value.as_bytes()).key(value.as_bytes())).await.unwrap();
@@ -625,12 +647,7 @@ fn survives_on(
     let firsts: Vec<u64> = log.values().map(|v| v.parse::<u64>().unwrap()).filter(|v| seen.insert(*v)).collect();
     assert!(firsts.windows(2).all(|w| w[0] < w[1]), "records in produce order");
     // librdkafka (kcat) reads the whole partition from whichever node leads it now.
-    let args: Vec<String> =
-        ["-b", &bootstrap, "-C", "-t", "replicated", "-p", "0", "-o", "beginning", "-e", "-f", "%o:%s\\n"]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
-    let read = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), &cluster.nodes[0]);
+    let read = kcat_read(&cluster.nodes[0], &bootstrap, "replicated");
     let expected: String = log.iter().map(|(o, v)| format!("{o}:{v}\n")).collect();
     assert_eq!(read, expected, "kcat reads exactly the replicated log");
 }
@@ -932,12 +949,7 @@ fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
     let bootstrap = cluster.bootstrap();
     bounded(60, async {
         replicated_topic(&cluster, "trimmed", 1, &[]).await;
-        let producer = Producer::new({
-            let mut c = ProducerConfig::new(&bootstrap);
-            c.acks = Acks::All;
-            c
-        })
-        .unwrap();
+        let producer = producer(&bootstrap, Acks::All);
         for i in 0..100 {
             let value = format!("t{i}");
             producer.send(ProducerRecord::new("trimmed", value.as_bytes()).partition(0)).await.unwrap().await.unwrap();
@@ -970,12 +982,7 @@ fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
         }
     });
     // librdkafka (kcat) reads the partition from its new leader: from 40 on.
-    let args: Vec<String> = ["-b", &survivor.addr(), "-C", "-t", "trimmed", "-p", "0", "-o", "beginning", "-e", "-f"]
-        .iter()
-        .map(|a| a.to_string())
-        .chain(["%o:%s\\n".to_string()])
-        .collect();
-    let read = support::run_checked(std::path::Path::new("kcat"), &args, Duration::from_secs(60), survivor);
+    let read = kcat_read(survivor, &survivor.addr(), "trimmed");
     let expected: String = (40..100).map(|i| format!("{i}:t{i}\n")).collect();
     assert_eq!(read, expected, "the new leader's log starts where the old one's did");
 }
@@ -1014,25 +1021,12 @@ fn disk_fills(full: i32) {
                 broker_ids: vec![1, 2, 3],
                 ..Default::default()
             }],
-            configs: vec![CreatableTopicConfig {
-                name: "min.insync.replicas".into(),
-                value: Some("2".into()),
-                ..Default::default()
-            }],
+            configs: topic_configs(&[("min.insync.replicas", "2")]),
             ..Default::default()
         };
-        let request = CreateTopicsRequest { topics: vec![topic], timeout_ms: 10_000, ..Default::default() };
-        let mut s = wire::connect(&cluster.nodes[0].addr());
-        let ResponseBody::CreateTopics(r) = wire::call(&mut s, 7, RequestBody::CreateTopics(request)) else { panic!() };
-        assert_eq!(r.topics[0].error_code, 0);
+        assert_eq!(create_topic(&cluster.nodes[0], topic), 0);
         until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
-        let producer = Producer::new({
-            let mut c = ProducerConfig::new(&bootstrap);
-            c.acks = Acks::All;
-            c.delivery_timeout = Duration::from_secs(60);
-            c
-        })
-        .unwrap();
+        let producer = producer(&bootstrap, Acks::All);
         let value = vec![b'v'; 1000];
         let mut deliveries = Vec::new();
         for i in 0..3000 {
@@ -1110,12 +1104,7 @@ fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
         until_topic(&four.addr(), "wide", |t| t.partitions.iter().all(|p| p.isr.len() == 3)).await;
         let topic = Admin::new(ClientConfig::new(&four.addr())).unwrap().describe_topic("wide").await.unwrap();
         assert!(topic.partitions.iter().any(|p| p.leader == 4), "the broker-only node leads a partition: {topic:?}");
-        let producer = Producer::new({
-            let mut c = ProducerConfig::new(&four.addr());
-            c.acks = Acks::All;
-            c
-        })
-        .unwrap();
+        let producer = producer(&four.addr(), Acks::All);
         for i in 0..40 {
             let value = format!("w{i}");
             producer.send(ProducerRecord::new("wide", value.as_bytes()).partition(i % 4)).await.unwrap().await.unwrap();
