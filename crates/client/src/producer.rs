@@ -580,11 +580,13 @@ async fn run_sender(shared: Arc<Shared>) {
             }
         }
         for (leader, batches) in by_leader {
-            let tx = brokers.entry(leader).or_insert_with(|| spawn_broker_sender(shared.clone(), leader));
-            if let Err(mpsc::error::SendError(batches)) = tx.send(batches) {
-                let tx = spawn_broker_sender(shared.clone(), leader);
-                let _ = tx.send(batches);
-                brokers.insert(leader, tx);
+            for request in one_per_partition(batches) {
+                let tx = brokers.entry(leader).or_insert_with(|| spawn_broker_sender(shared.clone(), leader));
+                if let Err(mpsc::error::SendError(request)) = tx.send(request) {
+                    let tx = spawn_broker_sender(shared.clone(), leader);
+                    let _ = tx.send(request);
+                    brokers.insert(leader, tx);
+                }
             }
         }
         match next_linger {
@@ -594,6 +596,25 @@ async fn run_sender(shared: Arc<Shared>) {
             None => wake.await,
         }
     }
+}
+
+/// Splits one leader's ready batches into Produce requests holding at most
+/// one batch per partition, as Java's producer drains them: an answer names
+/// each partition once, so a second batch of a partition in the same
+/// request got the first one's base offset. Request `k` takes each
+/// partition's `k`-th batch, so a partition's batches go out in order.
+fn one_per_partition(batches: Vec<Batch>) -> Vec<Vec<Batch>> {
+    let mut requests: Vec<Vec<Batch>> = Vec::new();
+    let mut taken: HashMap<(Arc<str>, i32), usize> = HashMap::new();
+    for batch in batches {
+        let k = taken.entry((batch.topic.clone(), batch.partition)).or_default();
+        if requests.len() == *k {
+            requests.push(Vec::new());
+        }
+        requests[*k].push(batch);
+        *k += 1;
+    }
+    requests
 }
 
 /// One broker's sender: writes its Produce requests in order, at most

@@ -121,6 +121,28 @@ fn every_acks_and_codec_round_trips_with_keys_headers_and_timestamps() {
 }
 
 #[test]
+fn each_delivery_has_its_records_offset_when_several_batches_of_a_partition_are_ready_at_once() {
+    let broker = Broker::start(&[]);
+    bounded(60, async {
+        create(&broker, "batches", 1).await;
+        let mut config = ProducerConfig::new(&broker.addr());
+        config.batch_size = 16 * 1024;
+        config.linger = Duration::from_millis(50);
+        let p = Producer::new(config).unwrap();
+        // 1 KiB records: about 16 per batch, several batches ready together.
+        let value = vec![b'v'; 1000];
+        let mut deliveries = Vec::new();
+        for _ in 0..200 {
+            deliveries.push(p.send(ProducerRecord::new("batches", &value).partition(0)).await.unwrap());
+        }
+        for (i, d) in deliveries.into_iter().enumerate() {
+            assert_eq!(d.await.unwrap().offset, i as i64, "record {i}");
+        }
+        p.close().await;
+    });
+}
+
+#[test]
 fn linger_holds_a_batch_until_flush_and_offsets_follow_send_order() {
     let broker = Broker::start(&[]);
     bounded(60, async {
