@@ -1068,6 +1068,14 @@ fn disk_fills(full: i32) {
         assert!(start.elapsed() < Duration::from_secs(20), "node {full} holds the whole log again within 20 s");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // librdkafka (kcat) reads every acknowledged record, in produce order, at its offset.
+    let read = kcat_read(cluster.node(full), &bootstrap, "filled");
+    let values: std::collections::BTreeMap<i64, &str> =
+        read.lines().map(|l| l.split_once(':').map(|(o, v)| (o.parse().unwrap(), v)).unwrap()).collect();
+    for (i, offset) in acked.iter().enumerate() {
+        let value = values.get(offset).unwrap_or_else(|| panic!("kcat reads acknowledged offset {offset}"));
+        assert!(value.starts_with(&format!("{i:05}")), "record {i} at offset {offset}");
+    }
 }
 
 /// The node leading partition 0 of `topic`, as `bootstrap` sees it.
