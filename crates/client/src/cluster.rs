@@ -165,6 +165,14 @@ impl Cluster {
         self.metadata.read().expect("metadata lock").0.clone()
     }
 
+    /// How many partitions the known metadata gives `topic`, if it knows
+    /// any. Read in place, for the producer's every record.
+    pub(crate) fn partition_count(&self, topic: &str) -> Option<i32> {
+        let metadata = self.metadata.read().expect("metadata lock");
+        let partitions = metadata.0.topic(topic)?.partitions.len();
+        (partitions > 0).then_some(partitions as i32)
+    }
+
     /// The connection to `address`, dialled if there is none or it broke.
     pub(crate) async fn connect(&self, address: &str) -> Result<Arc<Connection>> {
         loop {

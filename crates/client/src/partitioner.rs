@@ -2,9 +2,6 @@
 //! does: murmur2 of the key; for a null key, a sticky partition that changes
 //! once `batch.size` bytes went to it (KIP-480, KIP-794).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 /// Kafka's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`), bit for
 /// bit, so keyed records land where the Java client and librdkafka's
 /// `murmur2_random` put them.
@@ -44,54 +41,51 @@ pub fn partition_for_key(key: &[u8], partitions: i32) -> i32 {
     (murmur2(key) & 0x7fff_ffff) % partitions.max(1)
 }
 
-type StickyTopics = HashMap<String, (i32, usize)>;
-
-/// The sticky partition of each topic, for records without a key.
-#[derive(Debug)]
+/// A topic's sticky partition for records without a key: it changes once
+/// `batch.size` bytes went to it. Kept under the producer's state lock, so
+/// it needs none of its own.
+#[derive(Debug, Default)]
 pub(crate) struct Sticky {
-    batch_size: usize,
-    /// The random state, and per topic its partition and the bytes sent to it.
-    state: Mutex<(u64, StickyTopics)>,
+    /// The partition and the bytes sent to it; `None` before the first record.
+    current: Option<(i32, usize)>,
 }
 
 impl Sticky {
-    pub(crate) fn new(batch_size: usize) -> Sticky {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x2545_f491, |d| d.as_nanos() as u64)
-            | 1;
-        Sticky { batch_size, state: Mutex::new((seed, HashMap::new())) }
-    }
-
-    /// The partition for a record of `size` bytes without a key.
-    pub(crate) fn partition(&self, topic: &str, partitions: i32, size: usize) -> i32 {
-        let mut guard = self.state.lock().expect("sticky lock");
-        let (seed, topics) = &mut *guard;
-        let entry = match topics.get_mut(topic) {
-            Some(entry) if entry.0 < partitions => entry,
-            _ => {
-                let first = next(seed, partitions);
-                topics.entry(topic.to_string()).insert_entry((first, 0)).into_mut()
+    /// The partition for a record of `size` bytes among `partitions`.
+    pub(crate) fn partition(&mut self, rng: &mut Xorshift, partitions: i32, size: usize, batch_size: usize) -> i32 {
+        let (partition, bytes) = match self.current {
+            Some((p, bytes)) if p < partitions && bytes < batch_size => (p, bytes),
+            Some((p, _)) if p < partitions && partitions > 1 => {
+                let fresh = rng.below(partitions);
+                (if fresh == p { (fresh + 1) % partitions } else { fresh }, 0)
             }
+            _ => (rng.below(partitions), 0),
         };
-        if entry.1 >= self.batch_size {
-            let mut fresh = next(seed, partitions);
-            if partitions > 1 && fresh == entry.0 {
-                fresh = (fresh + 1) % partitions;
-            }
-            *entry = (fresh, 0);
-        }
-        entry.1 += size;
-        entry.0
+        self.current = Some((partition, bytes + size));
+        partition
     }
 }
 
-/// xorshift64: cheap spread of sticky partitions, no cryptographic need.
-fn next(seed: &mut u64, partitions: i32) -> i32 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    (*seed % partitions.max(1) as u64) as i32
+/// xorshift64: a cheap spread of sticky partitions, no cryptographic need.
+#[derive(Debug)]
+pub(crate) struct Xorshift(u64);
+
+impl Xorshift {
+    /// Seeded from the clock, so producers started together spread apart.
+    pub(crate) fn from_clock() -> Xorshift {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x2545_f491, |d| d.as_nanos() as u64);
+        Xorshift(seed | 1)
+    }
+
+    /// A number in `0..n` (0 when `n` is not positive).
+    fn below(&mut self, n: i32) -> i32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as i32
+    }
 }
 
 #[cfg(test)]
@@ -116,10 +110,10 @@ mod tests {
 
     #[test]
     fn sticky_changes_after_a_batch() {
-        let sticky = Sticky::new(100);
-        let first = sticky.partition("t", 4, 60);
-        assert_eq!(sticky.partition("t", 4, 60), first);
-        assert_ne!(sticky.partition("t", 4, 60), first, "switches once 100 bytes went to it");
-        assert_eq!(sticky.partition("t", 1, 10), 0);
+        let (mut sticky, mut rng) = (Sticky::default(), Xorshift::from_clock());
+        let first = sticky.partition(&mut rng, 4, 60, 100);
+        assert_eq!(sticky.partition(&mut rng, 4, 60, 100), first);
+        assert_ne!(sticky.partition(&mut rng, 4, 60, 100), first, "switches once 100 bytes went to it");
+        assert_eq!(sticky.partition(&mut rng, 1, 10, 100), 0);
     }
 }

@@ -11,27 +11,28 @@
 //!   `max.in.flight.requests.per.connection` > 1; set it to 1 to rule that out.
 //! * A record's bytes are copied once, into its batch; the batch's bytes go
 //!   to the socket as built. No allocation per record: deliveries share
-//!   their batch's outcome.
+//!   their batch's [`BatchOutcome`], and a send takes the state lock once.
 //! * Every batch ends exactly once: delivered, failed with a non-retriable
 //!   error, or timed out after `delivery.timeout.ms`.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use strata_protocol::generated::produce_request::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use strata_protocol::generated::produce_response::ProduceResponse;
 use strata_records::{BatchBuilder, Compression};
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 
 use crate::cluster::{ClientConfig, Cluster};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::partitioner::{partition_for_key, Sticky};
+use crate::partitioner::{partition_for_key, Sticky, Xorshift};
 
 /// `acks`: how many replicas must have a batch before it counts as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,41 +179,78 @@ pub struct RecordMetadata {
     pub timestamp: i64,
 }
 
-/// What became of a batch: its base offset and LogAppendTime (-1 for CreateTime).
-type Outcome = Option<Result<(i64, i64)>>;
+/// What became of a batch, shared by the deliveries of its records: where
+/// it went and, once it ended, its base offset and LogAppendTime (-1 for
+/// CreateTime) or its error. Set once; waiters are woken after it is set.
+#[derive(Debug)]
+struct BatchOutcome {
+    topic: Arc<str>,
+    partition: i32,
+    outcome: OnceLock<Result<(i64, i64)>>,
+    waiters: Mutex<Vec<Waker>>,
+}
+
+impl BatchOutcome {
+    /// Sets the outcome, unless already set, and wakes every waiter.
+    fn end(&self, outcome: Result<(i64, i64)>) {
+        if self.outcome.set(outcome).is_ok() {
+            let waiters = std::mem::take(&mut *self.waiters.lock().expect("waiters lock"));
+            waiters.into_iter().for_each(Waker::wake);
+        }
+    }
+}
+
+/// The producer's side of a [`BatchOutcome`]: a batch dropped before it
+/// ended (the producer itself dropped) ends its deliveries with
+/// [`Error::Closed`] rather than leaving them waiting.
+#[derive(Debug)]
+struct Resolver(Arc<BatchOutcome>);
+
+impl Drop for Resolver {
+    fn drop(&mut self) {
+        self.0.end(Err(Error::Closed));
+    }
+}
 
 /// The pending delivery of one record; `.await` it for its [`RecordMetadata`].
 #[derive(Debug)]
 pub struct Delivery {
-    outcome: watch::Receiver<Outcome>,
-    topic: Arc<str>,
-    partition: i32,
+    batch: Arc<BatchOutcome>,
     index: i32,
     timestamp: i64,
 }
 
 impl Delivery {
-    /// Waits for the record's batch to be written (or to fail).
-    pub async fn wait(mut self) -> Result<RecordMetadata> {
-        let outcome = match self.outcome.wait_for(Option::is_some).await {
-            Ok(outcome) => outcome.clone().expect("waited for Some"),
-            Err(_) => Err(Error::Closed),
-        };
-        let (base, log_append_time) = outcome?;
+    fn metadata(&self, outcome: &Result<(i64, i64)>) -> Result<RecordMetadata> {
+        let (base, log_append_time) = outcome.clone()?;
         Ok(RecordMetadata {
-            topic: self.topic,
-            partition: self.partition,
+            topic: self.batch.topic.clone(),
+            partition: self.batch.partition,
             offset: if base < 0 { -1 } else { base + i64::from(self.index) },
             timestamp: if log_append_time >= 0 { log_append_time } else { self.timestamp },
         })
     }
 }
 
-impl IntoFuture for Delivery {
+impl Future for Delivery {
     type Output = Result<RecordMetadata>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<RecordMetadata>> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.wait())
+
+    /// Ready once the record's batch ended. The outcome is read again under
+    /// the waiters' lock, which `end` takes only after setting it, so no
+    /// wake-up is missed.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(outcome) = self.batch.outcome.get() {
+            return Poll::Ready(self.metadata(outcome));
+        }
+        let mut waiters = self.batch.waiters.lock().expect("waiters lock");
+        if let Some(outcome) = self.batch.outcome.get() {
+            drop(waiters);
+            return Poll::Ready(self.metadata(outcome));
+        }
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
     }
 }
 
@@ -220,26 +258,56 @@ impl IntoFuture for Delivery {
 #[derive(Debug)]
 struct OpenBatch {
     builder: BatchBuilder,
-    outcome: watch::Sender<Outcome>,
+    outcome: Resolver,
     created: Instant,
     bytes: usize,
+}
+
+impl OpenBatch {
+    fn close(self) -> Batch {
+        Batch {
+            records: self.builder.build(),
+            outcome: self.outcome,
+            created: self.created,
+            bytes: self.bytes,
+            attempts: 0,
+        }
+    }
 }
 
 /// A closed batch on its way to the leader.
 #[derive(Debug)]
 struct Batch {
-    topic: Arc<str>,
-    partition: i32,
     records: Bytes,
-    outcome: watch::Sender<Outcome>,
+    outcome: Resolver,
     created: Instant,
     bytes: usize,
     attempts: u32,
 }
 
-#[derive(Debug, Default)]
+impl Batch {
+    fn topic(&self) -> &Arc<str> {
+        &self.outcome.0.topic
+    }
+
+    fn partition(&self) -> i32 {
+        self.outcome.0.partition
+    }
+}
+
+/// A topic's open batches (by partition) and its sticky partition.
+#[derive(Debug)]
+struct TopicBatches {
+    name: Arc<str>,
+    open: Vec<Option<OpenBatch>>,
+    sticky: Sticky,
+}
+
+#[derive(Debug)]
 struct State {
-    open: HashMap<Arc<str>, Vec<Option<OpenBatch>>>,
+    topics: HashMap<Arc<str>, TopicBatches>,
+    /// Draws sticky partitions.
+    rng: Xorshift,
     ready: VecDeque<Batch>,
     /// Bytes of records accepted and not yet ended.
     buffered: usize,
@@ -248,11 +316,20 @@ struct State {
     flushing: usize,
 }
 
+/// A record on its way into a batch, its partition chosen unless sticky.
+struct Append<'r, 'a> {
+    record: &'r ProducerRecord<'a>,
+    /// `None` for the topic's sticky partition, chosen under the state lock.
+    partition: Option<i32>,
+    partitions: i32,
+    timestamp: i64,
+    size: usize,
+}
+
 #[derive(Debug)]
 struct Shared {
     config: ProducerConfig,
     cluster: Arc<Cluster>,
-    sticky: Sticky,
     state: Mutex<State>,
     /// Wakes the sender task: a batch is ready, or a flush or close began.
     wake: Notify,
@@ -277,10 +354,16 @@ impl Producer {
         }
         let cluster = Cluster::new(config.client.clone())?;
         let shared = Arc::new(Shared {
-            sticky: Sticky::new(config.batch_size),
             config,
             cluster,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                topics: HashMap::new(),
+                rng: Xorshift::from_clock(),
+                ready: VecDeque::new(),
+                buffered: 0,
+                unfinished: 0,
+                flushing: 0,
+            }),
             wake: Notify::new(),
             progress: Notify::new(),
             closed: AtomicBool::new(false),
@@ -308,16 +391,32 @@ impl Producer {
         let mut deadline = Deadline { max_block: shared.config.max_block, at: None };
         let partitions = self.partition_count(record.topic, &mut deadline).await?;
         let partition = match (record.partition, record.key) {
-            (Some(p), _) if (0..partitions).contains(&p) => p,
+            (Some(p), _) if (0..partitions).contains(&p) => Some(p),
             (Some(p), _) => {
                 return Err(Error::invalid(format!("topic {} has no partition {p}", record.topic)));
             }
-            (None, Some(key)) => partition_for_key(key, partitions),
-            (None, None) => shared.sticky.partition(record.topic, partitions, size),
+            (None, Some(key)) => Some(partition_for_key(key, partitions)),
+            (None, None) => None,
         };
-        self.reserve(size, &mut deadline).await?;
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
-        Ok(shared.append(&record, partition, partitions, timestamp, size))
+        let append = Append { record: &record, partition, partitions, timestamp, size };
+        if let Some(delivery) = shared.try_append(&append) {
+            return Ok(delivery);
+        }
+        loop {
+            let progress = shared.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if let Some(delivery) = shared.try_append(&append) {
+                return Ok(delivery);
+            }
+            if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
+                return Err(Error::invalid(format!(
+                    "buffer.memory ({} bytes) stayed full for max.block.ms",
+                    shared.config.buffer_memory
+                )));
+            }
+        }
     }
 
     /// Sends every buffered record now and waits until each has ended.
@@ -346,8 +445,8 @@ impl Producer {
 
     async fn partition_count(&self, topic: &str, deadline: &mut Deadline) -> Result<i32> {
         let cluster = &self.shared.cluster;
-        if let Some(t) = cluster.metadata().topic(topic) {
-            return Ok(t.partitions.len() as i32);
+        if let Some(partitions) = cluster.partition_count(topic) {
+            return Ok(partitions);
         }
         loop {
             let last = match cluster.refresh(Some(&[topic.to_string()]), true).await {
@@ -366,37 +465,6 @@ impl Producer {
             }
             cluster.backoff().await;
         }
-    }
-
-    /// Waits until `size` more bytes fit in `buffer.memory`, and takes them.
-    async fn reserve(&self, size: usize, deadline: &mut Deadline) -> Result<()> {
-        if self.try_reserve(size) {
-            return Ok(());
-        }
-        loop {
-            let progress = self.shared.progress.notified();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            if self.try_reserve(size) {
-                return Ok(());
-            }
-            if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
-                return Err(Error::invalid(format!(
-                    "buffer.memory ({} bytes) stayed full for max.block.ms",
-                    self.shared.config.buffer_memory
-                )));
-            }
-        }
-    }
-
-    /// Takes `size` bytes of `buffer.memory` if they fit (or nothing is buffered).
-    fn try_reserve(&self, size: usize) -> bool {
-        let mut state = self.shared.state.lock().expect("state lock");
-        let fits = state.buffered == 0 || state.buffered + size <= self.shared.config.buffer_memory;
-        if fits {
-            state.buffered += size;
-        }
-        fits
     }
 }
 
@@ -420,63 +488,65 @@ impl Drop for Producer {
 }
 
 impl Shared {
-    /// Adds the record to the partition's open batch, closing that batch
-    /// first when the record would take it past `batch.size`.
-    fn append(&self, r: &ProducerRecord<'_>, partition: i32, partitions: i32, timestamp: i64, size: usize) -> Delivery {
+    /// Adds the record to its partition's open batch, closing that batch
+    /// first when the record would take it past `batch.size`; `None`, with
+    /// nothing changed, when the record does not fit in `buffer.memory`.
+    fn try_append(&self, a: &Append<'_, '_>) -> Option<Delivery> {
         let mut guard = self.state.lock().expect("state lock");
-        let state = &mut *guard;
-        if !state.open.contains_key(r.topic) {
-            state.open.insert(Arc::from(r.topic), Vec::new());
+        if guard.buffered > 0 && guard.buffered + a.size > self.config.buffer_memory {
+            return None;
         }
-        let topic = state.open.get_key_value(r.topic).expect("inserted above").0.clone();
-        let slots = state.open.get_mut(r.topic).expect("inserted above");
-        if slots.len() < partitions as usize {
-            slots.resize_with(partitions as usize, || None);
+        guard.buffered += a.size;
+        let State { topics, rng, ready, unfinished, flushing, .. } = &mut *guard;
+        let topic = topics_entry(topics, a.record.topic);
+        let partition =
+            a.partition.unwrap_or_else(|| topic.sticky.partition(rng, a.partitions, a.size, self.config.batch_size));
+        if topic.open.len() < a.partitions as usize {
+            topic.open.resize_with(a.partitions as usize, || None);
         }
-        let slot = &mut slots[partition as usize];
+        let slot = &mut topic.open[partition as usize];
         let mut woke = false;
-        if slot.as_ref().is_some_and(|b| b.bytes + size > self.config.batch_size && !b.builder.is_empty()) {
-            let full = slot.take().expect("checked");
-            state.ready.push_back(close(topic.clone(), partition, full));
+        if slot.as_ref().is_some_and(|b| b.bytes + a.size > self.config.batch_size && !b.builder.is_empty()) {
+            ready.push_back(slot.take().expect("checked").close());
             woke = true;
         }
         // A new batch wakes the sender, which then knows when it lingered long enough.
         woke |= slot.is_none();
         let open = slot.get_or_insert_with(|| {
-            state.unfinished += 1;
-            OpenBatch {
-                builder: BatchBuilder::with_capacity(self.config.compression, self.config.batch_size),
-                outcome: watch::channel(None).0,
-                created: Instant::now(),
-                bytes: 0,
-            }
+            *unfinished += 1;
+            self.open_batch(&topic.name, partition)
         });
-        let index = open.builder.len();
-        open.builder.push(timestamp, r.key, r.value, r.headers);
-        open.bytes += size;
-        let delivery = Delivery { outcome: open.outcome.subscribe(), topic, partition, index, timestamp };
-        if open.bytes >= self.config.batch_size || state.flushing > 0 {
-            let full = slot.take().expect("just filled");
-            state.ready.push_back(close(delivery.topic.clone(), partition, full));
+        let delivery = Delivery { batch: open.outcome.0.clone(), index: open.builder.len(), timestamp: a.timestamp };
+        open.builder.push(a.timestamp, a.record.key, a.record.value, a.record.headers);
+        open.bytes += a.size;
+        if open.bytes >= self.config.batch_size || *flushing > 0 {
+            ready.push_back(slot.take().expect("just filled").close());
             woke = true;
         }
         drop(guard);
         if woke {
             self.wake.notify_one();
         }
-        delivery
+        Some(delivery)
+    }
+
+    fn open_batch(&self, topic: &Arc<str>, partition: i32) -> OpenBatch {
+        let outcome =
+            BatchOutcome { topic: topic.clone(), partition, outcome: OnceLock::new(), waiters: Mutex::default() };
+        OpenBatch {
+            builder: BatchBuilder::with_capacity(self.config.compression, self.config.batch_size),
+            outcome: Resolver(Arc::new(outcome)),
+            created: Instant::now(),
+            bytes: 0,
+        }
     }
 
     /// Closes every open batch (a flush).
     fn close_all_open(&self) {
         let mut guard = self.state.lock().expect("state lock");
         let state = &mut *guard;
-        for (topic, slots) in &mut state.open {
-            for (partition, slot) in slots.iter_mut().enumerate() {
-                if let Some(open) = slot.take() {
-                    state.ready.push_back(close(topic.clone(), partition as i32, open));
-                }
-            }
+        for topic in state.topics.values_mut() {
+            state.ready.extend(topic.open.iter_mut().filter_map(Option::take).map(OpenBatch::close));
         }
         drop(guard);
         self.wake.notify_one();
@@ -488,13 +558,12 @@ impl Shared {
         let mut guard = self.state.lock().expect("state lock");
         let state = &mut *guard;
         let mut next: Option<Instant> = None;
-        for (topic, slots) in &mut state.open {
-            for (partition, slot) in slots.iter_mut().enumerate() {
+        for topic in state.topics.values_mut() {
+            for slot in &mut topic.open {
                 let Some(open) = slot else { continue };
                 let due = open.created + self.config.linger;
                 if due <= now {
-                    let open = slot.take().expect("checked");
-                    state.ready.push_back(close(topic.clone(), partition as i32, open));
+                    state.ready.push_back(slot.take().expect("checked").close());
                 } else {
                     next = Some(next.map_or(due, |n| n.min(due)));
                 }
@@ -505,7 +574,7 @@ impl Shared {
 
     /// Ends a batch: resolves its deliveries and frees its buffer space.
     fn finish(&self, batch: Batch, outcome: Result<(i64, i64)>) {
-        let _ = batch.outcome.send(Some(outcome));
+        batch.outcome.0.end(outcome);
         let mut state = self.state.lock().expect("state lock");
         state.buffered = state.buffered.saturating_sub(batch.bytes);
         state.unfinished -= 1;
@@ -529,7 +598,7 @@ impl Shared {
         let shared = self.clone();
         tokio::spawn(async move {
             if error.needs_refresh() {
-                let _ = shared.cluster.refresh(Some(&[batch.topic.to_string()]), false).await;
+                let _ = shared.cluster.refresh(Some(&[batch.topic().to_string()]), false).await;
             }
             shared.cluster.backoff().await;
             batch.attempts += 1;
@@ -539,16 +608,13 @@ impl Shared {
     }
 }
 
-fn close(topic: Arc<str>, partition: i32, open: OpenBatch) -> Batch {
-    Batch {
-        topic,
-        partition,
-        records: open.builder.build(),
-        outcome: open.outcome,
-        created: open.created,
-        bytes: open.bytes,
-        attempts: 0,
+/// `topic`'s batches, added on its first record.
+fn topics_entry<'s>(topics: &'s mut HashMap<Arc<str>, TopicBatches>, topic: &str) -> &'s mut TopicBatches {
+    if !topics.contains_key(topic) {
+        let name: Arc<str> = Arc::from(topic);
+        topics.insert(name.clone(), TopicBatches { name, open: Vec::new(), sticky: Sticky::default() });
     }
+    topics.get_mut(topic).expect("inserted above")
 }
 
 fn now_ms() -> i64 {
@@ -568,12 +634,12 @@ async fn run_sender(shared: Arc<Shared>) {
         let metadata = shared.cluster.metadata();
         let mut by_leader: HashMap<i32, Vec<Batch>> = HashMap::new();
         for batch in ready {
-            match metadata.leader(&batch.topic, batch.partition) {
+            match metadata.leader(batch.topic(), batch.partition()) {
                 Some(leader) => by_leader.entry(leader).or_default().push(batch),
                 None => {
                     let error = Error::Kafka {
                         code: strata_protocol::ErrorCode::LEADER_NOT_AVAILABLE,
-                        detail: Some(format!("{}-{}", batch.topic, batch.partition).into()),
+                        detail: Some(format!("{}-{}", batch.topic(), batch.partition()).into()),
                     };
                     shared.retry(batch, error);
                 }
@@ -607,7 +673,7 @@ fn one_per_partition(batches: Vec<Batch>) -> Vec<Vec<Batch>> {
     let mut requests: Vec<Vec<Batch>> = Vec::new();
     let mut taken: HashMap<(Arc<str>, i32), usize> = HashMap::new();
     for batch in batches {
-        let k = taken.entry((batch.topic.clone(), batch.partition)).or_default();
+        let k = taken.entry((batch.topic().clone(), batch.partition())).or_default();
         if requests.len() == *k {
             requests.push(Vec::new());
         }
@@ -659,11 +725,12 @@ async fn start_produce(shared: &Shared, conn: &Connection, batches: &[Batch]) ->
     }
     let mut topics: Vec<TopicProduceData> = Vec::new();
     for b in batches {
-        let data = PartitionProduceData { index: b.partition, records: Some(b.records.clone()), ..Default::default() };
-        match topics.iter_mut().find(|t| *t.name == *b.topic) {
+        let data =
+            PartitionProduceData { index: b.partition(), records: Some(b.records.clone()), ..Default::default() };
+        match topics.iter_mut().find(|t| *t.name == **b.topic()) {
             Some(t) => t.partition_data.push(data),
             None => topics.push(TopicProduceData {
-                name: b.topic.to_string(),
+                name: b.topic().to_string(),
                 partition_data: vec![data],
                 ..Default::default()
             }),
@@ -696,12 +763,12 @@ fn complete(shared: &Arc<Shared>, batches: Vec<Batch>, answer: Result<ProduceRes
         let part = response
             .responses
             .iter()
-            .filter(|t| *t.name == *batch.topic)
+            .filter(|t| *t.name == **batch.topic())
             .flat_map(|t| &t.partition_responses)
-            .find(|p| p.index == batch.partition);
+            .find(|p| p.index == batch.partition());
         match part {
             None => {
-                let e = Error::Malformed(format!("no answer for {}-{}", batch.topic, batch.partition).into());
+                let e = Error::Malformed(format!("no answer for {}-{}", batch.topic(), batch.partition()).into());
                 shared.finish(batch, Err(e));
             }
             Some(p) if p.error_code == 0 => shared.finish(batch, Ok((p.base_offset, p.log_append_time_ms))),

@@ -156,7 +156,7 @@ fn linger_holds_a_batch_until_flush_and_offsets_follow_send_order() {
             deliveries.push(p.send(ProducerRecord::new("linger", format!("{i}").as_bytes())).await.unwrap());
         }
         let first = deliveries.remove(0);
-        let waiting = tokio::time::timeout(Duration::from_millis(300), first.wait()).await;
+        let waiting = tokio::time::timeout(Duration::from_millis(300), first).await;
         assert!(waiting.is_err(), "linger.ms holds the batch");
         p.flush().await;
         for (i, d) in deliveries.into_iter().enumerate() {
@@ -170,6 +170,26 @@ fn linger_holds_a_batch_until_flush_and_offsets_follow_send_order() {
             records.iter().map(|r| String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap()).collect();
         assert_eq!(values, (0..100).map(|i| i.to_string()).collect::<Vec<_>>());
         p.close().await;
+    });
+}
+
+/// A producer dropped with records still lingering ends their deliveries
+/// with `Closed`; none is left waiting for good.
+#[test]
+fn deliveries_of_a_dropped_producer_end_as_closed() {
+    let broker = Broker::start(&[]);
+    bounded(60, async {
+        create(&broker, "dropped", 1).await;
+        let mut config = ProducerConfig::new(&broker.addr());
+        config.linger = Duration::from_secs(30);
+        let p = Producer::new(config).unwrap();
+        let delivery = p.send(ProducerRecord::new("dropped", b"lingering")).await.unwrap();
+        let waiter = tokio::spawn(delivery);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiter.is_finished(), "linger.ms holds the batch");
+        drop(p);
+        let outcome = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("woken").unwrap();
+        assert!(matches!(outcome, Err(strata_client::Error::Closed)), "{outcome:?}");
     });
 }
 
