@@ -85,3 +85,36 @@ fn each_partition_gets_its_own_answer() {
     };
     assert_eq!(r.responses[0].partition_responses[0].base_offset, 2, "the acks=0 record was appended");
 }
+
+/// A partition named twice, in one topic entry or in two entries of the
+/// same topic, is refused at each naming and gets neither batch; the other
+/// partitions of the request are appended.
+#[test]
+fn a_partition_named_twice_gets_neither_batch() {
+    let broker = Broker::start(&["--set", "num.partitions=3"]);
+    let mut s = connect(&broker.addr());
+    let md = MetadataRequest {
+        topics: Some(vec![MetadataRequestTopic { name: Some("p".into()), ..Default::default() }]),
+        allow_auto_topic_creation: true,
+        ..Default::default()
+    };
+    call(&mut s, 12, RequestBody::Metadata(md));
+    let mut req = request(1, vec![(0, batch(b"a")), (1, batch(b"b")), (0, batch(b"c"))]);
+    req.topic_data.extend(request(1, vec![(1, batch(b"d")), (2, batch(b"e"))]).topic_data);
+    let ResponseBody::Produce(r) = call(&mut s, 9, RequestBody::Produce(req)) else { panic!() };
+    let answers: Vec<(i32, i16)> =
+        r.responses.iter().flat_map(|t| &t.partition_responses).map(|p| (p.index, p.error_code)).collect();
+    let invalid = ErrorCode::INVALID_REQUEST.code();
+    assert_eq!(answers, [(0, invalid), (1, invalid), (0, invalid), (1, invalid), (2, ErrorCode::NONE.code())]);
+    let message = r.responses[0].partition_responses[0].error_message.as_deref().unwrap_or_default();
+    assert!(message.contains("p-0 is named more than once"), "{message}");
+
+    // Nothing reached partitions 0 and 1: the next batch of each is offset 0.
+    let ResponseBody::Produce(r) =
+        call(&mut s, 9, RequestBody::Produce(request(1, vec![(0, batch(b"x")), (1, batch(b"y")), (2, batch(b"z"))])))
+    else {
+        panic!()
+    };
+    let offsets: Vec<i64> = r.responses[0].partition_responses.iter().map(|p| p.base_offset).collect();
+    assert_eq!(offsets, [0, 0, 1]);
+}

@@ -4,8 +4,12 @@
 //! the partition) and the high watermark has passed them, that is every ISR
 //! member has them on disk; acks=all is refused with NOT_ENOUGH_REPLICAS
 //! while the ISR is smaller than `min.insync.replicas`. With acks=0 there is
-//! no reply.
+//! no reply. A partition named more than once in one request is refused
+//! with INVALID_REQUEST at each naming and none of its batches is appended:
+//! an answer names a partition once per naming, so a client could not tell
+//! which base offset belongs to which batch.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,10 +38,21 @@ pub(super) fn handle(
     let acks = req.acks;
     let timeout = Duration::from_millis(u64::try_from(req.timeout_ms).unwrap_or(0));
     let now = now_ms();
+    let repeated = repeated_partitions(&req);
     let mut topics: Vec<(String, Vec<Appended>)> = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {
-        let partitions =
-            t.partition_data.into_iter().map(|p| append(broker, &t.name, p.index, p.records, acks, now)).collect();
+        let partitions = t
+            .partition_data
+            .into_iter()
+            .map(|p| match repeated.iter().any(|(name, index)| *name == t.name && *index == p.index) {
+                true => refused(
+                    p.index,
+                    ErrorCode::INVALID_REQUEST,
+                    format!("{}-{} is named more than once in this request.", t.name, p.index),
+                ),
+                false => append(broker, &t.name, p.index, p.records, acks, now),
+            })
+            .collect();
         topics.push((t.name, partitions));
     }
     async move {
@@ -56,18 +71,41 @@ pub(super) fn handle(
     }
 }
 
-fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes>, acks: i16, now: i64) -> Appended {
-    let base = PartitionProduceResponse {
+/// The partitions `req` names more than once; usually none, found without
+/// a set when it names a single partition.
+fn repeated_partitions(req: &ProduceRequest) -> Vec<(String, i32)> {
+    let mut repeated = Vec::new();
+    if req.topic_data.iter().map(|t| t.partition_data.len()).sum::<usize>() > 1 {
+        let mut seen = HashSet::new();
+        for t in &req.topic_data {
+            for p in &t.partition_data {
+                if !seen.insert((t.name.as_str(), p.index))
+                    && !repeated.iter().any(|(n, i)| n == &t.name && *i == p.index)
+                {
+                    repeated.push((t.name.clone(), p.index));
+                }
+            }
+        }
+    }
+    repeated
+}
+
+/// Nothing appended to partition `index`: `code` and why.
+fn refused(index: i32, code: ErrorCode, message: String) -> Appended {
+    let response = PartitionProduceResponse {
         index,
+        error_code: code.code(),
+        error_message: Some(message),
         base_offset: -1,
         log_append_time_ms: -1,
         log_start_offset: -1,
         ..Default::default()
     };
-    let fail = |code: ErrorCode, message: String| Appended {
-        response: PartitionProduceResponse { error_code: code.code(), error_message: Some(message), ..base.clone() },
-        flush: None,
-    };
+    Appended { response, flush: None }
+}
+
+fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes>, acks: i16, now: i64) -> Appended {
+    let fail = |code: ErrorCode, message: String| refused(index, code, message);
     if !matches!(acks, -1..=1) {
         return fail(ErrorCode::INVALID_REQUIRED_ACKS, format!("acks must be -1, 0 or 1, not {acks}"));
     }
@@ -94,10 +132,11 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
                 partition.appended();
             }
             let response = PartitionProduceResponse {
+                index,
                 base_offset: info.first_offset,
                 log_append_time_ms: info.log_append_time,
                 log_start_offset: info.log_start_offset,
-                ..base
+                ..Default::default()
             };
             Appended { response, flush: (acks == -1).then_some((partition, end)) }
         }
