@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub(crate) struct Partition {
     leader: AtomicI32,
     /// The leader epoch as of the newest image; appends are stamped with it.
     leader_epoch: AtomicI32,
+    /// While this broker leads: the log end offset when its leadership
+    /// began (Kafka's leader epoch start offset); -1 otherwise.
+    epoch_start: AtomicI64,
     /// The log end offset, bumped after each append (wakes follower fetches).
     end_offset: watch::Sender<i64>,
     /// The high watermark (wakes consumer fetches and acks=all produces).
@@ -72,6 +75,15 @@ impl Partition {
     /// on every ISR member's disk (see [`crate::replication`]).
     pub(crate) fn high_watermark(&self) -> i64 {
         *self.high_watermark.borrow()
+    }
+
+    /// Whether this broker leads with a high watermark still short of the
+    /// log end at the start of its leadership. It learned the high watermark
+    /// from the previous leader one fetch late, so it may be lower than one
+    /// that leader answered; offsets answered from it could go backwards
+    /// (KIP-207).
+    pub(crate) fn high_watermark_lags_epoch_start(&self) -> bool {
+        self.is_leader() && self.high_watermark() < self.epoch_start.load(Ordering::Relaxed)
     }
 
     /// The replication state, locked.
@@ -215,6 +227,11 @@ impl Partition {
         let new_epoch = self.leader_epoch.swap(image.leader_epoch, Ordering::Relaxed) != image.leader_epoch;
         let new_leader = self.leader.swap(leader, Ordering::Relaxed) != leader;
         let leading = ((new_epoch || new_leader) && leader == node).then(now_ms);
+        if leading.is_some() {
+            self.epoch_start.store(self.log.log_end_offset(), Ordering::Relaxed);
+        } else if leader != node {
+            self.epoch_start.store(-1, Ordering::Relaxed);
+        }
         r.update(&image.replicas, &image.isr, image.partition_epoch, leading);
         r.min_insync = min_insync;
         drop(r);
@@ -328,6 +345,7 @@ impl Replicas {
             log,
             leader: AtomicI32::new(-1),
             leader_epoch: AtomicI32::new(-1),
+            epoch_start: AtomicI64::new(-1),
             end_offset: watch::channel(end).0,
             high_watermark: watch::channel(hw).0,
             replication: Mutex::new(Replication::default()),

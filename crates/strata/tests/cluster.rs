@@ -683,6 +683,29 @@ fn until_registered(node: &Broker, before: usize) {
 /// Waits until every node sees all three brokers, then creates `topic` with
 /// `partitions`, replication factor 3 and `configs`, and waits until the ISR
 /// of each of its partitions is whole.
+/// A topic of one partition on replicas [1, 2, 3] with min.insync.replicas
+/// 2, once node 1 leads it with all three in sync.
+async fn topic_led_by_node_1(cluster: &Cluster, name: &str) {
+    let all = BTreeSet::from([1, 2, 3]);
+    for n in &cluster.nodes {
+        until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+    }
+    let topic = CreatableTopic {
+        name: name.into(),
+        num_partitions: -1,
+        replication_factor: -1,
+        assignments: vec![CreatableReplicaAssignment {
+            partition_index: 0,
+            broker_ids: vec![1, 2, 3],
+            ..Default::default()
+        }],
+        configs: topic_configs(&[("min.insync.replicas", "2")]),
+        ..Default::default()
+    };
+    assert_eq!(create_topic(&cluster.nodes[0], topic), 0);
+    until_topic(&cluster.bootstrap(), name, |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
+}
+
 async fn replicated_topic(cluster: &Cluster, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
     let all = BTreeSet::from([1, 2, 3]);
     for n in &cluster.nodes {
@@ -987,6 +1010,86 @@ fn records_deleted_on_the_leader_stay_deleted_after_a_failover() {
     assert_eq!(read, expected, "the new leader's log starts where the old one's did");
 }
 
+/// Sends `signal` to a node's process (SIGSTOP freezes it: it neither
+/// fetches nor heartbeats, yet stays in the ISR while the timeouts allow).
+fn signal(node: &Broker, signal: i32) {
+    // SAFETY: a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(node.pid(), signal) }, 0);
+}
+
+/// KIP-207. Node 3 is frozen in the ISR; 10 records written with acks=1
+/// reach node 2 but cannot be committed. Node 1's controlled shutdown makes
+/// node 2 the leader with a high watermark (50, learned from node 1) below
+/// its log end (60). Until its high watermark reaches 60, a consumer asking
+/// for `latest` (confluent-kafka's watermark query, as
+/// `auto.offset.reset=latest` does) gets the retriable OFFSET_NOT_AVAILABLE,
+/// not 50: node 2 cannot tell whether node 1 had already answered higher.
+/// Once node 3 thaws and catches up, the answer is 60.
+#[test]
+fn a_new_leader_answers_latest_only_once_its_high_watermark_reaches_its_log_end() {
+    let long = ["--set", "broker.session.timeout.ms=60000", "--set", "replica.lag.time.max.ms=60000"];
+    let mut cluster = Cluster::start_with(&long);
+    let bootstrap = cluster.bootstrap();
+    bounded(60, async {
+        topic_led_by_node_1(&cluster, "lagging").await;
+        let all = producer(&bootstrap, Acks::All);
+        for i in 0..50 {
+            let value = format!("l{i}");
+            all.send(ProducerRecord::new("lagging", value.as_bytes()).partition(0)).await.unwrap().await.unwrap();
+        }
+        all.close().await;
+    });
+    signal(&cluster.nodes[2], libc::SIGSTOP);
+    bounded(60, async {
+        let leader_only = producer(&bootstrap, Acks::Leader);
+        for i in 50..60 {
+            let value = format!("l{i}");
+            leader_only
+                .send(ProducerRecord::new("lagging", value.as_bytes()).partition(0))
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        leader_only.close().await;
+    });
+    let on_node_2 = cluster._tmp.path().join("node-2/lagging-0");
+    let start = Instant::now();
+    while on_disk(&on_node_2).len() < 60 {
+        assert!(start.elapsed() < Duration::from_secs(20), "node 2 holds all 60 records within 20 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(cluster.node(1).terminate(Duration::from_secs(30)).success(), "node 1 shuts down cleanly");
+    let node_2 = cluster.nodes[1].addr();
+    bounded(60, async {
+        while leader_of(&node_2, "lagging").await != 2 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let watermarks = |seconds: &str| {
+        let answers = support::run_script(
+            &cluster.nodes[1],
+            "watermarks.py",
+            &["lagging", "0", seconds],
+            Duration::from_secs(60),
+        );
+        eprintln!("watermarks from node 2:\n{answers}");
+        answers
+    };
+    let lagging = watermarks("2");
+    assert!(lagging.lines().all(|l| l == "error OFFSET_NOT_AVAILABLE"), "no answer while lagging:\n{lagging}");
+    signal(&cluster.nodes[2], libc::SIGCONT);
+    let start = Instant::now();
+    loop {
+        let answers = watermarks("1");
+        assert!(answers.lines().all(|l| l == "ok 0 60" || l == "error OFFSET_NOT_AVAILABLE"), "{answers}");
+        if answers.lines().any(|l| l == "ok 0 60") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "latest is 60 within 20 s of node 3 thawing");
+    }
+}
+
 #[test]
 fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost() {
     disk_fills(3);
@@ -1008,24 +1111,7 @@ fn disk_fills(full: i32) {
     let bootstrap = cluster.bootstrap();
     let others: BTreeSet<i32> = [1, 2, 3].into_iter().filter(|n| *n != full).collect();
     let acked = bounded_value(|| async {
-        let all = BTreeSet::from([1, 2, 3]);
-        for n in &cluster.nodes {
-            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
-        }
-        let topic = CreatableTopic {
-            name: "filled".into(),
-            num_partitions: -1,
-            replication_factor: -1,
-            assignments: vec![CreatableReplicaAssignment {
-                partition_index: 0,
-                broker_ids: vec![1, 2, 3],
-                ..Default::default()
-            }],
-            configs: topic_configs(&[("min.insync.replicas", "2")]),
-            ..Default::default()
-        };
-        assert_eq!(create_topic(&cluster.nodes[0], topic), 0);
-        until_topic(&bootstrap, "filled", |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
+        topic_led_by_node_1(&cluster, "filled").await;
         let producer = producer(&bootstrap, Acks::All);
         let value = vec![b'v'; 1000];
         let mut deliveries = Vec::new();
