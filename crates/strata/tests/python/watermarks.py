@@ -14,7 +14,7 @@ c = Consumer({"bootstrap.servers": broker, "group.id": "watermarks"})
 end = time.monotonic() + seconds
 while time.monotonic() < end:
     try:
-        low, high = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=1, cached=False)
+        low, high = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=5, cached=False)
         print(f"ok {low} {high}", flush=True)
     except KafkaException as e:
         print(f"error {e.args[0].name()}", flush=True)
