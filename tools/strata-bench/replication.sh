@@ -6,15 +6,22 @@
 # hold, absolute figures do not). Each pair runs ROUNDS times (default 3);
 # the medians and their ratio are printed, and the CPU time each broker process
 # and the benchmark client used during each run (from /proc: utime+stime).
+# Before each run: `sync`, then SETTLE seconds idle (default 5). This VM hands
+# free memory back to its host (virtio-balloon free page reporting, about 2 s
+# after pages are freed), and writing into such pages costs several times more
+# than into pages freed a moment before; without the pause a run inherits
+# whatever the run before it freed, and the single node and the cluster would
+# not start from the same state.
 # Target: at least 0.5x.
-# Usage, from the repository root: tools/strata-bench/replication.sh DIR [ROUNDS] [COUNT]
+# Usage, from the repository root: [STRATA_BIN=PATH] tools/strata-bench/replication.sh DIR [ROUNDS] [COUNT]
 set -euo pipefail
 dir=${1:?usage: replication.sh DIR [ROUNDS] [COUNT]}
 rounds=${2:-3}
 count=${3:-300000}
-cargo build --release -q -p strata
+# STRATA_BIN runs another build (for before/after pairs) instead of this tree's.
+strata=${STRATA_BIN:-target/release/strata}
+[ -n "${STRATA_BIN:-}" ] || cargo build --release -q -p strata
 rm -rf "$dir" && mkdir -p "$dir"
-strata=target/release/strata
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null' EXIT
 $strata server --listen 127.0.0.1:9390 --data-dir "$dir/single" 2>"$dir/single.log" &
@@ -27,7 +34,7 @@ for n in 1 2 3; do
 done
 sleep 3
 cluster=127.0.0.1:9391,127.0.0.1:9392,127.0.0.1:9393
-run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
+run() { sync; sleep "${SETTLE:-5}"; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
 tick=$(getconf CLK_TCK)
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }  # a process's utime+stime
 client_ticks() { awk '{print $16+$17}' "/proc/$$/stat"; }  # waited-for children's: the bench runs

@@ -240,7 +240,8 @@ pub(crate) fn truncation_point(
 }
 
 /// Fsyncs, on a blocking thread, each partition's records appended but not
-/// yet durable; None if there are none.
+/// yet durable, and drops them from the page cache
+/// ([`strata_storage::Log::flush_dropping_page_cache`]); None if there are none.
 fn sync(partitions: &[Followed]) -> Option<JoinHandle<()>> {
     let behind: Vec<Followed> =
         partitions.iter().filter(|(_, _, p)| p.log.flushed_offset() < p.log.log_end_offset()).cloned().collect();
@@ -249,7 +250,7 @@ fn sync(partitions: &[Followed]) -> Option<JoinHandle<()>> {
     }
     Some(tokio::task::spawn_blocking(move || {
         for (topic, index, p) in behind {
-            if let Err(e) = p.log.flush() {
+            if let Err(e) = p.log.flush_dropping_page_cache() {
                 // Not durable, so not reported durable: the leader's high
                 // watermark waits, and the next round tries again.
                 tracing::error!(%topic, partition = index, error = %e, "a follower's fsync failed");

@@ -489,3 +489,53 @@ fn a_follower_copies_the_leaders_batches_with_their_offsets_and_epochs_and_refus
     let follower = Log::open(follower_dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
     assert_eq!((follower.log_end_offset(), follower.latest_epoch()), (4, Some(3)));
 }
+
+/// The fraction of `path`'s pages in the page cache (mincore of a mapping,
+/// which reads nothing in).
+fn resident(path: &Path) -> f64 {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len() as usize;
+    let page = 4096;
+    let mut pages = vec![0u8; len.div_ceil(page)];
+    // SAFETY: a read-only shared mapping of a file we hold open, unmapped
+    // before return; mincore writes one byte per page into `pages`.
+    unsafe {
+        let at = libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, file.as_raw_fd(), 0);
+        assert_ne!(at, libc::MAP_FAILED);
+        assert_eq!(libc::mincore(at, len, pages.as_mut_ptr()), 0);
+        libc::munmap(at, len);
+    }
+    pages.iter().filter(|p| *p & 1 == 1).count() as f64 / pages.len() as f64
+}
+
+/// A follower's flush: what it made durable leaves the page cache (on a
+/// disk-backed file system; tmpfs pages are the data itself), and reads
+/// come back from disk unchanged.
+#[test]
+fn a_flush_dropping_the_page_cache_leaves_the_durable_bytes_on_disk_only() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let log = Log::open(dir.path(), LogConfig::default(), NOW, OpenFiles::new(8)).unwrap();
+    let value = "v".repeat(60_000);
+    for _ in 0..64 {
+        log.append(&batch(std::slice::from_ref(&value), NOW, Compression::None), opts()).unwrap();
+    }
+    let segment = dir.path().join("00000000000000000000.log");
+    assert!(resident(&segment) > 0.9, "appended bytes are in the page cache");
+    log.flush_dropping_page_cache().unwrap();
+    assert_eq!(log.flushed_offset(), 64);
+    // SAFETY: statfs fills the struct it is given.
+    let tmpfs = unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        let path = std::ffi::CString::new(dir.path().as_os_str().as_encoded_bytes()).unwrap();
+        libc::statfs(path.as_ptr(), &mut fs) == 0 && fs.f_type == libc::TMPFS_MAGIC
+    };
+    if tmpfs {
+        eprintln!("{} is tmpfs: its pages are the data, none is dropped", dir.path().display());
+    } else {
+        assert!(resident(&segment) < 0.05, "durable bytes left the page cache: {}", resident(&segment));
+    }
+    let records = read_all(&log, 0);
+    assert_eq!(records.len(), 64);
+    assert!(records.iter().all(|(_, v)| *v == value));
+}
