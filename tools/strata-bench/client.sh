@@ -8,15 +8,21 @@
 # Every run starts with no dirty pages (`sync` first, untimed), so the broker's
 # kept segment files and the reference's deleted scratch file pay the same
 # writeback: without it the reference ran 10x faster or slower depending on
-# what the run before it left dirty.
-# Usage, from the repository root: tools/strata-bench/client.sh DIR [ROUNDS] [COUNT]
+# what the run before it left dirty. The two writing runs (tcp-to-file and
+# produce) then wait SETTLE seconds (default 5): this VM hands free memory
+# back to its host about 2 s after it is freed, and writing into such pages
+# costs several times more than into pages freed a moment before
+# (BENCHMARKS.md, issue 7), so without the pause a writing run's speed
+# depended on what the run before it had just deleted.
+# Usage, from the repository root: [STRATA_BIN=PATH] tools/strata-bench/client.sh DIR [ROUNDS] [COUNT]
 set -euo pipefail
 dir=${1:?usage: client.sh DIR [ROUNDS] [COUNT]}
 rounds=${2:-3}
 count=${3:-1000000}
-cargo build --release -q -p strata
+# STRATA_BIN runs another build (for before/after pairs) instead of this tree's.
+strata=${STRATA_BIN:-target/release/strata}
+[ -n "${STRATA_BIN:-}" ] || cargo build --release -q -p strata
 rm -rf "$dir" && mkdir -p "$dir"
-strata=target/release/strata
 $strata server --listen 127.0.0.1:9193 --data-dir "$dir/data" 2>"$dir/broker.log" &
 broker=$!
 trap 'kill $broker 2>/dev/null' EXIT
@@ -24,11 +30,22 @@ sleep 0.5
 export STRATA_BROKERS=127.0.0.1:9193
 # The fraction of FILES' pages in the page cache.
 resident() { fincore -b -n -o RES,SIZE "$@" | awk '{r+=$1; s+=$2} END {printf "%.2f", s ? r/s : 0}'; }
+# PAGES=warm: instead of settling, write and delete a scratch file just before
+# each run, so the run takes pages freed a moment before (what a server whose
+# page cache is full sees: new writes reuse reclaimed pages).
+prepare() {
+    if [ "${PAGES:-settled}" = warm ]; then
+        dd if=/dev/zero of="$dir/warm.tmp" bs=1M count=$(( count * 1024 * 12 / 10 / 1048576 )) status=none && sync && rm "$dir/warm.tmp"
+    else
+        sleep "${SETTLE:-5}"
+    fi
+}
 run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
+writes() { sync; prepare; run "$@"; }
 for round in $(seq "$rounds"); do
-    run tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
+    writes tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
     $strata topic delete produce-bench >/dev/null 2>&1 || true
-    run produce --topic produce-bench --count "$count" --record-size 1024 --partitions 1 --producers 1 --acks 1 \
+    writes produce --topic produce-bench --count "$count" --record-size 1024 --partitions 1 --producers 1 --acks 1 \
         --batch-size 1048576 --linger-ms 5 >/dev/null
     run sendfile --count "$count" --record-size 1024 --dir "$dir" >/dev/null
     echo "topic resident before consume: $(resident "$dir"/data/produce-bench-0/*.log)" >&2
