@@ -11,7 +11,7 @@
 //!   `max.in.flight.requests.per.connection` > 1; set it to 1 to rule that out.
 //! * A record's bytes are copied once, into its batch; the batch's bytes go
 //!   to the socket as built. No allocation per record: deliveries share
-//!   their batch's [`BatchOutcome`], and a send takes the state lock once.
+//!   their batch's `BatchOutcome`, and a send takes the state lock once.
 //! * Every batch ends exactly once: delivered, failed with a non-retriable
 //!   error, or timed out after `delivery.timeout.ms`.
 

@@ -111,12 +111,14 @@ fn collect_structs<'a>(
     Ok(())
 }
 
+/// A spec's `about` as one doc line; brackets escaped, so that rustdoc does
+/// not read Kafka's `Array[0]` as a link.
 fn doc_line(about: &str) -> String {
     let about = about.trim();
     if about.is_empty() {
         "(undocumented in the spec)".into()
     } else {
-        about.replace('\n', " ")
+        about.replace('\n', " ").replace('[', "\\[").replace(']', "\\]")
     }
 }
 

@@ -295,7 +295,7 @@ impl Quorum {
     }
 
     /// Makes one change as the active controller: waits until every entry
-    /// of its log is applied (see [`Quorum::applied_through_last_entry`]),
+    /// of its log is applied (see `applied_through_last_entry`),
     /// runs `decide` on that image, and
     /// proposes its records; returns the image once they are applied.
     /// Changes are serialised, so each decision sees the ones before it.

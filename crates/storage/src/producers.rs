@@ -10,7 +10,7 @@
 //!   last five batches is a duplicate, except that a transactional batch
 //!   duplicates only a batch of the transaction still open; one that
 //!   repeats a batch of an ended transaction is refused (strata's rule,
-//!   UNKNOWN_PRODUCER_ID: see [`ProducerEntry::retry_of`]);
+//!   UNKNOWN_PRODUCER_ID: see `ProducerEntry::retry_of`);
 //! * otherwise its first sequence must follow the producer's last one
 //!   (`Int32::MAX` is followed by 0), or be 0 for a new epoch; else
 //!   OUT_OF_ORDER_SEQUENCE_NUMBER;
@@ -125,7 +125,7 @@ pub enum ProducerError {
     },
     /// A transactional batch whose sequence numbers are those of a batch
     /// of the producer's transaction that a marker already ended: not a
-    /// retry but a new batch reusing them (see [`ProducerEntry::retry_of`]).
+    /// retry but a new batch reusing them (see `ProducerEntry::retry_of`).
     /// Reported as UNKNOWN_PRODUCER_ID, which makes a transactional
     /// producer (librdkafka, the Java client; KIP-360) abort its transaction
     /// and bump its epoch, so that its sequence numbers start again at 0;

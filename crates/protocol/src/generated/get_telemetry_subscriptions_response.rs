@@ -28,7 +28,7 @@ pub struct GetTelemetrySubscriptionsResponse {
     pub telemetry_max_bytes: i32,
     /// Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values (versions 0)
     pub delta_temporality: bool,
-    /// Requested metrics prefix string match. Empty array: No metrics subscribed, Array[0] empty string: All metrics subscribed. (versions 0)
+    /// Requested metrics prefix string match. Empty array: No metrics subscribed, Array\[0\] empty string: All metrics subscribed. (versions 0)
     pub requested_metrics: Vec<String>,
     /// Tagged fields this build does not know, kept as received.
     pub unknown_tagged_fields: UnknownTaggedFields,
