@@ -14,7 +14,7 @@
 //!   [`Error::Disconnected`] and the pool dials a new one.
 
 use std::collections::VecDeque;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -317,44 +317,10 @@ async fn read_frame(read: &mut BufReader<OwnedReadHalf>) -> Result<Bytes, String
     if size > MAX_RESPONSE {
         return Err(format!("response of {size} bytes exceeds the limit of {MAX_RESPONSE}"));
     }
-    // Read into spare capacity (no zeroing); `take` stops at this frame's end.
-    let mut body = BytesMut::with_capacity(size);
+    // Few wake-ups per large answer (SO_RCVLOWAT), no zeroing: strata-net.
     let socket = read.get_ref().as_ref().as_raw_fd();
-    let mut frame = read.take(size as u64);
-    let mut low_water = 1;
-    while body.len() < size {
-        let in_socket = (size - body.len()).saturating_sub(frame.get_ref().buffer().len());
-        let wanted = in_socket.clamp(1, MAX_LOW_WATER);
-        if wanted != low_water {
-            set_low_water(socket, wanted);
-            low_water = wanted;
-        }
-        if frame.read_buf(&mut body).await.map_err(|e| e.to_string())? == 0 {
-            return Err("closed by the broker mid-response".into());
-        }
-    }
-    if low_water != 1 {
-        set_low_water(socket, 1);
-    }
-    Ok(body.freeze())
-}
-
-/// The most bytes a response read waits for before the socket counts as
-/// readable (SO_RCVLOWAT): a 1 MiB fetch answer then wakes the reader about
-/// twice instead of about eight times (`strace -c` of `strata bench
-/// consume`: recvfrom calls 4150 to 1880, epoll_wait 4236 to 1385).
-const MAX_LOW_WATER: usize = 512 * 1024;
-
-/// Sets the socket's receive low-water mark: readiness waits until that
-/// many bytes are queued. It never exceeds what the current frame still
-/// has to receive, so the last of a frame cannot wait forever; a failure
-/// only costs the extra wake-ups, so it is ignored.
-fn set_low_water(socket: RawFd, bytes: usize) {
-    let bytes = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `socket` is the open descriptor of the connection `read_frame`
-    // borrows, and the option value is a live c_int of the length given.
-    unsafe {
-        libc::setsockopt(socket, libc::SOL_SOCKET, libc::SO_RCVLOWAT, (&raw const bytes).cast(), len);
-    }
+    strata_net::read_body(read, socket, size).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "closed by the broker mid-response".to_string(),
+        _ => e.to_string(),
+    })
 }
