@@ -44,7 +44,7 @@ pub(super) fn handle(
         let partitions = t
             .partition_data
             .into_iter()
-            .map(|p| match repeated.iter().any(|(name, index)| *name == t.name && *index == p.index) {
+            .map(|p| match !repeated.is_empty() && repeated.contains(&(t.name.clone(), p.index)) {
                 true => refused(
                     p.index,
                     ErrorCode::INVALID_REQUEST,
@@ -72,17 +72,16 @@ pub(super) fn handle(
 }
 
 /// The partitions `req` names more than once; usually none, found without
-/// a set when it names a single partition.
-fn repeated_partitions(req: &ProduceRequest) -> Vec<(String, i32)> {
-    let mut repeated = Vec::new();
+/// a set when it names a single partition. Linear in the request's size,
+/// however many repeats a hostile request holds.
+fn repeated_partitions(req: &ProduceRequest) -> HashSet<(String, i32)> {
+    let mut repeated = HashSet::new();
     if req.topic_data.iter().map(|t| t.partition_data.len()).sum::<usize>() > 1 {
         let mut seen = HashSet::new();
         for t in &req.topic_data {
             for p in &t.partition_data {
-                if !seen.insert((t.name.as_str(), p.index))
-                    && !repeated.iter().any(|(n, i)| n == &t.name && *i == p.index)
-                {
-                    repeated.push((t.name.clone(), p.index));
+                if !seen.insert((t.name.as_str(), p.index)) {
+                    repeated.insert((t.name.clone(), p.index));
                 }
             }
         }
