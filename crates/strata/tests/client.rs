@@ -142,15 +142,20 @@ fn each_delivery_has_its_records_offset_when_several_batches_of_a_partition_are_
     });
 }
 
+/// A producer whose batches wait 30 s (linger.ms) unless flushed, up to 1 MiB.
+fn lingering_producer(broker: &Broker) -> Producer {
+    let mut config = ProducerConfig::new(&broker.addr());
+    config.linger = Duration::from_secs(30);
+    config.batch_size = 1024 * 1024;
+    Producer::new(config).unwrap()
+}
+
 #[test]
 fn linger_holds_a_batch_until_flush_and_offsets_follow_send_order() {
     let broker = Broker::start(&[]);
     bounded(60, async {
         create(&broker, "linger", 1).await;
-        let mut config = ProducerConfig::new(&broker.addr());
-        config.linger = Duration::from_secs(30);
-        config.batch_size = 1024 * 1024;
-        let p = Producer::new(config).unwrap();
+        let p = lingering_producer(&broker);
         let mut deliveries = Vec::new();
         for i in 0..100 {
             deliveries.push(p.send(ProducerRecord::new("linger", format!("{i}").as_bytes())).await.unwrap());
@@ -180,9 +185,7 @@ fn deliveries_of_a_dropped_producer_end_as_closed() {
     let broker = Broker::start(&[]);
     bounded(60, async {
         create(&broker, "dropped", 1).await;
-        let mut config = ProducerConfig::new(&broker.addr());
-        config.linger = Duration::from_secs(30);
-        let p = Producer::new(config).unwrap();
+        let p = lingering_producer(&broker);
         let delivery = p.send(ProducerRecord::new("dropped", b"lingering")).await.unwrap();
         let waiter = tokio::spawn(delivery);
         tokio::time::sleep(Duration::from_millis(100)).await;

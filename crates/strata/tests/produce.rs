@@ -37,8 +37,9 @@ fn request(acks: i16, parts: Vec<(i32, Bytes)>) -> ProduceRequest {
     }
 }
 
-#[test]
-fn each_partition_gets_its_own_answer() {
+/// A broker with topic "p" of three partitions (auto-created through
+/// Metadata), and a connection to it.
+fn broker_with_topic_p() -> (Broker, std::net::TcpStream) {
     let broker = Broker::start(&["--set", "num.partitions=3"]);
     let mut s = connect(&broker.addr());
     let md = MetadataRequest {
@@ -47,6 +48,12 @@ fn each_partition_gets_its_own_answer() {
         ..Default::default()
     };
     call(&mut s, 12, RequestBody::Metadata(md));
+    (broker, s)
+}
+
+#[test]
+fn each_partition_gets_its_own_answer() {
+    let (_broker, mut s) = broker_with_topic_p();
     let mut corrupt = batch(b"hello").to_vec();
     let last = corrupt.len() - 1;
     corrupt[last] ^= 0xff;
@@ -91,14 +98,7 @@ fn each_partition_gets_its_own_answer() {
 /// partitions of the request are appended.
 #[test]
 fn a_partition_named_twice_gets_neither_batch() {
-    let broker = Broker::start(&["--set", "num.partitions=3"]);
-    let mut s = connect(&broker.addr());
-    let md = MetadataRequest {
-        topics: Some(vec![MetadataRequestTopic { name: Some("p".into()), ..Default::default() }]),
-        allow_auto_topic_creation: true,
-        ..Default::default()
-    };
-    call(&mut s, 12, RequestBody::Metadata(md));
+    let (_broker, mut s) = broker_with_topic_p();
     let mut req = request(1, vec![(0, batch(b"a")), (1, batch(b"b")), (0, batch(b"c"))]);
     req.topic_data.extend(request(1, vec![(1, batch(b"d")), (2, batch(b"e"))]).topic_data);
     let ResponseBody::Produce(r) = call(&mut s, 9, RequestBody::Produce(req)) else { panic!() };
