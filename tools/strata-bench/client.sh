@@ -30,18 +30,9 @@ sleep 0.5
 export STRATA_BROKERS=127.0.0.1:9193
 # The fraction of FILES' pages in the page cache.
 resident() { fincore -b -n -o RES,SIZE "$@" | awk '{r+=$1; s+=$2} END {printf "%.2f", s ? r/s : 0}'; }
-# PAGES=warm: instead of settling, write and delete a scratch file just before
-# each run, so the run takes pages freed a moment before (what a server whose
-# page cache is full sees: new writes reuse reclaimed pages).
-prepare() {
-    if [ "${PAGES:-settled}" = warm ]; then
-        dd if=/dev/zero of="$dir/warm.tmp" bs=1M count=$(( count * 1024 * 12 / 10 / 1048576 )) status=none && sync && rm "$dir/warm.tmp"
-    else
-        sleep "${SETTLE:-5}"
-    fi
-}
+. "$(dirname "$0")/pages.sh"  # prepare: the page state before a writing run
 run() { sync; echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
-writes() { sync; prepare; run "$@"; }
+writes() { prepare $(( count * 1024 * 12 / 10 / 1048576 )); run "$@"; }
 for round in $(seq "$rounds"); do
     writes tcp-to-file --count "$count" --record-size 1024 --dir "$dir" >/dev/null
     $strata topic delete produce-bench >/dev/null 2>&1 || true

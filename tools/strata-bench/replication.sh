@@ -34,17 +34,7 @@ for n in 1 2 3; do
 done
 sleep 3
 cluster=127.0.0.1:9391,127.0.0.1:9392,127.0.0.1:9393
-# PAGES=warm: instead of settling, write and delete a scratch file just before
-# each run, so the run takes pages freed a moment before (what a server whose
-# page cache is full sees: new writes reuse reclaimed pages).
-prepare() {
-    sync
-    if [ "${PAGES:-settled}" = warm ]; then
-        dd if=/dev/zero of="$dir/warm.tmp" bs=1M count=$(( count * 1024 * 36 / 10 / 1048576 )) status=none && sync && rm "$dir/warm.tmp"
-    else
-        sleep "${SETTLE:-5}"
-    fi
-}
+. "$(dirname "$0")/pages.sh"  # prepare: the page state before a writing run
 run() { echo "\$ strata bench $*" >&2; $strata bench "$@" --json | tee -a "$dir/results.jsonl"; }
 tick=$(getconf CLK_TCK)
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }  # a process's utime+stime
@@ -52,7 +42,7 @@ client_ticks() { awk '{print $16+$17}' "/proc/$$/stat"; }  # waited-for children
 bench() { # BROKERS TOPIC PID...
     local brokers=$1 topic=$2 before=() after=() c0 c1
     shift 2
-    prepare  # before the CPU counts: dd's time is not the client's
+    prepare $(( count * 1024 * 36 / 10 / 1048576 ))  # before the CPU counts: dd's time is not the client's
     for p in "$@"; do before+=("$(ticks "$p")"); done
     c0=$(client_ticks)
     run produce --brokers "$brokers" --topic "$topic" --count "$count" --record-size 1024 --partitions 1 --producers 1 \
