@@ -207,6 +207,10 @@ pub(crate) async fn registration(broker: &Broker, r: BrokerRegistrationRequest) 
     let Some(listener) = listener else {
         return BrokerRegistrationResponse { error_code: ErrorCode::INVALID_REQUEST.code(), ..Default::default() };
     };
+    // Heard before the registration commits: the new registration is
+    // unfenced, and the fencing task must not judge it by the silence of the
+    // run before it.
+    broker.liveness.heard(r.broker_id);
     let result = if r.cluster_id != broker.cluster_id {
         Err(strata_metadata::ApiError::new(ErrorCode::INCONSISTENT_CLUSTER_ID, "another cluster"))
     } else {
@@ -224,7 +228,6 @@ pub(crate) async fn registration(broker: &Broker, r: BrokerRegistrationRequest) 
             })
             .await
     };
-    broker.liveness.heard(r.broker_id);
     match result {
         Ok(_) => BrokerRegistrationResponse { broker_epoch: epoch, ..Default::default() },
         Err(e) => BrokerRegistrationResponse { error_code: e.code.code(), ..Default::default() },
@@ -321,8 +324,17 @@ pub(crate) async fn run_fencing(broker: Arc<Broker>, mut shutdown: watch::Receiv
         let image = broker.image();
         let live = image.brokers().filter(|b| !b.fenced).map(|b| b.id);
         for id in broker.liveness.silent(live, session, broker.quorum.is_leader()) {
-            match broker.commit(false, |image| Ok(fence_broker(image, id))).await {
-                Ok(_) => tracing::warn!(broker = id, ?session, "fenced a broker that stopped heartbeating"),
+            // Only the registration found silent: one that replaced it since
+            // (the broker restarted and registered again) was just heard.
+            let epoch = image.broker(id).map(|b| b.epoch);
+            let mut fenced = false;
+            let decide = |now: &MetadataImage| {
+                fenced = now.broker(id).is_some_and(|b| Some(b.epoch) == epoch && !b.fenced);
+                Ok(if fenced { fence_broker(now, id) } else { Vec::new() })
+            };
+            match broker.commit(false, decide).await {
+                Ok(_) if fenced => tracing::warn!(broker = id, ?session, "fenced a broker that stopped heartbeating"),
+                Ok(_) => {}
                 Err(e) => tracing::debug!(broker = id, error = %e, "fencing failed"),
             }
         }
