@@ -14,6 +14,7 @@
 //!   [`Error::Disconnected`] and the pool dials a new one.
 
 use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use strata_protocol::codec::Reader;
 use strata_protocol::frame::{request_header_version, response_header_version};
 use strata_protocol::generated::{ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader};
+use strata_protocol::generated::{ProduceRequest, ProduceResponse};
 use strata_protocol::{decode_message, encode_message, Message, Request, Struct, VersionRange};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -30,6 +32,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+use crate::produce_request::{self, OutOfLine};
 
 /// The largest response frame accepted (a fetch answer is bounded by
 /// `fetch.max.bytes`, 50 MiB by default, plus its framing).
@@ -173,9 +176,35 @@ impl Connection {
         version: i16,
         timeout: Duration,
     ) -> Result<impl std::future::Future<Output = Result<R::Response>> + Send + 'static> {
-        let rx = self.send(request, version, true).await?.expect("a reply was asked for");
+        let body = |frame: &mut BytesMut| encode_message(request, frame, version).map(|()| Vec::new());
+        let rx = self.send_encoded::<R>(version, true, body).await?.expect("a reply was asked for");
+        Ok(self.answer::<R>(rx, version, timeout))
+    }
+
+    /// Writes a Produce request with each batch sent from its own buffer
+    /// (versions 3 to 11); the future of its answer, or `None` with acks=0.
+    pub(crate) async fn produce(
+        &self,
+        request: &ProduceRequest,
+        version: i16,
+    ) -> Result<Option<impl std::future::Future<Output = Result<ProduceResponse>> + Send + 'static>> {
+        if !produce_request::VERSIONS.contains(&version) {
+            return Err(Error::UnsupportedVersion { api: "Produce", address: self.address.clone() });
+        }
+        let body = |frame: &mut BytesMut| produce_request::encode_body(request, version, frame);
+        let rx = self.send_encoded::<ProduceRequest>(version, request.acks != 0, body).await?;
+        Ok(rx.map(|rx| self.answer::<ProduceRequest>(rx, version, self.timeout)))
+    }
+
+    /// The future of the answer that `rx` will carry, decoded as `R`'s response.
+    fn answer<R: Request>(
+        &self,
+        rx: oneshot::Receiver<Result<Bytes>>,
+        version: i16,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<R::Response>> + Send + 'static {
         let (pending, broken, address) = (self.pending.clone(), self.broken.clone(), self.address.clone());
-        Ok(async move {
+        async move {
             let bytes = match tokio::time::timeout(timeout, rx).await {
                 Ok(Ok(result)) => result?,
                 Ok(Err(_)) => {
@@ -187,19 +216,16 @@ impl Connection {
                 }
             };
             decode::<R>(bytes, version)
-        })
+        }
     }
 
-    /// Sends `request` and expects no response (a Produce with acks=0).
-    pub(crate) async fn send_only<R: Request>(&self, request: &R, version: i16) -> Result<()> {
-        self.send(request, version, false).await.map(|_| ())
-    }
-
-    async fn send<R: Request>(
+    /// Sends a request of type `R` whose body `body` encodes into the frame,
+    /// returning the records it left out of it; they are written in place.
+    async fn send_encoded<R: Request>(
         &self,
-        request: &R,
         version: i16,
         reply: bool,
+        body: impl FnOnce(&mut BytesMut) -> std::result::Result<OutOfLine, strata_protocol::EncodeError>,
     ) -> Result<Option<oneshot::Receiver<Result<Bytes>>>> {
         let mut writer = self.writer.lock().await;
         if self.is_broken() {
@@ -219,15 +245,16 @@ impl Connection {
         let unencodable =
             |e: strata_protocol::EncodeError| Error::invalid(format!("cannot encode {} v{version}: {e}", R::NAME));
         header.encode(frame, request_header_version(R::KEY, version)).map_err(unencodable)?;
-        encode_message(request, frame, version).map_err(unencodable)?;
-        let len = i32::try_from(frame.len() - 4).map_err(|_| Error::invalid("request larger than 2 GiB"))?;
+        let records = body(frame).map_err(unencodable)?;
+        let size = frame.len() - 4 + records.iter().map(|(_, r)| r.len()).sum::<usize>();
+        let len = i32::try_from(size).map_err(|_| Error::invalid("request larger than 2 GiB"))?;
         frame[..4].copy_from_slice(&len.to_be_bytes());
         let rx = reply.then(|| {
             let (tx, rx) = oneshot::channel();
             self.pending.lock().expect("pending lock").push_back((correlation, tx));
             rx
         });
-        let written = socket.write_all(frame).await;
+        let written = write_frame(socket, frame, &records).await;
         if frame.capacity() > MAX_KEPT_FRAME {
             *frame = BytesMut::new();
         }
@@ -273,6 +300,30 @@ fn fail_all(pending: &Mutex<VecDeque<(i32, Reply)>>, broken: &AtomicBool, addres
 struct Writer {
     socket: OwnedWriteHalf,
     frame: BytesMut,
+}
+
+/// Writes `frame` with `records` in their places, in as few system calls as
+/// the socket takes them.
+async fn write_frame(socket: &mut OwnedWriteHalf, frame: &[u8], records: &OutOfLine) -> std::io::Result<()> {
+    if records.is_empty() {
+        return socket.write_all(frame).await;
+    }
+    let mut slices = Vec::with_capacity(2 * records.len() + 1);
+    let mut at = 0;
+    for (offset, bytes) in records {
+        slices.push(IoSlice::new(&frame[at..*offset]));
+        slices.push(IoSlice::new(bytes));
+        at = *offset;
+    }
+    slices.push(IoSlice::new(&frame[at..]));
+    let mut slices = &mut slices[..];
+    while !slices.is_empty() {
+        match socket.write_vectored(slices).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => IoSlice::advance_slices(&mut slices, n),
+        }
+    }
+    Ok(())
 }
 
 /// The largest encoding buffer a connection keeps after a request.

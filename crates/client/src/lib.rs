@@ -36,6 +36,7 @@ pub mod consumer;
 mod error;
 mod group;
 pub mod partitioner;
+mod produce_request;
 pub mod producer;
 
 pub use admin::Admin;

@@ -221,6 +221,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// True once the record's batch ended: awaiting it then returns at once.
+    /// A check without a lock, for callers that track many deliveries.
+    pub fn is_finished(&self) -> bool {
+        self.batch.outcome.get().is_some()
+    }
+
     fn metadata(&self, outcome: &Result<(i64, i64)>) -> Result<RecordMetadata> {
         let (base, log_append_time) = outcome.clone()?;
         Ok(RecordMetadata {
@@ -381,6 +387,11 @@ impl Producer {
         if shared.closed.load(Ordering::Relaxed) {
             return Err(Error::Closed);
         }
+        // A caller sending in a loop rarely waits, so without this it would
+        // hold its worker thread until the buffer filled: the sender task,
+        // woken on that thread when a batch closes, could not start there,
+        // and the other worker may not take it (tokio's LIFO slot).
+        tokio::task::consume_budget().await;
         let size = record.size();
         if size > shared.config.max_request_size {
             return Err(Error::invalid(format!(
@@ -743,11 +754,7 @@ async fn start_produce(shared: &Shared, conn: &Connection, batches: &[Batch]) ->
         topic_data: topics,
         ..Default::default()
     };
-    if shared.config.acks == Acks::None {
-        conn.send_only(&request, version).await?;
-        return Ok(None);
-    }
-    Ok(Some(Box::pin(conn.start(&request, version).await?)))
+    Ok(conn.produce(&request, version).await?.map(|answer| Box::pin(answer) as Answer))
 }
 
 /// Resolves each batch of a Produce request from its answer.

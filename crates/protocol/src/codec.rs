@@ -353,6 +353,24 @@ pub fn put_nullable_array<T>(
     Ok(())
 }
 
+/// Takes the records out of an encoded struct, so that they can follow from
+/// a buffer of their own (a vectored write, sendfile): `w` ends with a
+/// struct whose records field, the last before its tagged fields, was
+/// encoded empty, and which has no tagged fields. That ending is replaced
+/// by the length prefix of `len` bytes of records; the caller sends the
+/// records next and then, in flexible versions, the struct's empty tagged
+/// fields (one 0 byte). `Ok(false)`, with `w` unchanged, when `w` does not
+/// end that way.
+pub fn records_out_of_line(w: &mut BytesMut, len: usize, flexible: bool) -> Result<bool, EncodeError> {
+    let tail: &[u8] = if flexible { &[1, 0] } else { &[0, 0, 0, 0] };
+    if !w.ends_with(tail) {
+        return Ok(false);
+    }
+    w.truncate(w.len() - tail.len());
+    put_length(w, Some(len), flexible, false)?;
+    Ok(true)
+}
+
 /// Writes an array, each element with `elem`.
 pub fn put_array<T>(
     w: &mut BytesMut,

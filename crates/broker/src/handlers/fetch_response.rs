@@ -17,7 +17,7 @@
 //! generated encoder's for every served version.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use strata_protocol::codec::{put_string, put_unsigned_varint, put_uuid};
+use strata_protocol::codec::{put_string, put_unsigned_varint, put_uuid, records_out_of_line};
 use strata_protocol::frame::response_header_version;
 use strata_protocol::generated::fetch_response::PartitionData;
 use strata_protocol::generated::ResponseHeader;
@@ -164,10 +164,8 @@ fn partition(out: &mut Pieces, p: PartitionResult, version: i16) {
     let w = &mut out.current;
     data.encode(w, version).expect("a fetch partition always encodes");
     let Some(region) = region else { return };
-    let tail: &[u8] = if flexible { &[1, 0] } else { &[0, 0, 0, 0] };
-    debug_assert!(w.ends_with(tail));
-    w.truncate(w.len() - tail.len());
-    put_len(w, region.len, flexible);
+    let moved = records_out_of_line(w, region.len, flexible);
+    debug_assert!(matches!(moved, Ok(true)), "a partition without tagged fields ends with its records");
     out.push_file(region);
     if flexible {
         put_unsigned_varint(&mut out.current, 0);

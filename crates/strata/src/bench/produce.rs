@@ -1,13 +1,16 @@
 //! `strata bench produce`: producers sending as fast as allowed (or at a
 //! target rate); latency is from the send call to the acknowledgement.
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use strata_client::{Delivery, Producer, ProducerConfig, ProducerRecord};
-use tokio::sync::mpsc;
 
 use super::report::{histogram, Report};
 use super::{ensure_topic, pace, payload_pool, progress, Budget, Load, Outputs};
@@ -83,39 +86,95 @@ struct Job {
 }
 
 impl Job {
-    /// Sends its records; a collector awaits deliveries in order and
-    /// records each latency. Returns records sent and their latencies.
+    /// Sends its records and, in the same task, awaits their deliveries
+    /// oldest first, recording each latency. Returns records sent and their
+    /// latencies.
     async fn run(self) -> Result<(u64, Histogram<u64>), String> {
         let producer = Producer::new(self.config).map_err(fail)?;
-        let (tx, rx) = mpsc::channel::<(Instant, Delivery)>(1 << 16);
-        let collector = tokio::spawn(collect(rx, self.done.clone()));
         let pool = payload_pool(self.record_size);
+        let mut pending = Pending { deliveries: VecDeque::new(), latency: histogram(), done: self.done };
         let start = Instant::now();
         let mut sent = 0u64;
         while self.budget.more(sent) {
-            pace(start, sent, self.rate).await;
+            pending.meanwhile(pace(start, sent, self.rate)).await?;
             let at = (sent % 4096) as usize;
             let record = ProducerRecord::new(&self.topic, &pool[at..at + self.record_size]);
             let t0 = Instant::now();
-            let delivery = producer.send(record).await.map_err(fail)?;
-            if tx.send((t0, delivery)).await.is_err() {
-                break; // the collector stopped on an error, which it returns
-            }
+            let delivery = pending.meanwhile(producer.send(record)).await?.map_err(fail)?;
+            pending.push(t0, delivery).await?;
             sent += 1;
         }
-        drop(tx);
-        let latency = collector.await.map_err(|e| e.to_string())??;
+        while !pending.deliveries.is_empty() {
+            pending.oldest_ended().await?;
+        }
         producer.close().await;
-        Ok((sent, latency))
+        Ok((sent, pending.latency))
     }
 }
 
-async fn collect(mut rx: mpsc::Receiver<(Instant, Delivery)>, done: Arc<AtomicU64>) -> Result<Histogram<u64>, String> {
-    let mut latency = histogram();
-    while let Some((t0, delivery)) = rx.recv().await {
-        delivery.await.map_err(fail)?;
-        latency.saturating_record(t0.elapsed().as_micros() as u64);
-        done.fetch_add(1, Ordering::Relaxed);
+/// At most this many deliveries wait at once; the next send waits for the oldest.
+const MAX_PENDING: usize = 1 << 16;
+
+/// The deliveries not yet seen to end, oldest first (a producer ends a
+/// partition's records in send order), and the latencies of those that
+/// did. A record's latency is read when its delivery is seen to have
+/// ended: after every send, and while a send or the pacing waits. No
+/// channel, task or clock read per record beyond the send time: deliveries
+/// that end together share one reading of the clock.
+struct Pending {
+    deliveries: VecDeque<(Instant, Delivery)>,
+    latency: Histogram<u64>,
+    done: Arc<AtomicU64>,
+}
+
+impl Pending {
+    /// Runs `work`, meanwhile recording the deliveries that end. `work` is
+    /// polled first: when it is ready at once, as a send usually is, no
+    /// delivery is polled.
+    async fn meanwhile<T>(&mut self, work: impl Future<Output = T>) -> Result<T, String> {
+        let mut work = std::pin::pin!(work);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = work.as_mut().poll(cx) {
+                return Poll::Ready(Ok(out));
+            }
+            while let Some((sent_at, oldest)) = self.deliveries.front_mut() {
+                let Poll::Ready(ended) = Pin::new(oldest).poll(cx) else { break };
+                if let Err(e) = ended {
+                    return Poll::Ready(Err(fail(e)));
+                }
+                self.latency.saturating_record(sent_at.elapsed().as_micros() as u64);
+                self.deliveries.pop_front();
+                self.done.fetch_add(1, Ordering::Relaxed);
+            }
+            Poll::Pending
+        })
+        .await
     }
-    Ok(latency)
+
+    /// Adds a delivery, and records those that ended.
+    async fn push(&mut self, sent_at: Instant, delivery: Delivery) -> Result<(), String> {
+        self.deliveries.push_back((sent_at, delivery));
+        if self.deliveries.len() >= MAX_PENDING || self.deliveries.front().is_some_and(|(_, d)| d.is_finished()) {
+            self.oldest_ended().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest delivery (forever when there is none), then
+    /// records it and every later one that has ended too.
+    async fn oldest_ended(&mut self) -> Result<(), String> {
+        let Some((_, oldest)) = self.deliveries.front_mut() else {
+            return std::future::pending().await;
+        };
+        oldest.await.map_err(fail)?;
+        let now = Instant::now();
+        let mut ended = 0;
+        while let Some((sent_at, delivery)) = self.deliveries.pop_front_if(|(_, d)| d.is_finished()) {
+            delivery.await.map_err(fail)?;
+            self.latency.saturating_record((now - sent_at).as_micros() as u64);
+            ended += 1;
+        }
+        self.done.fetch_add(ended, Ordering::Relaxed);
+        Ok(())
+    }
 }
