@@ -23,11 +23,8 @@ count=${3:-1000000}
 strata=${STRATA_BIN:-target/release/strata}
 [ -n "${STRATA_BIN:-}" ] || cargo build --release -q -p strata
 rm -rf "$dir" && mkdir -p "$dir"
-$strata server --listen 127.0.0.1:9193 --data-dir "$dir/data" 2>"$dir/broker.log" &
-broker=$!
-trap 'kill $broker 2>/dev/null' EXIT
-sleep 0.5
-export STRATA_BROKERS=127.0.0.1:9193
+. "$(dirname "$0")/broker.sh"
+start_broker 9193
 # The fraction of FILES' pages in the page cache.
 resident() { fincore -b -n -o RES,SIZE "$@" | awk '{r+=$1; s+=$2} END {printf "%.2f", s ? r/s : 0}'; }
 . "$(dirname "$0")/pages.sh"  # prepare: the page state before a writing run

@@ -18,11 +18,8 @@ export PAGES=${PAGES:-warm}
 cargo build --release -q -p strata
 strata=target/release/strata
 rm -rf "$dir" && mkdir -p "$dir"
-$strata server --listen 127.0.0.1:9194 --data-dir "$dir/data" 2>"$dir/broker.log" &
-broker=$!
-trap 'kill $broker 2>/dev/null' EXIT
-sleep 0.5
-export STRATA_BROKERS=127.0.0.1:9194
+. "$(dirname "$0")/broker.sh"
+start_broker 9194
 . "$(dirname "$0")/pages.sh"  # prepare: the page state before a writing run
 idle() { awk '/^cpu /{print $5+$6}' /proc/stat; }
 for round in $(seq "$rounds"); do
