@@ -89,11 +89,6 @@ impl Connection {
         Ok(conn)
     }
 
-    /// The broker's address.
-    pub(crate) fn address(&self) -> &str {
-        &self.address
-    }
-
     /// True once the connection failed; it must not be used again.
     pub(crate) fn is_broken(&self) -> bool {
         self.broken.load(Ordering::Relaxed)

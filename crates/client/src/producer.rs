@@ -730,10 +730,8 @@ type Answer = Pin<Box<dyn Future<Output = Result<ProduceResponse>> + Send>>;
 
 /// Writes one Produce request holding `batches`; `None` with acks=0.
 async fn start_produce(shared: &Shared, conn: &Connection, batches: &[Batch]) -> Result<Option<Answer>> {
+    // Versions below 3 (no transactional id) are refused by `Connection::produce`.
     let version = conn.version::<ProduceRequest>(11)?;
-    if version < 3 {
-        return Err(Error::UnsupportedVersion { api: "Produce", address: conn.address().to_string() });
-    }
     let mut topics: Vec<TopicProduceData> = Vec::new();
     for b in batches {
         let data =
