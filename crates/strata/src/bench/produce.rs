@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
@@ -137,14 +137,13 @@ impl Pending {
             if let Poll::Ready(out) = work.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
             }
-            while let Some((sent_at, oldest)) = self.deliveries.front_mut() {
-                let Poll::Ready(ended) = Pin::new(oldest).poll(cx) else { break };
-                if let Err(e) = ended {
-                    return Poll::Ready(Err(fail(e)));
+            while let Some((_, oldest)) = self.deliveries.front_mut() {
+                if Pin::new(oldest).poll(cx).is_pending() {
+                    break;
                 }
-                self.latency.saturating_record(sent_at.elapsed().as_micros() as u64);
-                self.deliveries.pop_front();
-                self.done.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = self.record_ended() {
+                    return Poll::Ready(Err(e));
+                }
             }
             Poll::Pending
         })
@@ -154,27 +153,34 @@ impl Pending {
     /// Adds a delivery, and records those that ended.
     async fn push(&mut self, sent_at: Instant, delivery: Delivery) -> Result<(), String> {
         self.deliveries.push_back((sent_at, delivery));
-        if self.deliveries.len() >= MAX_PENDING || self.deliveries.front().is_some_and(|(_, d)| d.is_finished()) {
-            self.oldest_ended().await?;
+        match self.deliveries.len() >= MAX_PENDING {
+            true => self.oldest_ended().await,
+            false => self.record_ended(),
         }
-        Ok(())
     }
 
-    /// Waits for the oldest delivery (forever when there is none), then
-    /// records it and every later one that has ended too.
+    /// Waits for the oldest delivery, then records it and every later one
+    /// that has ended too.
     async fn oldest_ended(&mut self) -> Result<(), String> {
-        let Some((_, oldest)) = self.deliveries.front_mut() else {
-            return std::future::pending().await;
-        };
-        oldest.await.map_err(fail)?;
-        let now = Instant::now();
-        let mut ended = 0;
-        while let Some((sent_at, delivery)) = self.deliveries.pop_front_if(|(_, d)| d.is_finished()) {
-            delivery.await.map_err(fail)?;
-            self.latency.saturating_record((now - sent_at).as_micros() as u64);
-            ended += 1;
+        if let Some((_, oldest)) = self.deliveries.front_mut() {
+            oldest.await.map_err(fail)?;
         }
-        self.done.fetch_add(ended, Ordering::Relaxed);
+        self.record_ended()
+    }
+
+    /// Records the deliveries at the front that have ended, with one
+    /// reading of the clock; the first failed one is the error.
+    fn record_ended(&mut self) -> Result<(), String> {
+        let mut now = None;
+        while let Some((sent_at, mut delivery)) = self.deliveries.pop_front_if(|(_, d)| d.is_finished()) {
+            let Poll::Ready(outcome) = Pin::new(&mut delivery).poll(&mut Context::from_waker(Waker::noop())) else {
+                unreachable!("an ended delivery is ready");
+            };
+            outcome.map_err(fail)?;
+            let now = *now.get_or_insert_with(Instant::now);
+            self.latency.saturating_record((now - sent_at).as_micros() as u64);
+            self.done.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 }
