@@ -485,13 +485,15 @@ pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io:
 }
 
 /// A broker-only node (not a voter) asks the voters, in turn, to add it as a
-/// learner at its controller listener, until it is in the membership: then
-/// the leader replicates the metadata log to it (openraft pushes to learners,
-/// where Kafka's observers fetch). Retries every 500 ms until `stop`.
+/// learner at its controller listener, until the membership names it at
+/// that address: then the leader replicates the metadata log to it (openraft
+/// pushes to learners, where Kafka's observers fetch). A node restarted at a
+/// new address finds itself in the membership at its old one, and asks too.
+/// Retries every 500 ms until `stop`.
 async fn join(raft: Raft<TypeConfig>, config: QuorumConfig, mut stop: watch::Receiver<bool>) {
     let Some(addr) = config.listen.clone() else { return };
     let joined = |raft: &Raft<TypeConfig>| {
-        raft.metrics().borrow().membership_config.membership().get_node(&config.node_id).is_some()
+        raft.metrics().borrow().membership_config.membership().get_node(&config.node_id).is_some_and(|n| n.addr == addr)
     };
     while !joined(&raft) {
         for voter in config.voters.values() {

@@ -8,6 +8,7 @@
 //! carries one request at a time; a frame over [`MAX_FRAME`] or one that does
 //! not decode closes the connection.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
@@ -20,7 +21,7 @@ use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
     VoteResponse,
 };
-use openraft::{BasicNode, Raft};
+use openraft::{BasicNode, ChangeMembers, Raft};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -244,7 +245,9 @@ async fn serve_connection(
 
 /// On the leader, adds node `id` at `addr` as a learner: it receives the
 /// metadata log but does not vote. Joining again at the same address
-/// changes nothing; a voter cannot join as a learner.
+/// changes nothing; joining at another one (the node restarted on a new
+/// host or port) moves it there, which for a learner is safe: it has no
+/// vote to split. A voter cannot join as a learner.
 async fn add_learner(raft: &Raft<TypeConfig>, id: u64, addr: String) -> Result<(), String> {
     let metrics = raft.metrics().borrow().clone();
     if metrics.current_leader != Some(metrics.id) {
@@ -254,9 +257,17 @@ async fn add_learner(raft: &Raft<TypeConfig>, id: u64, addr: String) -> Result<(
     if membership.voter_ids().any(|v| v == id) {
         return Err(format!("node {id} is a voter"));
     }
-    if membership.get_node(&id).is_some_and(|n| n.addr == addr) {
-        return Ok(());
-    }
-    tracing::info!(node = id, %addr, "a broker-only node joins the metadata quorum as a learner");
-    raft.add_learner(id, BasicNode::new(&addr), false).await.map(|_| ()).map_err(|e| e.to_string())
+    let result = match membership.get_node(&id) {
+        Some(n) if n.addr == addr => return Ok(()),
+        Some(n) => {
+            tracing::info!(node = id, from = %n.addr, to = %addr, "a learner of the metadata quorum moves");
+            let moved = BTreeMap::from([(id, BasicNode::new(&addr))]);
+            raft.change_membership(ChangeMembers::SetNodes(moved), false).await.map(|_| ())
+        }
+        None => {
+            tracing::info!(node = id, %addr, "a broker-only node joins the metadata quorum as a learner");
+            raft.add_learner(id, BasicNode::new(&addr), false).await.map(|_| ())
+        }
+    };
+    result.map_err(|e| e.to_string())
 }

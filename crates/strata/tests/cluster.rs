@@ -1236,6 +1236,20 @@ fn a_broker_only_node_joins_follows_the_metadata_and_serves_its_partitions() {
         }
         assert_eq!(seen, (0..40).map(|i| format!("w{i}")).collect::<BTreeSet<_>>());
     });
+    // Back at a new controller address (a new host or port, as a rescheduled
+    // pod gets): the leader pushes the metadata log there, not to the old one.
+    four.kill();
+    assert_eq!(create_topic_on(&cluster.nodes[0], "moved", 3, 3), 0);
+    let moved_listen = format!("127.0.0.1:{}", support::free_port());
+    args[3] = moved_listen.as_str();
+    four.restart_with(&args);
+    bounded(60, async {
+        until_topic(&four.addr(), "moved", |t| t.partitions.len() == 3).await;
+        let (_, _, _, voters, observers) = describe_quorum_with_observers(&four.addr());
+        assert_eq!((voters, observers), (vec![1, 2, 3], vec![4]));
+        assert_eq!(create_topic_on(&cluster.nodes[0], "after-move", 1, 3), 0);
+        until_topic(&four.addr(), "after-move", |t| t.partitions.len() == 1).await;
+    });
 }
 
 /// How many transactions `through_faults` has ended so far.

@@ -214,6 +214,13 @@ impl Broker {
         self.spawn();
     }
 
+    /// SIGKILL, then start again on the same directory and port with
+    /// `args` in place of the extra arguments it was started with.
+    pub fn restart_with(&mut self, args: &[&str]) {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
     /// SIGKILL, then start again with no file size limit (the disk freed).
     pub fn restart_unlimited(&mut self) {
         self.file_size_limit = None;
