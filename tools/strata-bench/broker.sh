@@ -5,7 +5,7 @@
 start_broker() {
     $strata server --listen "127.0.0.1:$1" --data-dir "$dir/data" 2>"$dir/broker.log" &
     broker=$!
-    trap 'kill $broker 2>/dev/null' EXIT
+    trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null' EXIT  # waited for: the next run finds the port free
     sleep 0.5
     export STRATA_BROKERS="127.0.0.1:$1"
 }

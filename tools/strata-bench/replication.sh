@@ -23,7 +23,8 @@ strata=${STRATA_BIN:-target/release/strata}
 [ -n "${STRATA_BIN:-}" ] || cargo build --release -q -p strata
 rm -rf "$dir" && mkdir -p "$dir"
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+# On exit the brokers are stopped and waited for, so that a run started right after finds the ports free.
+trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null' EXIT
 $strata server --listen 127.0.0.1:9390 --data-dir "$dir/single" 2>"$dir/single.log" &
 pids+=($!)
 voters=1@127.0.0.1:9401,2@127.0.0.1:9402,3@127.0.0.1:9403
