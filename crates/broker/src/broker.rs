@@ -22,6 +22,7 @@ use crate::fetch_session::FetchSessions;
 use crate::groups::{self, Groups};
 use crate::lifecycle::Lifecycle;
 use crate::marker_channel::MarkerLinks;
+use crate::probe::Probe;
 use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
 use crate::transactions::{self, Transactions};
@@ -50,6 +51,8 @@ pub struct Broker {
     pub(crate) liveness: Liveness,
     /// Controlled shutdown's state.
     pub(crate) lifecycle: Lifecycle,
+    /// The broker-wide metrics counters.
+    pub(crate) probe: Probe,
     _lock: DirLock,
 }
 
@@ -106,6 +109,7 @@ impl Broker {
             incarnation_id,
             liveness: Liveness::default(),
             lifecycle: Lifecycle::default(),
+            probe: Probe::default(),
             config,
             _lock: lock,
         }))

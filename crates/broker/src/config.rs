@@ -66,8 +66,16 @@ impl BrokerConfig {
                 "with several controllers in controller.quorum.voters, or on a broker-only node, listeners needs a CONTROLLER://HOST:PORT listener (the controllers send the metadata log there)".into(),
             ));
         }
+        if let Some(metrics) = statics.get("metrics.listen").filter(|a| !a.is_empty()) {
+            split_host_port(metrics).map_err(|e| ConfigError::Invalid(format!("metrics.listen: {e}")))?;
+        }
         let data_dir = PathBuf::from(get("log.dirs"));
         Ok(BrokerConfig { node_id, listen, controller_listen, voters, advertised, data_dir, statics })
+    }
+
+    /// Where GET /metrics is served (metrics.listen), if anywhere.
+    pub fn metrics_listen(&self) -> Option<&str> {
+        self.statics.get("metrics.listen").map(String::as_str).filter(|a| !a.is_empty())
     }
 
     /// How this node takes part in the metadata quorum.

@@ -347,8 +347,8 @@ async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes, leader_st
         return Ok(());
     }
     tokio::task::spawn_blocking(move || {
-        if !records.is_empty() {
-            p.append_as_follower(leader, &records, now_ms())?;
+        if !records.is_empty() && p.append_as_follower(leader, &records, now_ms())?.is_some() {
+            p.traffic.replicated_in(records.len());
         }
         p.follow_log_start(leader, leader_start)
     })

@@ -42,21 +42,28 @@ pub(crate) async fn run(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>
                     }
                     for p in t.partitions.iter().filter(|p| p.error_code == 0) {
                         tracing::info!(partition = p.partition_index, isr = ?p.isr, "the ISR changed");
+                        let old = asked.iter().find(|a| a.0 == t.topic_id && a.1 == p.partition_index);
+                        if let Some((_, _, _, old)) = old {
+                            broker.probe.isr_changed(old, &p.isr);
+                        }
                     }
                 }
             }
             Ok(_) => tracing::warn!("AlterPartition got an answer of another kind"),
             Err(e) => tracing::debug!(error = %e, "AlterPartition failed"),
         }
-        for p in asked {
+        for (_, _, p, _) in asked {
             p.replication().answered();
         }
     }
 }
 
+/// A partition asked about: its topic id, index, replica, and ISR before.
+type Asked = (Uuid, i32, Arc<Partition>, Vec<i32>);
+
 /// The AlterPartition request for every led partition whose ISR should
 /// change, and those partitions.
-fn changes(broker: &Broker) -> (AlterPartitionRequest, Vec<Arc<Partition>>) {
+fn changes(broker: &Broker) -> (AlterPartitionRequest, Vec<Asked>) {
     let node = broker.config.node_id;
     let lag = broker.broker_value::<i64>("replica.lag.time.max.ms");
     let now = now_ms();
@@ -75,8 +82,9 @@ fn changes(broker: &Broker) -> (AlterPartitionRequest, Vec<Arc<Partition>>) {
             partition_epoch: r.partition_epoch,
             ..Default::default()
         });
+        let old = r.isr.clone();
         drop(r);
-        asked.push(p);
+        asked.push((p.topic_id, index as i32, p, old));
     }
     let request = AlterPartitionRequest {
         broker_id: node,

@@ -37,6 +37,8 @@ mod leader_link;
 mod lifecycle;
 mod marker_channel;
 mod markers;
+mod metrics_http;
+mod probe;
 mod producer_ids;
 mod replicas;
 mod replication;

@@ -23,6 +23,7 @@ use strata_storage::{CleanupPolicy, Log, LogConfig, OpenFiles, StorageError};
 use tokio::sync::watch;
 
 use crate::error::{storage_error_code, BrokerError};
+use crate::probe::Traffic;
 use crate::replication::Replication;
 use crate::time::now_ms;
 
@@ -48,6 +49,8 @@ pub(crate) struct Partition {
     high_watermark: watch::Sender<i64>,
     /// Membership, and on the leader its followers' progress.
     pub(crate) replication: Mutex<Replication>,
+    /// Records and bytes in and out, for the metrics.
+    pub(crate) traffic: Traffic,
 }
 
 impl Partition {
@@ -349,6 +352,7 @@ impl Replicas {
             end_offset: watch::channel(end).0,
             high_watermark: watch::channel(hw).0,
             replication: Mutex::new(Replication::default()),
+            traffic: Traffic::default(),
         })
     }
 

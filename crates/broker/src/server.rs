@@ -17,6 +17,7 @@ use crate::fetcher;
 use crate::groups;
 use crate::isr;
 use crate::lifecycle;
+use crate::metrics_http;
 use crate::scheduler;
 use crate::transactions;
 
@@ -28,6 +29,8 @@ const DRAIN: Duration = Duration::from_secs(10);
 pub struct Server {
     broker: Arc<Broker>,
     listener: TcpListener,
+    /// The metrics listener (metrics.listen), if set.
+    metrics: Option<TcpListener>,
 }
 
 impl Server {
@@ -37,7 +40,15 @@ impl Server {
         let broker = Broker::open(config).await?;
         broker.quorum.serve_calls(controller::call_handler(Arc::downgrade(&broker)));
         let listener = TcpListener::bind(&address).await.map_err(|source| BrokerError::Listen { address, source })?;
-        Ok(Server { broker, listener })
+        let metrics = match broker.config.metrics_listen() {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .map_err(|source| BrokerError::Listen { address: address.to_string(), source })?,
+            ),
+            None => None,
+        };
+        Ok(Server { broker, listener, metrics })
     }
 
     /// The bound address (useful with port 0).
@@ -49,7 +60,7 @@ impl Server {
     /// broker's leaderships away, then stops reading requests, finishes the
     /// ones in flight (up to 10 s), flushes and closes every log.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> Result<(), BrokerError> {
-        let Server { broker, listener } = self;
+        let Server { broker, listener, metrics } = self;
         let limits = limits(&broker);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let background = tokio::spawn(scheduler::run(broker.clone(), shutdown.clone()));
@@ -62,6 +73,9 @@ impl Server {
         let timer = tokio::spawn(groups::run_timer(broker.clone(), shutdown.clone()));
         transactions::resume(&broker)?;
         let txn_timer = tokio::spawn(transactions::run_timer(broker.clone(), shutdown.clone()));
+        if let Some(metrics) = metrics {
+            tokio::spawn(metrics_http::serve(metrics, broker.clone(), shutdown.clone()));
+        }
         let mut connections = JoinSet::new();
         // Connections are served on during a controlled shutdown.
         let stop = async {

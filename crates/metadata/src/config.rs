@@ -257,6 +257,15 @@ pub static BROKER_CONFIGS: &[ConfigDef] = &[
         "The address clients are told to connect to; listeners when unset.",
     ),
     def(
+        "metrics.listen",
+        T::String,
+        None,
+        "",
+        None,
+        &[],
+        "strata's own (Kafka serves its metrics over JMX): the HOST:PORT where GET /metrics answers with this broker's metrics in Prometheus' text format, by Kafka's MBean names; unset, they are not served.",
+    ),
+    def(
         "cluster.id",
         T::String,
         None,

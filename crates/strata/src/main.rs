@@ -100,6 +100,10 @@ struct ServerArgs {
     /// (Kafka's `controller.quorum.voters`). Unset: a single node.
     #[arg(long, env = "STRATA_VOTERS")]
     voters: Option<String>,
+    /// Serve GET /metrics (Prometheus text format, Kafka's metric names)
+    /// on HOST:PORT (strata's `metrics.listen`). Unset: not served.
+    #[arg(long, env = "STRATA_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// Data directory (Kafka's `log.dirs`).
     #[arg(long, env = "STRATA_DATA_DIR")]
     data_dir: Option<PathBuf>,

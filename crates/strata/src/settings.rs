@@ -21,6 +21,7 @@ pub(crate) fn broker_config(args: &ServerArgs) -> Result<BrokerConfig, String> {
         "STRATA_VOTERS",
         "STRATA_ADVERTISED_LISTENER",
         "STRATA_DATA_DIR",
+        "STRATA_METRICS_LISTEN",
         "STRATA_CONFIG",
     ];
     let (env, unknown) = from_env(std::env::vars().filter(|(k, _)| !flag_vars.contains(&k.as_str())));
@@ -49,6 +50,9 @@ pub(crate) fn broker_config(args: &ServerArgs) -> Result<BrokerConfig, String> {
     }
     if let Some(advertised) = &args.advertised_listener {
         statics.insert("advertised.listeners".into(), advertised.clone());
+    }
+    if let Some(metrics) = &args.metrics_listen {
+        statics.insert("metrics.listen".into(), metrics.clone());
     }
     if let Some(dir) = &args.data_dir {
         statics.insert("log.dirs".into(), dir.display().to_string());

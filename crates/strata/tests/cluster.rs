@@ -29,6 +29,8 @@ struct Cluster {
     network: Option<support::Network>,
     /// controller.quorum.voters.
     voters: String,
+    /// Each node's metrics listener (metrics.listen).
+    metrics: Vec<String>,
     _tmp: tempfile::TempDir,
 }
 
@@ -66,10 +68,12 @@ impl Cluster {
         let controllers: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), support::free_port())).collect();
         let voters: Vec<String> = controllers.iter().enumerate().map(|(i, c)| format!("{}@{c}", i + 1)).collect();
         let voters = voters.join(",");
+        let metrics: Vec<String> = (0..3).map(|i| format!("{}:{}", host(i), support::free_port())).collect();
         let nodes = (0..3)
             .map(|i| {
                 let id = (i + 1).to_string();
                 let mut args = vec!["--node-id", &id, "--controller-listen", &controllers[i], "--voters", &voters];
+                args.extend_from_slice(&["--metrics-listen", &metrics[i]]);
                 args.extend_from_slice(TIMEOUTS);
                 args.extend_from_slice(extra);
                 let dir = tmp.path().join(format!("node-{id}"));
@@ -82,7 +86,7 @@ impl Cluster {
                 }
             })
             .collect();
-        Cluster { nodes, network, voters, _tmp: tmp }
+        Cluster { nodes, network, voters, metrics, _tmp: tmp }
     }
 
     fn bootstrap(&self) -> String {
@@ -955,9 +959,24 @@ fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insyn
         std::thread::sleep(Duration::from_millis(100));
     };
     eprintln!("NOT_ENOUGH_REPLICAS {refused:?} after a follower's SIGKILL");
+    // The leader's metrics say so, by Kafka's names.
+    let all_metrics = cluster.metrics.clone();
+    let metrics = |id: i32| all_metrics[id as usize - 1].clone();
+    let replica_manager = |name: &str| format!("kafka_server_replicamanager_{name}");
+    let body = support::until_sample(&metrics(leader), &replica_manager("isr_shrinks_total"), |n| n >= 1);
+    assert_eq!(support::sample(&body, &replica_manager("under_replicated_partitions")), Some(1), "{body}");
+    assert_eq!(support::sample(&body, &replica_manager("under_min_isr_partition_count")), Some(1), "{body}");
+    let traffic = |name: &str| format!("kafka_server_brokertopicmetrics_{name}{{topic=\"strict\"}}");
+    let bytes_in = support::sample(&body, &traffic("bytes_in_total")).unwrap();
+    assert!(support::sample(&body, &traffic("replication_bytes_out_total")).is_some_and(|n| n >= bytes_in));
+    // The follower still in the ISR took, in bytes, what the leader took.
+    let other = (1..=3).find(|id| *id != leader && *id != follower).unwrap();
+    support::until_sample(&metrics(other), &traffic("replication_bytes_in_total"), |n| n == bytes_in);
     cluster.node(follower).restart();
     bounded(60, async { until_topic(&bootstrap, "strict", |t| t.partitions[0].isr.len() == 3).await });
     assert_eq!(produce().0, 0, "acks=all again once the ISR is whole");
+    let body = support::until_sample(&metrics(leader), &replica_manager("isr_expands_total"), |n| n >= 1);
+    assert_eq!(support::sample(&body, &replica_manager("under_min_isr_partition_count")), Some(0), "{body}");
 }
 
 /// The log start offset a replica's partition directory records.

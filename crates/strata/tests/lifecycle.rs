@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{run_checked, run_script, Broker};
+use support::{http, run_checked, run_script, sample, scrape, Broker};
 
 fn kcat(broker: &Broker, args: &[&str]) -> String {
     let mut all = vec!["-b".to_string(), broker.addr()];
@@ -98,6 +98,40 @@ fn settings_come_from_file_environment_and_flags_in_that_order() {
 }
 
 #[test]
+fn metrics_are_served_for_prometheus_by_kafkas_names() {
+    let metrics = format!("127.0.0.1:{}", support::free_port());
+    let broker = Broker::start(&["--metrics-listen", &metrics]);
+    kcat(&broker, &["-L"]);
+    let lines: String = (0..200).map(|i| format!("record-{i}\n")).collect();
+    produce(&broker, "watched", &lines);
+    let read = kcat(&broker, &["-C", "-t", "watched", "-o", "beginning", "-e", "-q"]);
+    assert_eq!(read.lines().count(), 200);
+    let body = scrape(&metrics);
+    let topic = |name: &str| sample(&body, &format!("kafka_server_brokertopicmetrics_{name}{{topic=\"watched\"}}"));
+    assert_eq!(topic("messages_in_total"), Some(200), "{body}");
+    let bytes_in = topic("bytes_in_total").unwrap();
+    assert!(bytes_in > 200 * "record-0".len() as u64, "{body}");
+    // The consumer read every batch once, as it was written.
+    assert_eq!(topic("bytes_out_total"), Some(bytes_in), "{body}");
+    assert_eq!(topic("replication_bytes_out_total"), Some(0), "{body}");
+    let requests =
+        |api: &str| sample(&body, &format!("kafka_network_requestmetrics_requests_total{{request=\"{api}\"}}"));
+    assert!(requests("Produce").is_some_and(|n| n >= 1) && requests("Fetch").is_some_and(|n| n >= 1), "{body}");
+    let gauge = |name: &str| sample(&body, name);
+    assert_eq!(gauge("kafka_server_replicamanager_partition_count"), Some(1), "{body}");
+    assert_eq!(gauge("kafka_server_replicamanager_leader_count"), Some(1), "{body}");
+    assert_eq!(gauge("kafka_server_replicamanager_under_replicated_partitions"), Some(0), "{body}");
+    assert_eq!(gauge("kafka_controller_kafkacontroller_active_controller_count"), Some(1), "{body}");
+    assert_eq!(gauge("kafka_controller_kafkacontroller_global_topic_count"), Some(1), "{body}");
+    // Anything but GET /metrics gets a clear answer; a head without end is cut off.
+    assert!(http(&metrics, b"GET / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404 "));
+    assert!(http(&metrics, b"POST /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405 "));
+    assert!(http(&metrics, b"\x00\x01 not http\r\n\r\n").starts_with("HTTP/1.1 400 "));
+    assert_eq!(http(&metrics, &[b'a'; 20_000]), "");
+    assert!(sample(&scrape(&metrics), "kafka_server_replicamanager_leader_count").is_some());
+}
+
+#[test]
 fn bad_settings_and_a_shared_data_dir_are_clear_errors() {
     let run = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_strata")).arg("server").args(args).output().unwrap();
@@ -112,6 +146,10 @@ fn bad_settings_and_a_shared_data_dir_are_clear_errors() {
     let (code, err) = run(&["--set", "novalue"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("NAME=VALUE"), "{err}");
+
+    let (code, err) = run(&["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:nope"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("metrics.listen") && err.contains("'127.0.0.1:nope' is not HOST:PORT"), "{err}");
 
     let broker = Broker::start(&[]);
     let (code, err) = run(&["--listen", "127.0.0.1:0", "--data-dir", broker.dir.to_str().unwrap()]);

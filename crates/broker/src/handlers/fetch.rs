@@ -117,6 +117,11 @@ async fn read(broker: &Arc<Broker>, plan: Plan, limits: Limits) -> FetchOutcome 
             break read_once(&plan, &partitions, limits);
         }
     };
+    for (p, r) in partitions.iter().zip(&reads) {
+        if let (Some(p), Some(region)) = (p, &r.result.region) {
+            p.traffic.fetched(limits.replica.is_some(), region.len);
+        }
+    }
     let sent: Vec<Sent<'_>> = plan
         .partitions
         .iter()

@@ -128,6 +128,7 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
         Ok(info) => {
             let end = info.last_offset + 1;
             if !info.duplicate {
+                partition.traffic.produced((end - info.first_offset) as u64, records.len());
                 partition.appended();
             }
             let response = PartitionProduceResponse {

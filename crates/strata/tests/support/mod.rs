@@ -675,3 +675,44 @@ impl Drop for Network {
         let _ = Command::new("ip").args(["link", "del", &format!("{}b", self.tag)]).output();
     }
 }
+
+/// Sends `request` (an HTTP request head, or any bytes) to `addr` and
+/// returns all it answers before closing, within 10 s.
+pub fn http(addr: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(addr).expect("the metrics listener accepts");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// `GET /metrics` from a broker's metrics listener: the body, after checking
+/// the status line and content type.
+pub fn scrape(addr: &str) -> String {
+    let answer = http(addr, b"GET /metrics HTTP/1.1\r\nHost: strata\r\n\r\n");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(head.contains("Content-Type: text/plain; version=0.0.4"), "{head}");
+    body.to_string()
+}
+
+/// The value of sample `series` (a metric name with its labels, as
+/// written) in a Prometheus text `body`.
+pub fn sample(body: &str, series: &str) -> Option<u64> {
+    body.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Scrapes `addr` until sample `series` satisfies `ok` (up to 10 s); the body that did.
+pub fn until_sample(addr: &str, series: &str, ok: impl Fn(u64) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = scrape(addr);
+        if sample(&body, series).is_some_and(&ok) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{series} as expected within 10 s:\n{body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,234 @@
+//! The broker's metrics, by Kafka's MBean names, rendered in Prometheus'
+//! text format for `GET /metrics` ([`crate::metrics_http`]).
+//!
+//! Counters are atomics bumped where the work happens: per partition
+//! ([`Traffic`], summed by topic when scraped, so the hot path does no
+//! lookup) and per broker ([`Probe`]: requests by API, ISR shrinks and
+//! expands). Gauges (partition counts, under-replicated partitions, the
+//! controller's view) are computed from the replicas and the metadata image
+//! when scraped. A partition's counters start at zero when this broker opens
+//! it (at start, or when it gets a replica); Prometheus reads a drop as a
+//! counter reset.
+//!
+//! | Prometheus name | Kafka MBean |
+//! |---|---|
+//! | `kafka_server_brokertopicmetrics_messages_in_total{topic}` | `kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec,topic=…` |
+//! | `kafka_server_brokertopicmetrics_bytes_in_total{topic}` | `…,name=BytesInPerSec,topic=…` |
+//! | `kafka_server_brokertopicmetrics_bytes_out_total{topic}` | `…,name=BytesOutPerSec,topic=…` |
+//! | `kafka_server_brokertopicmetrics_replication_bytes_in_total{topic}` | `…,name=ReplicationBytesInPerSec,topic=…` |
+//! | `kafka_server_brokertopicmetrics_replication_bytes_out_total{topic}` | `…,name=ReplicationBytesOutPerSec,topic=…` |
+//! | `kafka_network_requestmetrics_requests_total{request}` | `kafka.network:type=RequestMetrics,name=RequestsPerSec,request=…` |
+//! | `kafka_server_replicamanager_isr_shrinks_total` | `kafka.server:type=ReplicaManager,name=IsrShrinksPerSec` |
+//! | `kafka_server_replicamanager_isr_expands_total` | `…,name=IsrExpandsPerSec` |
+//! | `kafka_server_replicamanager_partition_count` | `…,name=PartitionCount` |
+//! | `kafka_server_replicamanager_leader_count` | `…,name=LeaderCount` |
+//! | `kafka_server_replicamanager_under_replicated_partitions` | `…,name=UnderReplicatedPartitions` |
+//! | `kafka_server_replicamanager_under_min_isr_partition_count` | `…,name=UnderMinIsrPartitionCount` |
+//! | `kafka_server_replicamanager_offline_replica_count` | `…,name=OfflineReplicaCount` |
+//! | `kafka_controller_kafkacontroller_active_controller_count` | `kafka.controller:type=KafkaController,name=ActiveControllerCount` |
+//! | `kafka_controller_kafkacontroller_global_topic_count` | `…,name=GlobalTopicCount` |
+//! | `kafka_controller_kafkacontroller_global_partition_count` | `…,name=GlobalPartitionCount` |
+//! | `kafka_controller_kafkacontroller_offline_partitions_count` | `…,name=OfflinePartitionsCount` |
+//!
+//! As in Kafka, the controller's gauges are reported by the active
+//! controller; every other node reports 0.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use strata_protocol::ApiKey;
+
+use crate::broker::Broker;
+
+/// A partition's traffic on this broker, in bytes as they travel (batches
+/// as sent, compressed or not) and records.
+#[derive(Debug, Default)]
+pub(crate) struct Traffic {
+    /// Records appended as leader.
+    messages_in: AtomicU64,
+    /// Bytes appended as leader.
+    bytes_in: AtomicU64,
+    /// Bytes sent to consumers.
+    bytes_out: AtomicU64,
+    /// Bytes appended as follower.
+    replication_bytes_in: AtomicU64,
+    /// Bytes sent to followers.
+    replication_bytes_out: AtomicU64,
+}
+
+impl Traffic {
+    /// A produce appended `records` records in `bytes` bytes.
+    pub(crate) fn produced(&self, records: u64, bytes: usize) {
+        self.messages_in.fetch_add(records, Ordering::Relaxed);
+        self.bytes_in.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A follower's fetch appended `bytes` bytes here.
+    pub(crate) fn replicated_in(&self, bytes: usize) {
+        self.replication_bytes_in.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A fetch answer carried `bytes` bytes of this partition, to a
+    /// follower (`replica`) or a consumer.
+    pub(crate) fn fetched(&self, replica: bool, bytes: usize) {
+        let counter = if replica { &self.replication_bytes_out } else { &self.bytes_out };
+        counter.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    fn values(&self) -> [u64; 5] {
+        [&self.messages_in, &self.bytes_in, &self.bytes_out, &self.replication_bytes_in, &self.replication_bytes_out]
+            .map(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+/// [`Traffic`]'s counters: name and help, in the order of `Traffic::values`.
+const TRAFFIC: [(&str, &str); 5] = [
+    ("kafka_server_brokertopicmetrics_messages_in_total", "Records appended as leader (MessagesInPerSec)."),
+    ("kafka_server_brokertopicmetrics_bytes_in_total", "Bytes appended as leader (BytesInPerSec)."),
+    ("kafka_server_brokertopicmetrics_bytes_out_total", "Bytes sent to consumers (BytesOutPerSec)."),
+    (
+        "kafka_server_brokertopicmetrics_replication_bytes_in_total",
+        "Bytes appended as follower (ReplicationBytesInPerSec).",
+    ),
+    (
+        "kafka_server_brokertopicmetrics_replication_bytes_out_total",
+        "Bytes sent to followers (ReplicationBytesOutPerSec).",
+    ),
+];
+
+/// Wire API keys counted, from 0 (keys beyond are not served anyway).
+const API_KEYS: usize = 128;
+
+/// The broker-wide counters.
+#[derive(Debug)]
+pub(crate) struct Probe {
+    /// Requests by wire API key.
+    requests: [AtomicU64; API_KEYS],
+    isr_shrinks: AtomicU64,
+    isr_expands: AtomicU64,
+}
+
+impl Default for Probe {
+    fn default() -> Probe {
+        Probe {
+            requests: std::array::from_fn(|_| AtomicU64::new(0)),
+            isr_shrinks: AtomicU64::new(0),
+            isr_expands: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Probe {
+    /// A request of API `key` arrived (its header was read).
+    pub(crate) fn request(&self, key: ApiKey) {
+        if let Some(counter) = self.requests.get(key as usize) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The controller accepted an ISR change from `old` to `new`.
+    pub(crate) fn isr_changed(&self, old: &[i32], new: &[i32]) {
+        if old.iter().any(|r| !new.contains(r)) {
+            self.isr_shrinks.fetch_add(1, Ordering::Relaxed);
+        }
+        if new.iter().any(|r| !old.contains(r)) {
+            self.isr_expands.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Every metric of `broker`, in Prometheus' text exposition format (0.0.4).
+pub(crate) fn render(broker: &Broker) -> String {
+    let mut out = String::new();
+    let partitions = broker.replicas.all();
+    let mut by_topic: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
+    for (topic, _, p) in &partitions {
+        let sum = by_topic.entry(topic.as_str()).or_default();
+        for (s, v) in sum.iter_mut().zip(p.traffic.values()) {
+            *s += v;
+        }
+    }
+    for (i, (name, help)) in TRAFFIC.iter().enumerate() {
+        family(&mut out, name, "counter", help);
+        for (topic, values) in &by_topic {
+            let _ = writeln!(out, "{name}{{topic=\"{topic}\"}} {}", values[i]);
+        }
+    }
+    let name = "kafka_network_requestmetrics_requests_total";
+    family(&mut out, name, "counter", "Requests received, by API (RequestsPerSec).");
+    for key in ApiKey::ALL {
+        let n = broker.probe.requests.get(*key as usize).map_or(0, |c| c.load(Ordering::Relaxed));
+        if n > 0 {
+            let _ = writeln!(out, "{name}{{request=\"{}\"}} {n}", key.name());
+        }
+    }
+    let led: Vec<_> = partitions.iter().filter(|(_, _, p)| p.is_leader()).map(|(_, _, p)| p).collect();
+    let under_replicated = led
+        .iter()
+        .filter(|p| {
+            let r = p.replication();
+            r.isr.len() < r.replicas.len()
+        })
+        .count();
+    let under_min_isr = led.iter().filter(|p| p.insync_shortfall().is_some()).count();
+    let offline = partitions.iter().filter(|(_, _, p)| p.log.is_offline()).count();
+    let probe = &broker.probe;
+    let replica_manager = [
+        ("isr_shrinks_total", "counter", "ISR shrinks accepted (IsrShrinksPerSec).", load(&probe.isr_shrinks)),
+        ("isr_expands_total", "counter", "ISR expansions accepted (IsrExpandsPerSec).", load(&probe.isr_expands)),
+        ("partition_count", "gauge", "Partitions with a replica here.", partitions.len() as u64),
+        ("leader_count", "gauge", "Partitions led here.", led.len() as u64),
+        ("under_replicated_partitions", "gauge", "Led partitions whose ISR lacks a replica.", under_replicated as u64),
+        (
+            "under_min_isr_partition_count",
+            "gauge",
+            "Led partitions whose ISR is below min.insync.replicas.",
+            under_min_isr as u64,
+        ),
+        (
+            "offline_replica_count",
+            "gauge",
+            "Replicas here whose log went offline after a storage error.",
+            offline as u64,
+        ),
+    ];
+    for (suffix, kind, help, value) in replica_manager {
+        single(&mut out, &format!("kafka_server_replicamanager_{suffix}"), kind, help, value);
+    }
+    let active = broker.quorum.is_leader();
+    let image = broker.image();
+    let (mut topics, mut partitions, mut leaderless) = (0, 0, 0);
+    if active {
+        for t in image.topics() {
+            topics += 1;
+            partitions += t.partitions.len() as u64;
+            leaderless += t.partitions.iter().filter(|p| p.leader < 0).count() as u64;
+        }
+    }
+    let controller = [
+        ("active_controller_count", "Whether this node is the active controller.", u64::from(active)),
+        ("global_topic_count", "Topics in the cluster.", topics),
+        ("global_partition_count", "Partitions in the cluster.", partitions),
+        ("offline_partitions_count", "Partitions without a leader.", leaderless),
+    ];
+    for (suffix, help, value) in controller {
+        single(&mut out, &format!("kafka_controller_kafkacontroller_{suffix}"), "gauge", help, value);
+    }
+    out
+}
+
+fn load(counter: &AtomicU64) -> u64 {
+    counter.load(Ordering::Relaxed)
+}
+
+/// A metric family's HELP and TYPE lines.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A family of one unlabelled sample.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
+    family(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
