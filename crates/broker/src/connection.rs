@@ -17,10 +17,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use strata_protocol::frame::frame_size;
+use strata_protocol::frame::{frame_size, RequestPrefix};
+use strata_protocol::ApiKey;
 use tokio::io::{AsyncReadExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
@@ -49,6 +50,10 @@ pub(crate) struct Limits {
     pub(crate) request_memory_total: usize,
 }
 
+/// A request's API and when it was read, for the metrics (none for an
+/// unknown API, which closes the connection).
+type Timed = Option<(ApiKey, Instant)>;
+
 /// Why a connection ended.
 enum End {
     Closed,
@@ -72,11 +77,15 @@ pub(crate) async fn serve(
     let (rd, mut wr) = stream.into_split();
     // Small: every connection holds one, and bodies larger than it bypass it.
     let mut rd = BufReader::with_capacity(READ_BUFFER, rd);
-    let (tx, mut rx) = mpsc::channel::<Reply>(MAX_QUEUED);
+    let (tx, mut rx) = mpsc::channel::<(Reply, Timed)>(MAX_QUEUED);
+    let probe = broker.clone();
     let writer = tokio::spawn(async move {
-        while let Some(reply) = rx.recv().await {
+        while let Some((reply, timed)) = rx.recv().await {
             if let Some(response) = reply.await {
                 response::write(&mut wr, response).await?;
+            }
+            if let Some((key, read)) = timed {
+                probe.probe.request_done(key, read.elapsed());
             }
         }
         Ok::<_, std::io::Error>(())
@@ -91,11 +100,15 @@ pub(crate) async fn serve(
             Ok(None) => break End::Closed,
             Err(end) => break end,
         };
+        let timed = RequestPrefix::peek(&bytes).ok().and_then(|p| ApiKey::from_i16(p.api_key)).map(|key| {
+            broker.probe.request(key);
+            (key, Instant::now())
+        });
         let dispatched = handlers::dispatch(&broker, peer, bytes).await;
         drop(permit);
         match dispatched {
             Dispatched::Reply(reply) => {
-                if tx.send(reply).await.is_err() {
+                if tx.send((reply, timed)).await.is_err() {
                     break End::Closed;
                 }
             }

@@ -3,8 +3,8 @@
 //!
 //! Counters are atomics bumped where the work happens: per partition
 //! ([`Traffic`], summed by topic when scraped, so the hot path does no
-//! lookup) and per broker ([`Probe`]: requests by API, ISR shrinks and
-//! expands). Gauges (partition counts, under-replicated partitions, the
+//! lookup) and per broker ([`Probe`]: requests by API and the time from a
+//! request read to its response written, ISR shrinks and expands). Gauges (partition counts, under-replicated partitions, the
 //! controller's view) are computed from the replicas and the metadata image
 //! when scraped. A partition's counters start at zero when this broker opens
 //! it (at start, or when it gets a replica); Prometheus reads a drop as a
@@ -18,6 +18,7 @@
 //! | `kafka_server_brokertopicmetrics_replication_bytes_in_total{topic}` | `…,name=ReplicationBytesInPerSec,topic=…` |
 //! | `kafka_server_brokertopicmetrics_replication_bytes_out_total{topic}` | `…,name=ReplicationBytesOutPerSec,topic=…` |
 //! | `kafka_network_requestmetrics_requests_total{request}` | `kafka.network:type=RequestMetrics,name=RequestsPerSec,request=…` |
+//! | `kafka_network_requestmetrics_total_time_ms{request}` (histogram) | `…,name=TotalTimeMs,request=…` |
 //! | `kafka_server_replicamanager_isr_shrinks_total` | `kafka.server:type=ReplicaManager,name=IsrShrinksPerSec` |
 //! | `kafka_server_replicamanager_isr_expands_total` | `…,name=IsrExpandsPerSec` |
 //! | `kafka_server_replicamanager_partition_count` | `…,name=PartitionCount` |
@@ -36,6 +37,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use strata_protocol::ApiKey;
 
@@ -100,11 +102,25 @@ const TRAFFIC: [(&str, &str); 5] = [
 /// Wire API keys counted, from 0 (keys beyond are not served anyway).
 const API_KEYS: usize = 128;
 
+/// The upper bounds, in ms, of the request time histogram's buckets.
+const TIME_BUCKETS_MS: [u64; 14] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+
+/// One API's request times: a count per bucket, not cumulative (the last
+/// for times past every bound), and their sum in µs. The count is the
+/// buckets' total, so a scrape never sees a bucket ahead of it.
+#[derive(Debug, Default)]
+struct Times {
+    buckets: [AtomicU64; TIME_BUCKETS_MS.len() + 1],
+    sum_us: AtomicU64,
+}
+
 /// The broker-wide counters.
 #[derive(Debug)]
 pub(crate) struct Probe {
     /// Requests by wire API key.
     requests: [AtomicU64; API_KEYS],
+    /// Request times by wire API key.
+    times: Box<[Times]>,
     isr_shrinks: AtomicU64,
     isr_expands: AtomicU64,
 }
@@ -113,6 +129,7 @@ impl Default for Probe {
     fn default() -> Probe {
         Probe {
             requests: std::array::from_fn(|_| AtomicU64::new(0)),
+            times: (0..API_KEYS).map(|_| Times::default()).collect(),
             isr_shrinks: AtomicU64::new(0),
             isr_expands: AtomicU64::new(0),
         }
@@ -120,11 +137,21 @@ impl Default for Probe {
 }
 
 impl Probe {
-    /// A request of API `key` arrived (its header was read).
+    /// A request of API `key` arrived (its frame was read).
     pub(crate) fn request(&self, key: ApiKey) {
         if let Some(counter) = self.requests.get(key as usize) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A request of API `key` ended `took` after it was read: its response
+    /// written (or, with none to send, such as acks=0, ready).
+    pub(crate) fn request_done(&self, key: ApiKey, took: Duration) {
+        let Some(times) = self.times.get(key as usize) else { return };
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let bucket = TIME_BUCKETS_MS.iter().position(|ms| us <= ms * 1000).unwrap_or(TIME_BUCKETS_MS.len());
+        times.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        times.sum_us.fetch_add(us, Ordering::Relaxed);
     }
 
     /// The controller accepted an ISR change from `old` to `new`.
@@ -163,6 +190,7 @@ pub(crate) fn render(broker: &Broker) -> String {
             let _ = writeln!(out, "{name}{{request=\"{}\"}} {n}", key.name());
         }
     }
+    request_times(&mut out, &broker.probe);
     let led: Vec<_> = partitions.iter().filter(|(_, _, p)| p.is_leader()).map(|(_, _, p)| p).collect();
     let under_replicated = led
         .iter()
@@ -216,6 +244,30 @@ pub(crate) fn render(broker: &Broker) -> String {
         single(&mut out, &format!("kafka_controller_kafkacontroller_{suffix}"), "gauge", help, value);
     }
     out
+}
+
+/// The request time histograms, of the APIs that had requests.
+fn request_times(out: &mut String, probe: &Probe) {
+    let name = "kafka_network_requestmetrics_total_time_ms";
+    family(out, name, "histogram", "Time from a request read to its response written, in ms (TotalTimeMs).");
+    for key in ApiKey::ALL {
+        let Some(times) = probe.times.get(*key as usize) else { continue };
+        let counts = times.buckets.each_ref().map(load);
+        let count: u64 = counts.iter().sum();
+        if count == 0 {
+            continue;
+        }
+        let request = key.name();
+        let mut cumulative = 0;
+        for (le, n) in TIME_BUCKETS_MS.iter().zip(counts) {
+            cumulative += n;
+            let _ = writeln!(out, "{name}_bucket{{request=\"{request}\",le=\"{le}\"}} {cumulative}");
+        }
+        let sum_ms = load(&times.sum_us) as f64 / 1000.0;
+        let _ = writeln!(out, "{name}_bucket{{request=\"{request}\",le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum{{request=\"{request}\"}} {sum_ms}");
+        let _ = writeln!(out, "{name}_count{{request=\"{request}\"}} {count}");
+    }
 }
 
 fn load(counter: &AtomicU64) -> u64 {

@@ -117,6 +117,16 @@ fn metrics_are_served_for_prometheus_by_kafkas_names() {
     let requests =
         |api: &str| sample(&body, &format!("kafka_network_requestmetrics_requests_total{{request=\"{api}\"}}"));
     assert!(requests("Produce").is_some_and(|n| n >= 1) && requests("Fetch").is_some_and(|n| n >= 1), "{body}");
+    // Every Produce was answered: each is in the time histogram, its buckets cumulative.
+    let time = "kafka_network_requestmetrics_total_time_ms";
+    assert_eq!(sample(&body, &format!("{time}_count{{request=\"Produce\"}}")), requests("Produce"), "{body}");
+    let buckets: Vec<u64> = body
+        .lines()
+        .filter(|l| l.starts_with(&format!("{time}_bucket{{request=\"Produce\"")))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(buckets.len(), 15, "{body}");
+    assert!(buckets.windows(2).all(|w| w[0] <= w[1]) && buckets.last().copied() == requests("Produce"), "{body}");
     let gauge = |name: &str| sample(&body, name);
     assert_eq!(gauge("kafka_server_replicamanager_partition_count"), Some(1), "{body}");
     assert_eq!(gauge("kafka_server_replicamanager_leader_count"), Some(1), "{body}");

@@ -115,7 +115,6 @@ async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_f
     let Some(key) = ApiKey::from_i16(prefix.api_key) else {
         return Dispatched::Close(format!("unknown API key {}", prefix.api_key));
     };
-    broker.probe.request(key);
     let served = supported_versions(key);
     if !served.is_some_and(|v| v.contains(prefix.api_version)) {
         if key == ApiKey::ApiVersions {
