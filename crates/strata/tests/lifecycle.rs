@@ -133,6 +133,17 @@ fn metrics_are_served_for_prometheus_by_kafkas_names() {
     assert_eq!(gauge("kafka_server_replicamanager_under_replicated_partitions"), Some(0), "{body}");
     assert_eq!(gauge("kafka_controller_kafkacontroller_active_controller_count"), Some(1), "{body}");
     assert_eq!(gauge("kafka_controller_kafkacontroller_global_topic_count"), Some(1), "{body}");
+    // The Prometheus client's own parser reads it, each family of its type.
+    let parsed = run_script(&broker, "prometheus_scrape.py", &[&metrics], Duration::from_secs(60));
+    for family in [
+        "kafka_server_brokertopicmetrics_messages_in counter",
+        "kafka_network_requestmetrics_requests counter",
+        "kafka_network_requestmetrics_total_time_ms histogram",
+        "kafka_server_replicamanager_under_replicated_partitions gauge",
+        "kafka_controller_kafkacontroller_active_controller_count gauge",
+    ] {
+        assert!(parsed.lines().any(|l| l.starts_with(family)), "{family} in:\n{parsed}");
+    }
     // Anything but GET /metrics gets a clear answer; a head without end is cut off.
     assert!(http(&metrics, b"GET / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404 "));
     assert!(http(&metrics, b"POST /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405 "));
