@@ -19,6 +19,10 @@
 //! | `kafka_server_brokertopicmetrics_replication_bytes_out_total{topic}` | `…,name=ReplicationBytesOutPerSec,topic=…` |
 //! | `kafka_network_requestmetrics_requests_total{request}` | `kafka.network:type=RequestMetrics,name=RequestsPerSec,request=…` |
 //! | `kafka_network_requestmetrics_total_time_ms{request}` (histogram) | `…,name=TotalTimeMs,request=…` |
+//! | `kafka_log_log_size{topic,partition}` | `kafka.log:type=Log,name=Size,topic=…,partition=…` |
+//! | `kafka_log_log_num_log_segments{topic,partition}` | `…,name=NumLogSegments,…` |
+//! | `kafka_log_log_log_start_offset{topic,partition}` | `…,name=LogStartOffset,…` |
+//! | `kafka_log_log_log_end_offset{topic,partition}` | `…,name=LogEndOffset,…` |
 //! | `kafka_server_replicamanager_isr_shrinks_total` | `kafka.server:type=ReplicaManager,name=IsrShrinksPerSec` |
 //! | `kafka_server_replicamanager_isr_expands_total` | `…,name=IsrExpandsPerSec` |
 //! | `kafka_server_replicamanager_partition_count` | `…,name=PartitionCount` |
@@ -37,11 +41,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use strata_protocol::ApiKey;
 
 use crate::broker::Broker;
+use crate::replicas::Partition;
 
 /// A partition's traffic on this broker, in bytes as they travel (batches
 /// as sent, compressed or not) and records.
@@ -191,6 +197,7 @@ pub(crate) fn render(broker: &Broker) -> String {
         }
     }
     request_times(&mut out, &broker.probe);
+    logs(&mut out, &partitions);
     let led: Vec<_> = partitions.iter().filter(|(_, _, p)| p.is_leader()).map(|(_, _, p)| p).collect();
     let under_replicated = led
         .iter()
@@ -244,6 +251,24 @@ pub(crate) fn render(broker: &Broker) -> String {
         single(&mut out, &format!("kafka_controller_kafkacontroller_{suffix}"), "gauge", help, value);
     }
     out
+}
+
+/// Each partition log's size, segments, and start and end offsets.
+fn logs(out: &mut String, partitions: &[(String, usize, Arc<Partition>)]) {
+    type Read = fn(&Partition) -> u64;
+    let gauges: [(&str, &str, Read); 4] = [
+        ("size", "Bytes of the partition's log on disk (Size).", |p| p.log.size_bytes()),
+        ("num_log_segments", "Segments of the partition's log (NumLogSegments).", |p| p.log.segment_count() as u64),
+        ("log_start_offset", "The log's first offset (LogStartOffset).", |p| p.log.log_start_offset().max(0) as u64),
+        ("log_end_offset", "The offset the next record gets (LogEndOffset).", |p| p.log.log_end_offset().max(0) as u64),
+    ];
+    for (suffix, help, read) in gauges {
+        let name = format!("kafka_log_log_{suffix}");
+        family(out, &name, "gauge", help);
+        for (topic, index, p) in partitions {
+            let _ = writeln!(out, "{name}{{topic=\"{topic}\",partition=\"{index}\"}} {}", read(p));
+        }
+    }
 }
 
 /// The request time histograms, of the APIs that had requests.

@@ -114,6 +114,9 @@ fn metrics_are_served_for_prometheus_by_kafkas_names() {
     // The consumer read every batch once, as it was written.
     assert_eq!(topic("bytes_out_total"), Some(bytes_in), "{body}");
     assert_eq!(topic("replication_bytes_out_total"), Some(0), "{body}");
+    let log = |name: &str| sample(&body, &format!("kafka_log_log_{name}{{topic=\"watched\",partition=\"0\"}}"));
+    assert_eq!((log("log_start_offset"), log("log_end_offset")), (Some(0), Some(200)), "{body}");
+    assert_eq!((log("size"), log("num_log_segments")), (Some(bytes_in), Some(1)), "{body}");
     let requests =
         |api: &str| sample(&body, &format!("kafka_network_requestmetrics_requests_total{{request=\"{api}\"}}"));
     assert!(requests("Produce").is_some_and(|n| n >= 1) && requests("Fetch").is_some_and(|n| n >= 1), "{body}");
@@ -140,6 +143,7 @@ fn metrics_are_served_for_prometheus_by_kafkas_names() {
         "kafka_network_requestmetrics_requests counter",
         "kafka_network_requestmetrics_total_time_ms histogram",
         "kafka_server_replicamanager_under_replicated_partitions gauge",
+        "kafka_log_log_log_end_offset gauge",
         "kafka_controller_kafkacontroller_active_controller_count gauge",
     ] {
         assert!(parsed.lines().any(|l| l.starts_with(family)), "{family} in:\n{parsed}");
