@@ -160,7 +160,10 @@ impl Probe {
         times.sum_us.fetch_add(us, Ordering::Relaxed);
     }
 
-    /// The controller accepted an ISR change from `old` to `new`.
+    /// The controller accepted an ISR change from `old` to `new` that this
+    /// broker asked for as leader. As in Kafka, the shrinks and expansions
+    /// counted are the leader's: a fenced broker the controller drops from
+    /// the ISR itself is not one.
     pub(crate) fn isr_changed(&self, old: &[i32], new: &[i32]) {
         if old.iter().any(|r| !new.contains(r)) {
             self.isr_shrinks.fetch_add(1, Ordering::Relaxed);
@@ -210,8 +213,18 @@ pub(crate) fn render(broker: &Broker) -> String {
     let offline = partitions.iter().filter(|(_, _, p)| p.log.is_offline()).count();
     let probe = &broker.probe;
     let replica_manager = [
-        ("isr_shrinks_total", "counter", "ISR shrinks accepted (IsrShrinksPerSec).", load(&probe.isr_shrinks)),
-        ("isr_expands_total", "counter", "ISR expansions accepted (IsrExpandsPerSec).", load(&probe.isr_expands)),
+        (
+            "isr_shrinks_total",
+            "counter",
+            "ISR shrinks asked as leader and accepted (IsrShrinksPerSec).",
+            load(&probe.isr_shrinks),
+        ),
+        (
+            "isr_expands_total",
+            "counter",
+            "ISR expansions asked as leader and accepted (IsrExpandsPerSec).",
+            load(&probe.isr_expands),
+        ),
         ("partition_count", "gauge", "Partitions with a replica here.", partitions.len() as u64),
         ("leader_count", "gauge", "Partitions led here.", led.len() as u64),
         ("under_replicated_partitions", "gauge", "Led partitions whose ISR lacks a replica.", under_replicated as u64),

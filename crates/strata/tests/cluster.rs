@@ -963,8 +963,10 @@ fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insyn
     let all_metrics = cluster.metrics.clone();
     let metrics = |id: i32| all_metrics[id as usize - 1].clone();
     let replica_manager = |name: &str| format!("kafka_server_replicamanager_{name}");
-    let body = support::until_sample(&metrics(leader), &replica_manager("isr_shrinks_total"), |n| n >= 1);
-    assert_eq!(support::sample(&body, &replica_manager("under_replicated_partitions")), Some(1), "{body}");
+    // (The follower leaves the ISR by the leader's AlterPartition or by the
+    // controller fencing it, whichever comes first; Kafka, like strata,
+    // counts only the first as the leader's ISR shrink.)
+    let body = support::until_sample(&metrics(leader), &replica_manager("under_replicated_partitions"), |n| n == 1);
     assert_eq!(support::sample(&body, &replica_manager("under_min_isr_partition_count")), Some(1), "{body}");
     let traffic = |name: &str| format!("kafka_server_brokertopicmetrics_{name}{{topic=\"strict\"}}");
     let bytes_in = support::sample(&body, &traffic("bytes_in_total")).unwrap();
@@ -975,8 +977,8 @@ fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_below_min_insyn
     cluster.node(follower).restart();
     bounded(60, async { until_topic(&bootstrap, "strict", |t| t.partitions[0].isr.len() == 3).await });
     assert_eq!(produce().0, 0, "acks=all again once the ISR is whole");
-    let body = support::until_sample(&metrics(leader), &replica_manager("isr_expands_total"), |n| n >= 1);
-    assert_eq!(support::sample(&body, &replica_manager("under_min_isr_partition_count")), Some(0), "{body}");
+    support::until_sample(&metrics(leader), &replica_manager("isr_expands_total"), |n| n >= 1);
+    support::until_sample(&metrics(leader), &replica_manager("under_min_isr_partition_count"), |n| n == 0);
 }
 
 /// The log start offset a replica's partition directory records.
