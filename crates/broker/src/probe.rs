@@ -178,41 +178,51 @@ impl Probe {
 pub(crate) fn render(broker: &Broker) -> String {
     let mut out = String::new();
     let partitions = broker.replicas.all();
+    traffic(&mut out, &partitions);
+    requests(&mut out, &broker.probe);
+    request_times(&mut out, &broker.probe);
+    logs(&mut out, &partitions);
+    replica_manager(&mut out, &broker.probe, &partitions);
+    controller(&mut out, broker);
+    out
+}
+
+/// Each topic's [`Traffic`], summed over its partitions here.
+fn traffic(out: &mut String, partitions: &[(String, usize, Arc<Partition>)]) {
     let mut by_topic: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
-    for (topic, _, p) in &partitions {
+    for (topic, _, p) in partitions {
         let sum = by_topic.entry(topic.as_str()).or_default();
         for (s, v) in sum.iter_mut().zip(p.traffic.values()) {
             *s += v;
         }
     }
     for (i, (name, help)) in TRAFFIC.iter().enumerate() {
-        family(&mut out, name, "counter", help);
+        family(out, name, "counter", help);
         for (topic, values) in &by_topic {
             let _ = writeln!(out, "{name}{{topic=\"{topic}\"}} {}", values[i]);
         }
     }
+}
+
+/// The requests received, of the APIs that had any.
+fn requests(out: &mut String, probe: &Probe) {
     let name = "kafka_network_requestmetrics_requests_total";
-    family(&mut out, name, "counter", "Requests received, by API (RequestsPerSec).");
+    family(out, name, "counter", "Requests received, by API (RequestsPerSec).");
     for key in ApiKey::ALL {
-        let n = broker.probe.requests.get(*key as usize).map_or(0, |c| c.load(Ordering::Relaxed));
+        let n = probe.requests.get(*key as usize).map_or(0, load);
         if n > 0 {
             let _ = writeln!(out, "{name}{{request=\"{}\"}} {n}", key.name());
         }
     }
-    request_times(&mut out, &broker.probe);
-    logs(&mut out, &partitions);
-    let led: Vec<_> = partitions.iter().filter(|(_, _, p)| p.is_leader()).map(|(_, _, p)| p).collect();
-    let under_replicated = led
-        .iter()
-        .filter(|p| {
-            let r = p.replication();
-            r.isr.len() < r.replicas.len()
-        })
-        .count();
+}
+
+/// The replica manager's counters, and its gauges over the partitions here.
+fn replica_manager(out: &mut String, probe: &Probe, partitions: &[(String, usize, Arc<Partition>)]) {
+    let led: Vec<&Arc<Partition>> = partitions.iter().map(|(_, _, p)| p).filter(|p| p.is_leader()).collect();
+    let under_replicated = led.iter().filter(|p| p.replication().is_under_replicated()).count();
     let under_min_isr = led.iter().filter(|p| p.insync_shortfall().is_some()).count();
     let offline = partitions.iter().filter(|(_, _, p)| p.log.is_offline()).count();
-    let probe = &broker.probe;
-    let replica_manager = [
+    let series: [(&str, &str, &str, u64); 7] = [
         (
             "isr_shrinks_total",
             "counter",
@@ -241,29 +251,32 @@ pub(crate) fn render(broker: &Broker) -> String {
             offline as u64,
         ),
     ];
-    for (suffix, kind, help, value) in replica_manager {
-        single(&mut out, &format!("kafka_server_replicamanager_{suffix}"), kind, help, value);
+    for (suffix, kind, help, value) in series {
+        single(out, &format!("kafka_server_replicamanager_{suffix}"), kind, help, value);
     }
+}
+
+/// The controller's gauges: the cluster as the image has it, reported by the
+/// active controller only (every other node reports 0), as in Kafka.
+fn controller(out: &mut String, broker: &Broker) {
     let active = broker.quorum.is_leader();
-    let image = broker.image();
     let (mut topics, mut partitions, mut leaderless) = (0, 0, 0);
     if active {
-        for t in image.topics() {
+        for t in broker.image().topics() {
             topics += 1;
             partitions += t.partitions.len() as u64;
             leaderless += t.partitions.iter().filter(|p| p.leader < 0).count() as u64;
         }
     }
-    let controller = [
+    let series = [
         ("active_controller_count", "Whether this node is the active controller.", u64::from(active)),
         ("global_topic_count", "Topics in the cluster.", topics),
         ("global_partition_count", "Partitions in the cluster.", partitions),
         ("offline_partitions_count", "Partitions without a leader.", leaderless),
     ];
-    for (suffix, help, value) in controller {
-        single(&mut out, &format!("kafka_controller_kafkacontroller_{suffix}"), "gauge", help, value);
+    for (suffix, help, value) in series {
+        single(out, &format!("kafka_controller_kafkacontroller_{suffix}"), "gauge", help, value);
     }
-    out
 }
 
 /// Each partition log's size, segments, and start and end offsets.

@@ -71,6 +71,11 @@ pub(crate) struct Replication {
 }
 
 impl Replication {
+    /// Whether the ISR lacks one of the replicas.
+    pub(crate) fn is_under_replicated(&self) -> bool {
+        self.isr.len() < self.replicas.len()
+    }
+
     /// Takes the newest image's membership; `leading_from_now` starts a new
     /// leadership (every follower unheard, the ISR counted caught up now).
     pub(crate) fn update(
