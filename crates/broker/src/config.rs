@@ -66,11 +66,12 @@ impl BrokerConfig {
                 "with several controllers in controller.quorum.voters, or on a broker-only node, listeners needs a CONTROLLER://HOST:PORT listener (the controllers send the metadata log there)".into(),
             ));
         }
-        if let Some(metrics) = statics.get("metrics.listen").filter(|a| !a.is_empty()) {
+        let data_dir = PathBuf::from(get("log.dirs"));
+        let config = BrokerConfig { node_id, listen, controller_listen, voters, advertised, data_dir, statics };
+        if let Some(metrics) = config.metrics_listen() {
             split_host_port(metrics).map_err(|e| ConfigError::Invalid(format!("metrics.listen: {e}")))?;
         }
-        let data_dir = PathBuf::from(get("log.dirs"));
-        Ok(BrokerConfig { node_id, listen, controller_listen, voters, advertised, data_dir, statics })
+        Ok(config)
     }
 
     /// Where GET /metrics is served (metrics.listen), if anywhere.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use strata_protocol::frame::{frame_size, RequestPrefix};
+use strata_protocol::frame::frame_size;
 use strata_protocol::ApiKey;
 use tokio::io::{AsyncReadExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
@@ -100,11 +100,9 @@ pub(crate) async fn serve(
             Ok(None) => break End::Closed,
             Err(end) => break end,
         };
-        let timed = RequestPrefix::peek(&bytes).ok().and_then(|p| ApiKey::from_i16(p.api_key)).map(|key| {
-            broker.probe.request(key);
-            (key, Instant::now())
-        });
-        let dispatched = handlers::dispatch(&broker, peer, bytes).await;
+        let read = Instant::now();
+        let (dispatched, key) = handlers::dispatch(&broker, peer, bytes).await;
+        let timed = key.map(|key| (key, read));
         drop(permit);
         match dispatched {
             Dispatched::Reply(reply) => {

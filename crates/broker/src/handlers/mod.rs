@@ -62,24 +62,38 @@ fn later(
     Dispatched::Reply(Box::pin(async move { encode(body.await) }))
 }
 
-/// Decodes a frame from `peer` and runs the ordered part of its handler.
-/// Requests only the active controller can answer are forwarded to it when
-/// this node is not it (and answered here, with NOT_CONTROLLER, when no
+/// Decodes a frame from `peer` and runs the ordered part of its handler,
+/// counting the request in the metrics; also its API, when the header names
+/// one. Requests only the active controller can answer are forwarded to it
+/// when this node is not it (and answered here, with NOT_CONTROLLER, when no
 /// controller can be reached).
-pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes) -> Dispatched {
-    dispatch_as(broker, peer, frame, true).await
+pub(crate) async fn dispatch(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes) -> (Dispatched, Option<ApiKey>) {
+    match peek(&frame) {
+        Ok((prefix, key)) => {
+            broker.probe.request(key);
+            (dispatch_as(broker, peer, frame, prefix, key, true).await, Some(key))
+        }
+        Err(reason) => (Dispatched::Close(reason), None),
+    }
+}
+
+/// A frame's header prefix and its API, or why the connection must close.
+fn peek(frame: &Bytes) -> Result<(RequestPrefix, ApiKey), String> {
+    let prefix = RequestPrefix::peek(frame).map_err(|e| format!("malformed request header: {e}"))?;
+    let key = ApiKey::from_i16(prefix.api_key).ok_or_else(|| format!("unknown API key {}", prefix.api_key))?;
+    Ok((prefix, key))
 }
 
 /// Serves a call from another node: a request it forwarded, or one of the
 /// controller APIs brokers send (BrokerRegistration, BrokerHeartbeat).
 pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Response> {
-    let key = RequestPrefix::peek(&frame).ok().and_then(|p| ApiKey::from_i16(p.api_key))?;
+    let (prefix, key) = peek(&frame).ok()?;
     if !matches!(
         key,
         ApiKey::BrokerRegistration | ApiKey::BrokerHeartbeat | ApiKey::AlterPartition | ApiKey::AllocateProducerIds
     ) {
         let from = SocketAddr::from(([127, 0, 0, 1], 0));
-        return match dispatch_as(broker, from, frame, false).await {
+        return match dispatch_as(broker, from, frame, prefix, key, false).await {
             Dispatched::Reply(reply) => reply.await,
             Dispatched::Close(reason) => {
                 tracing::warn!(%reason, "a forwarded request was refused");
@@ -107,14 +121,14 @@ pub(crate) async fn serve_call(broker: &Arc<Broker>, frame: Bytes) -> Option<Res
     Some(Response::encode(correlation_id, version, &body))
 }
 
-async fn dispatch_as(broker: &Arc<Broker>, peer: SocketAddr, frame: Bytes, may_forward: bool) -> Dispatched {
-    let prefix = match RequestPrefix::peek(&frame) {
-        Ok(p) => p,
-        Err(e) => return Dispatched::Close(format!("malformed request header: {e}")),
-    };
-    let Some(key) = ApiKey::from_i16(prefix.api_key) else {
-        return Dispatched::Close(format!("unknown API key {}", prefix.api_key));
-    };
+async fn dispatch_as(
+    broker: &Arc<Broker>,
+    peer: SocketAddr,
+    frame: Bytes,
+    prefix: RequestPrefix,
+    key: ApiKey,
+    may_forward: bool,
+) -> Dispatched {
     let served = supported_versions(key);
     if !served.is_some_and(|v| v.contains(prefix.api_version)) {
         if key == ApiKey::ApiVersions {
