@@ -1165,6 +1165,10 @@ fn disk_fills(full: i32) {
     let log = cluster.node(full).log_text();
     assert!(cluster.node(full).alive(), "the node whose disk filled keeps running");
     assert!(log.contains("asks the controller to fence it"), "it retires:\n{log}");
+    // Its metrics say so, as an operator's dashboard reads them.
+    let (metrics, offline) =
+        (cluster.metrics[full as usize - 1].clone(), "kafka_server_replicamanager_offline_replica_count");
+    support::until_sample(&metrics, offline, |n| n == 1);
     // It stopped fetching the partition, whose log is offline until the node
     // restarts (a follower used to retry, and log, five times a second).
     assert!(log.matches("a follower's append failed").count() <= 1, "at most one failed append:\n{log}");
@@ -1185,6 +1189,7 @@ fn disk_fills(full: i32) {
         assert!(start.elapsed() < Duration::from_secs(20), "node {full} holds the whole log again within 20 s");
         std::thread::sleep(Duration::from_millis(100));
     }
+    support::until_sample(&metrics, offline, |n| n == 0);
     // librdkafka (kcat) reads every acknowledged record, in produce order, at its offset.
     let read = kcat_read(cluster.node(full), &bootstrap, "filled");
     let values: std::collections::BTreeMap<i64, &str> =
