@@ -20,8 +20,8 @@ use crate::data_dir::{self, DirLock};
 use crate::error::BrokerError;
 use crate::fetch_session::FetchSessions;
 use crate::groups::{self, Groups};
+use crate::leader_link::Links;
 use crate::lifecycle::Lifecycle;
-use crate::marker_channel::MarkerLinks;
 use crate::probe::Probe;
 use crate::producer_ids::ProducerIds;
 use crate::replicas::Replicas;
@@ -42,8 +42,9 @@ pub struct Broker {
     pub(crate) sessions: Mutex<FetchSessions>,
     pub(crate) groups: Groups,
     pub(crate) transactions: Transactions,
-    /// The transaction coordinator's links to other partition leaders.
-    pub(crate) marker_links: MarkerLinks,
+    /// Links to other brokers: the transaction coordinator's to partition
+    /// leaders, and a leader's to transaction coordinators.
+    pub(crate) links: Links,
     pub(crate) producer_ids: ProducerIds,
     /// This run's id, sent with its registration.
     pub(crate) incarnation_id: Uuid,
@@ -104,7 +105,7 @@ impl Broker {
             sessions: Mutex::new(FetchSessions::new(slots)),
             groups,
             transactions,
-            marker_links: MarkerLinks::default(),
+            links: Links::default(),
             producer_ids: ProducerIds::default(),
             incarnation_id,
             liveness: Liveness::default(),

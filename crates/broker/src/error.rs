@@ -34,6 +34,7 @@ pub(crate) fn storage_error_code(e: &StorageError) -> ErrorCode {
         StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
         StorageError::Producer(ProducerError::CoordinatorFenced { .. }) => ErrorCode::TRANSACTION_COORDINATOR_FENCED,
         StorageError::Producer(ProducerError::SequenceOfEndedTransaction { .. }) => ErrorCode::UNKNOWN_PRODUCER_ID,
+        StorageError::Producer(ProducerError::NotInTransaction { .. }) => ErrorCode::INVALID_TXN_STATE,
         _ => ErrorCode::KAFKA_STORAGE_ERROR,
     }
 }

@@ -1,10 +1,13 @@
 //! A broker's own Kafka requests: their frames (to the controller through
 //! the quorum's calls), and a connection to another broker's client
 //! listener, one request at a time: a follower's to its leader, as Kafka's
-//! replica fetcher keeps, and the transaction coordinator's to the leaders
-//! of its transactions' partitions.
+//! replica fetcher keeps; and, from a pool of [`Links`] kept open between
+//! calls, the transaction coordinator's to the leaders of its transactions'
+//! partitions and a leader's to the coordinator verifying a transaction.
 
+use std::collections::HashMap;
 use std::os::fd::AsRawFd;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -20,6 +23,8 @@ use crate::broker::Broker;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest response a leader's answer may be.
 const MAX_RESPONSE: usize = 256 << 20;
+/// Idle links kept per broker in [`Links`].
+const IDLE_LINKS: usize = 4;
 
 /// A request frame from broker `node` (header and body; `prefixed` keeps the
 /// size prefix).
@@ -103,5 +108,40 @@ impl LeaderLink {
             return Err(format!("a response to request {} came for {}", header.correlation_id, self.correlation_id));
         }
         Ok(body)
+    }
+}
+
+/// Links to other brokers, kept open while idle, by broker id.
+#[derive(Debug, Default)]
+pub(crate) struct Links(Mutex<HashMap<i32, Vec<LeaderLink>>>);
+
+impl Links {
+    fn idle(&self) -> MutexGuard<'_, HashMap<i32, Vec<LeaderLink>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends a request to broker `id` over an idle link (or a new one) and
+    /// reads its response within `timeout`; a link that answered is kept
+    /// for the next call.
+    pub(crate) async fn call(
+        &self,
+        broker: &Broker,
+        id: i32,
+        body: &RequestBody,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<ResponseBody, String> {
+        let idle = self.idle().get_mut(&id).and_then(Vec::pop);
+        let mut link = match idle {
+            Some(link) => link,
+            None => LeaderLink::to_broker(broker, id).await?,
+        };
+        let answer = link.call(body, version, timeout).await?;
+        let mut idle = self.idle();
+        let links = idle.entry(id).or_default();
+        if links.len() < IDLE_LINKS {
+            links.push(link);
+        }
+        Ok(answer)
     }
 }

@@ -5,7 +5,7 @@
 //! Each round looks the leaders up in the current metadata image. Partitions
 //! this broker leads are written here (`crate::markers`); the others go to
 //! their leader in one WriteTxnMarkers request per broker, over links kept
-//! open between transactions ([`MarkerLinks`]). A partition is tried again,
+//! open between transactions (`crate::leader_link::Links`). A partition is tried again,
 //! with backoff and the leaders looked up afresh, until its marker is
 //! durable on its ISR, its topic no longer exists, or it has moved on to a
 //! newer producer epoch or coordinator (INVALID_PRODUCER_EPOCH,
@@ -15,7 +15,7 @@
 //! markers carry stops retrying them: its successor writes them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use strata_coordinator::Markers;
@@ -25,7 +25,6 @@ use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::control::{ControlRecord, ControlType};
 
 use crate::broker::Broker;
-use crate::leader_link::LeaderLink;
 use crate::markers;
 
 /// The WriteTxnMarkers version sent (the newest strata speaks).
@@ -37,39 +36,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(40);
 /// [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// Idle links kept per broker.
-const IDLE_LINKS: usize = 4;
 
 /// One partition of a transaction.
 type TopicPartition = (String, i32);
-
-/// Open links to other brokers, idle between transactions, by broker id.
-#[derive(Debug, Default)]
-pub(crate) struct MarkerLinks(Mutex<HashMap<i32, Vec<LeaderLink>>>);
-
-impl MarkerLinks {
-    fn idle(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Vec<LeaderLink>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// An idle link to broker `id`, or a new one.
-    async fn take(&self, broker: &Broker, id: i32) -> Result<LeaderLink, String> {
-        let idle = self.idle().get_mut(&id).and_then(Vec::pop);
-        match idle {
-            Some(link) => Ok(link),
-            None => LeaderLink::to_broker(broker, id).await,
-        }
-    }
-
-    /// Keeps a link that answered, for the next transaction.
-    fn give_back(&self, id: i32, link: LeaderLink) {
-        let mut idle = self.idle();
-        let links = idle.entry(id).or_default();
-        if links.len() < IDLE_LINKS {
-            links.push(link);
-        }
-    }
-}
 
 /// Writes the transaction's marker into each of its partitions; returns once
 /// every partition is settled (see the module doc). Other leaders are asked
@@ -232,13 +201,10 @@ async fn call(
         }],
         ..Default::default()
     });
-    let links = &broker.marker_links;
-    let mut link = links.take(broker, leader).await?;
-    let answer = link.call(&request, MARKERS_VERSION, CALL_TIMEOUT).await?;
+    let answer = broker.links.call(broker, leader, &request, MARKERS_VERSION, CALL_TIMEOUT).await?;
     let ResponseBody::WriteTxnMarkers(response) = answer else {
         return Err("an answer of another kind".into());
     };
-    links.give_back(leader, link);
     let mut codes = HashMap::new();
     for result in response.markers.into_iter().filter(|m| m.producer_id == markers.producer_id) {
         for topic in result.topics {

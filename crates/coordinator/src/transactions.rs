@@ -290,6 +290,11 @@ impl TxnCoordinator {
 
     /// The transaction of `id` if the producer id and epoch are its own.
     fn check_producer(&self, id: &str, producer_id: i64, epoch: i16) -> Result<Txn, ErrorCode> {
+        self.current(id, producer_id, epoch).cloned()
+    }
+
+    /// The state of `id`, if served here and held by `producer_id` at `epoch`.
+    fn current(&self, id: &str, producer_id: i64, epoch: i16) -> Result<&Txn, ErrorCode> {
         self.serving(id)?;
         let txn = self.txns.get(id).ok_or(ErrorCode::INVALID_PRODUCER_ID_MAPPING)?;
         if txn.producer_id != producer_id {
@@ -298,7 +303,28 @@ impl TxnCoordinator {
         if txn.producer_epoch != epoch {
             return Err(ErrorCode::PRODUCER_FENCED);
         }
-        Ok(txn.clone())
+        Ok(txn)
+    }
+
+    /// AddPartitionsToTxn v4+ with verify_only (KIP-890), which a partition
+    /// leader sends before appending a batch that opens the producer's
+    /// transaction there: each partition's answer, NONE if it is in the
+    /// ongoing transaction, else INVALID_TXN_STATE; or one error for all
+    /// (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS
+    /// while the transaction ends, NOT_COORDINATOR). Nothing is written.
+    pub fn verify(
+        &self,
+        id: &str,
+        producer_id: i64,
+        epoch: i16,
+        partitions: &[(String, i32)],
+    ) -> Result<Vec<ErrorCode>, ErrorCode> {
+        let txn = self.current(id, producer_id, epoch)?;
+        if txn.state.is_preparing() {
+            return Err(ErrorCode::CONCURRENT_TRANSACTIONS);
+        }
+        let ongoing = |p: &(String, i32)| txn.state == TxnState::Ongoing && txn.partitions.contains(p);
+        Ok(partitions.iter().map(|p| if ongoing(p) { ErrorCode::NONE } else { ErrorCode::INVALID_TXN_STATE }).collect())
     }
 
     /// AddPartitionsToTxn and AddOffsetsToTxn: adds partitions to the

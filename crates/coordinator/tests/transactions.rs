@@ -137,6 +137,30 @@ fn a_commit_prepares_writes_markers_then_completes() {
 }
 
 #[test]
+fn verification_says_whether_a_partition_is_in_the_ongoing_transaction() {
+    let mut h = Harness::new();
+    let ids = h.ids(T);
+    let verify = |h: &Harness, (pid, epoch): (i64, i16), ps: &[(&str, i32)]| {
+        let ps: Vec<(String, i32)> = ps.iter().map(|(t, p)| (t.to_string(), *p)).collect();
+        h.c.verify(T, pid, epoch, &ps)
+    };
+    let none_open = verify(&h, ids, &[("a", 0)]);
+    assert_eq!(none_open, Ok(vec![ErrorCode::INVALID_TXN_STATE]), "no transaction is open");
+    h.add(ids, &[("a", 0)]).unwrap();
+    let written = h.j.records.len();
+    assert_eq!(verify(&h, ids, &[("a", 0), ("a", 1)]), Ok(vec![ErrorCode::NONE, ErrorCode::INVALID_TXN_STATE]));
+    assert_eq!(h.j.records.len(), written, "verifying writes nothing");
+    assert_eq!(verify(&h, (ids.0, ids.1 + 1), &[("a", 0)]), Err(ErrorCode::PRODUCER_FENCED));
+    assert_eq!(verify(&h, (ids.0 + 1, ids.1), &[("a", 0)]), Err(ErrorCode::INVALID_PRODUCER_ID_MAPPING));
+    assert_eq!(h.c.verify("nobody", ids.0, ids.1, &[]), Err(ErrorCode::INVALID_PRODUCER_ID_MAPPING));
+    let (r, markers) = h.end(ids, false);
+    r.unwrap();
+    assert_eq!(verify(&h, ids, &[("a", 0)]), Err(ErrorCode::CONCURRENT_TRANSACTIONS), "while it aborts");
+    h.c.complete(h.now, &markers.unwrap(), &mut h.j).unwrap();
+    assert_eq!(verify(&h, ids, &[("a", 0)]), Ok(vec![ErrorCode::INVALID_TXN_STATE]), "a late retry's partition");
+}
+
+#[test]
 fn the_wrong_producer_is_refused() {
     let mut h = Harness::new();
     let (pid, epoch) = h.ids(T);

@@ -656,6 +656,15 @@ pub static BROKER_CONFIGS: &[ConfigDef] = &[
         "How often transactions open longer than their timeout are looked for and aborted.",
     ),
     def(
+        "transaction.partition.verification.enable",
+        T::Boolean,
+        Some("true"),
+        "",
+        None,
+        &[],
+        "Whether a partition leader asks the transaction coordinator, before appending a batch that opens a producer's transaction on the partition, that the partition is in that transaction (KIP-890).",
+    ),
+    def(
         "transaction.remove.expired.transaction.cleanup.interval.ms",
         T::Int,
         Some("3600000"),

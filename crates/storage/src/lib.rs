@@ -21,6 +21,7 @@ pub mod log;
 pub mod producers;
 pub mod segment;
 pub mod txn_index;
+pub mod verification;
 
 pub use cleaner::CleanStats;
 pub use config::{CleanupPolicy, LogConfig};
@@ -29,3 +30,4 @@ pub use files::OpenFiles;
 pub use log::{AppendInfo, AppendOptions, FileRegion, Log, ReadResult};
 pub use producers::{ProducerEntry, ProducerError};
 pub use txn_index::AbortedTxn;
+pub use verification::{TxnVerification, VerificationGuard};

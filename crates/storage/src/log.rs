@@ -38,6 +38,7 @@ use crate::files::OpenFiles;
 use crate::producers::{self, CompletedTxn, ProducerEntry, ProducerError, Producers, Verdict};
 use crate::segment::{BatchPosition, Segment};
 use crate::txn_index::AbortedTxn;
+use crate::verification::{TxnVerification, VerificationGuard, Verifications};
 
 /// Marker file a clean close leaves, so the next open skips recovery.
 pub const CLEAN_SHUTDOWN: &str = ".strata_cleanshutdown";
@@ -115,6 +116,7 @@ pub(crate) struct State {
     pub(crate) cleaner_offset: i64,
     epochs: LeaderEpochCache,
     pub(crate) producers: Producers,
+    verifications: Verifications,
     offline: bool,
     unflushed_records: i64,
     oldest_unflushed_ms: Option<i64>,
@@ -208,6 +210,7 @@ impl Log {
             cleaner_offset: log_start_offset,
             epochs,
             producers,
+            verifications: Verifications::default(),
             offline: false,
             unflushed_records: 0,
             oldest_unflushed_ms: None,
@@ -233,10 +236,28 @@ impl Log {
     /// not written), gets the next offsets and the leader epoch (and
     /// LogAppendTime when the topic asks for it), and is written with its
     /// payload untouched. Not durable until [`Log::flush_to`].
+    /// A transactional batch is not checked against the coordinator: see
+    /// [`Log::append_verified`].
     pub fn append(&self, records: &Bytes, opts: AppendOptions) -> Result<AppendInfo, StorageError> {
+        self.append_verified(records, opts, TxnVerification::Off)
+    }
+
+    /// [`Log::append`], where a transactional batch that would open its
+    /// producer's transaction here is appended only as `txn` allows
+    /// (KIP-890; see [`crate::verification`]): else INVALID_TXN_STATE.
+    pub fn append_verified(
+        &self,
+        records: &Bytes,
+        opts: AppendOptions,
+        txn: TxnVerification,
+    ) -> Result<AppendInfo, StorageError> {
         let mut st = lock(&self.state);
         let batches = self.validated(&st, records)?;
-        if let Verdict::Duplicate(b) = check_producer(&st.producers, &batches)? {
+        let verdict = check_producer(&st.producers, &batches)?;
+        if verdict == Verdict::Append {
+            check_verified(&st, &batches, txn)?;
+        }
+        if let Verdict::Duplicate(b) = verdict {
             let log_append_time = if st.config.log_append_time { b.timestamp } else { -1 };
             let (first_offset, last_offset) = (b.first_offset(), b.last_offset);
             let log_start_offset = st.log_start_offset;
@@ -408,6 +429,10 @@ impl Log {
         marker: Option<ControlRecord>,
     ) -> Result<(), StorageError> {
         for h in headers {
+            if h.attributes.transactional() || h.attributes.control() {
+                // Its transaction is open here now, or a marker ended it.
+                st.verifications.clear(h.producer_id);
+            }
             let done = st.producers.update(h);
             if let Some(m) = marker {
                 st.producers.marked(h.producer_id, m.coordinator_epoch);
@@ -821,9 +846,24 @@ impl Log {
     }
 
     /// Forgets producers idle for `expiration_ms` (producer.id.expiration.ms)
-    /// with no open transaction; returns how many.
+    /// with no open transaction, and verification guards as old whose append
+    /// never came; returns how many producers.
     pub fn expire_producers(&self, now_ms: i64, expiration_ms: i64) -> usize {
-        lock(&self.state).producers.expire(now_ms, expiration_ms)
+        let mut st = lock(&self.state);
+        st.verifications.expire(now_ms, expiration_ms);
+        st.producers.expire(now_ms, expiration_ms)
+    }
+
+    /// Starts verifying that the partition is in `producer_id`'s ongoing
+    /// transaction, before a transactional batch of it is appended: `None`
+    /// when its transaction is already open here (nothing to verify), else
+    /// the guard [`Log::append_verified`] must be given.
+    pub fn start_verification(&self, producer_id: i64, now_ms: i64) -> Option<VerificationGuard> {
+        let mut st = lock(&self.state);
+        if st.producers.has_open_txn(producer_id) {
+            return None;
+        }
+        Some(st.verifications.start(producer_id, now_ms))
     }
 
     /// The first offset of the earliest open transaction: the last stable
@@ -977,6 +1017,19 @@ fn check_producer(producers: &Producers, batches: &[RecordBatch]) -> Result<Verd
         )));
     }
     Ok(producers.check(h)?)
+}
+
+/// Refuses a client's transactional batch that would open its producer's
+/// transaction here without the current verification guard, when `txn`
+/// requires one (the batch comes alone: [`check_producer`]).
+fn check_verified(st: &State, batches: &[RecordBatch], txn: TxnVerification) -> Result<(), ProducerError> {
+    let TxnVerification::Required(guard) = txn else { return Ok(()) };
+    let h = &batches[0].header;
+    let opens = h.attributes.transactional() && !st.producers.has_open_txn(h.producer_id);
+    match opens && !st.verifications.is_current(h.producer_id, guard) {
+        true => Err(ProducerError::NotInTransaction { producer_id: h.producer_id }),
+        false => Ok(()),
+    }
 }
 
 /// Refuses a coordinator's batch or marker from an epoch older than the producer's.

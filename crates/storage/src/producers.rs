@@ -157,6 +157,14 @@ pub enum ProducerError {
         /// The coordinator epoch of the producer's last marker.
         current: i32,
     },
+    /// A transactional batch that would open its producer's transaction
+    /// here without a current verification that the partition is in that
+    /// transaction (Kafka's INVALID_TXN_STATE; see `crate::verification`).
+    #[error("Record was not part of an ongoing transaction: producer {producer_id}'s transaction does not include this partition, or ended while it was verified")]
+    NotInTransaction {
+        /// The producer.
+        producer_id: i64,
+    },
     /// The batch's epoch is older than the producer's (Kafka's INVALID_PRODUCER_EPOCH).
     #[error(
         "epoch of producer {producer_id} at offset is {epoch}, which is smaller than the last seen epoch {current}"
@@ -317,6 +325,11 @@ impl Producers {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Whether `producer_id` has a transaction open on this partition.
+    pub fn has_open_txn(&self, producer_id: i64) -> bool {
+        self.entries.get(&producer_id).is_some_and(|e| e.txn_first_offset.is_some())
     }
 
     /// The first offset of the earliest open transaction (the last stable

@@ -8,7 +8,9 @@ use std::path::Path;
 use bytes::Bytes;
 use strata_records::control::{ControlRecord, ControlType};
 use strata_records::{BatchBuilder, Compression};
-use strata_storage::{AbortedTxn, AppendOptions, Log, LogConfig, OpenFiles, ProducerError, StorageError};
+use strata_storage::{
+    AbortedTxn, AppendOptions, Log, LogConfig, OpenFiles, ProducerError, StorageError, TxnVerification,
+};
 
 const NOW: i64 = 1_700_000_000_000;
 const A: i64 = 10;
@@ -219,4 +221,49 @@ fn a_batch_reusing_the_sequence_of_an_ended_transaction_is_refused_not_taken_for
     // The next sequence number opens the transaction, and its retry is a duplicate.
     assert_eq!(log.append(&txn_batch(A, 1, 1), opts()).unwrap().first_offset, 2);
     assert!(log.append(&txn_batch(A, 1, 1), opts()).unwrap().duplicate);
+}
+
+fn not_in_transaction(r: Result<strata_storage::AppendInfo, StorageError>) -> bool {
+    matches!(r, Err(StorageError::Producer(ProducerError::NotInTransaction { producer_id: A })))
+}
+
+/// KIP-890: a batch opening a producer's transaction here needs the guard of
+/// a verification started before it, and no marker since; batches of a
+/// transaction already open here, and retries, need none.
+#[test]
+fn a_batch_opening_a_transaction_needs_a_current_verification_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    let required = TxnVerification::Required;
+    assert!(not_in_transaction(log.append_verified(&txn_batch(A, 0, 1), opts(), required(None))));
+    assert_eq!(log.log_end_offset(), 0, "nothing was written");
+    let guard = log.start_verification(A, NOW).expect("no transaction of A is open here");
+    assert_eq!(log.start_verification(A, NOW), Some(guard), "verifications under way share a guard");
+    assert_eq!(log.append_verified(&txn_batch(A, 0, 1), opts(), required(Some(guard))).unwrap().first_offset, 0);
+    assert_eq!(log.start_verification(A, NOW), None, "A's transaction is open here");
+    let next = log.append_verified(&txn_batch(A, 1, 1), opts(), required(None)).unwrap();
+    assert_eq!(next.first_offset, 1, "the open transaction goes on without verifying");
+    let retry = log.append_verified(&txn_batch(A, 1, 1), opts(), required(None)).unwrap();
+    assert!(retry.duplicate);
+    marker(&log, A, ControlType::Abort);
+
+    // A late retry from the aborted transaction: its verification started,
+    // then the marker of a newer end came before its append.
+    let late = log.start_verification(A, NOW).unwrap();
+    assert_ne!(late, guard, "the guard was used up");
+    marker(&log, A, ControlType::Abort);
+    assert!(not_in_transaction(log.append_verified(&txn_batch(A, 2, 1), opts(), required(Some(late)))));
+    assert_eq!(log.first_unstable_offset(), None, "no transaction was opened");
+    assert!(log.append_verified(&txn_batch(A, 2, 1), opts(), TxnVerification::Off).is_ok(), "unless not asked");
+}
+
+#[test]
+fn an_unused_verification_guard_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    let old = log.start_verification(A, NOW).unwrap();
+    log.expire_producers(NOW + 1000, 1000);
+    assert_ne!(log.start_verification(A, NOW + 1000), Some(old));
+    let required = TxnVerification::Required(Some(old));
+    assert!(not_in_transaction(log.append_verified(&txn_batch(A, 0, 1), opts(), required)));
 }

@@ -690,6 +690,11 @@ fn until_registered(node: &Broker, before: usize) {
 /// A topic of one partition on replicas [1, 2, 3] with min.insync.replicas
 /// 2, once node 1 leads it with all three in sync.
 async fn topic_led_by_node_1(cluster: &Cluster, name: &str) {
+    topic_led_by(cluster, name, 1).await;
+}
+
+/// [`topic_led_by_node_1`], led by node `leader` (its preferred replica).
+async fn topic_led_by(cluster: &Cluster, name: &str, leader: i32) {
     let all = BTreeSet::from([1, 2, 3]);
     for n in &cluster.nodes {
         until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
@@ -700,14 +705,15 @@ async fn topic_led_by_node_1(cluster: &Cluster, name: &str) {
         replication_factor: -1,
         assignments: vec![CreatableReplicaAssignment {
             partition_index: 0,
-            broker_ids: vec![1, 2, 3],
+            broker_ids: [leader].into_iter().chain((1..=3).filter(|&n| n != leader)).collect(),
             ..Default::default()
         }],
         configs: topic_configs(&[("min.insync.replicas", "2")]),
         ..Default::default()
     };
     assert_eq!(create_topic(&cluster.nodes[0], topic), 0);
-    until_topic(&cluster.bootstrap(), name, |t| t.partitions[0].isr.len() == 3 && t.partitions[0].leader == 1).await;
+    let in_sync = |t: &strata_client::cluster::TopicInfo| t.partitions[0].isr.len() == 3;
+    until_topic(&cluster.bootstrap(), name, |t| in_sync(t) && t.partitions[0].leader == leader).await;
 }
 
 async fn replicated_topic(cluster: &Cluster, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
@@ -871,6 +877,30 @@ fn coordinator_of(node: &str, key: &str, key_type: i8) -> i32 {
     };
     assert_eq!(r.error_code, 0, "{r:?}");
     r.node_id
+}
+
+/// KIP-890 across brokers: the partition leader asks the transaction
+/// coordinator, another broker, with AddPartitionsToTxn v4 (verify_only)
+/// before it appends a batch that opens a transaction; a batch for a
+/// partition never added, and a late retry after an abort, are refused
+/// (the scenario of `transactions.rs`, in `support::txn`).
+#[test]
+fn a_leader_verifies_a_transaction_with_a_coordinator_on_another_broker() {
+    let cluster = Cluster::start();
+    let all = BTreeSet::from([1, 2, 3]);
+    bounded(60, async {
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+    });
+    let coordinator = coordinator_of(&cluster.nodes[0].addr(), "l1", 1);
+    let leader = coordinator % 3 + 1;
+    bounded(60, async {
+        topic_led_by(&cluster, "late", leader).await;
+        topic_led_by(&cluster, "other", leader).await;
+    });
+    let addr = |id: i32| cluster.nodes[id as usize - 1].addr();
+    support::txn::late_retry(&addr(coordinator), &addr(leader), "l1", true);
 }
 
 #[test]

@@ -3,6 +3,12 @@
 //! them, and read_committed consumers (confluent-kafka and Debian's kcat)
 //! see exactly the committed and non-transactional records while
 //! read_uncommitted ones see everything — also after a SIGKILL.
+//!
+//! These tests play the transaction coordinator themselves (markers by
+//! hand, no transactional id), so the brokers run with
+//! `transaction.partition.verification.enable=false`: with it on, a
+//! transactional batch no coordinator knows of is refused (see
+//! `transactions.rs`).
 
 mod support;
 
@@ -19,6 +25,8 @@ use support::wire::{call, connect, create_topic, list_offsets, new_producer_id, 
 use support::{run_checked, run_script, Broker};
 
 const TOPIC: &str = "txn";
+/// No coordinator is asked about the hand-made transactions.
+const UNVERIFIED: [&str; 2] = ["--set", "transaction.partition.verification.enable=false"];
 
 fn batch(producer: Option<(i64, i32)>, values: &[&str]) -> Bytes {
     let mut b = BatchBuilder::new(Compression::None);
@@ -96,7 +104,7 @@ fn kcat_committed(broker: &Broker) -> Vec<String> {
 /// transaction stays open; the partition remembers this through a SIGKILL.
 #[test]
 fn a_deposed_coordinators_marker_is_fenced() {
-    let mut broker = Broker::start(&[]);
+    let mut broker = Broker::start(&UNVERIFIED);
     let mut s = connect(&broker.addr());
     create_topic(&mut s, TOPIC);
     let a = new_producer_id(&mut s);
@@ -117,7 +125,7 @@ fn a_deposed_coordinators_marker_is_fenced() {
 
 #[test]
 fn read_committed_consumers_see_committed_transactions_only() {
-    let mut broker = Broker::start(&[]);
+    let mut broker = Broker::start(&UNVERIFIED);
     let mut s = connect(&broker.addr());
     create_topic(&mut s, TOPIC);
     let (a, b) = (new_producer_id(&mut s), new_producer_id(&mut s));

@@ -8,7 +8,8 @@
 //! with a lost Produce response (through a proxy), whose message librdkafka
 //! gave its sequence number back; and the coordinator's answers on the wire
 //! (FindCoordinator, errors, DescribeTransactions, ListTransactions, a batch
-//! reusing an aborted transaction's sequence numbers).
+//! reusing an aborted transaction's sequence numbers, a late retry after an
+//! abort refused by the leader's verification, KIP-890).
 
 mod support;
 
@@ -17,18 +18,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde_json::Value;
-use strata_protocol::generated::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
-use strata_protocol::generated::describe_transactions_response::TransactionState;
-use strata_protocol::generated::{
-    AddPartitionsToTxnRequest, DescribeTransactionsRequest, EndTxnRequest, FindCoordinatorRequest,
-    InitProducerIdRequest, ListTransactionsRequest,
-};
+use strata_protocol::generated::{FindCoordinatorRequest, ListTransactionsRequest};
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
-use strata_records::{BatchBuilder, Compression};
 use support::proxy::LossyProxy;
-use support::wire::{call, connect, create_topic, init_producer_id, list_offsets, produce};
+use support::txn::{self, add_partitions, describe, end_txn, init, txn_batch, until_state};
+use support::wire::{call, connect, create_topic, list_offsets, produce_as};
 use support::{run_script, script, Broker};
 
 const CLIENTS: [&str; 2] = ["confluent", "kafka-python"];
@@ -214,59 +209,6 @@ fn wait_for_file(path: &Path, producer: &mut Child) {
     }
 }
 
-/// DescribeTransactions of one transactional id.
-fn describe(s: &mut TcpStream, id: &str) -> TransactionState {
-    let req = DescribeTransactionsRequest { transactional_ids: vec![id.to_string()], ..Default::default() };
-    let ResponseBody::DescribeTransactions(r) = call(s, 0, RequestBody::DescribeTransactions(req)) else { panic!() };
-    r.transaction_states.into_iter().next().unwrap()
-}
-
-fn init(s: &mut TcpStream, version: i16, id: &str, timeout_ms: i32, expected: (i64, i16)) -> (i16, i64, i16) {
-    let req = InitProducerIdRequest {
-        transactional_id: Some(id.to_string()),
-        transaction_timeout_ms: timeout_ms,
-        producer_id: expected.0,
-        producer_epoch: expected.1,
-        ..Default::default()
-    };
-    if version == 4 {
-        return init_producer_id(s, req);
-    }
-    let ResponseBody::InitProducerId(r) = call(s, version, RequestBody::InitProducerId(req)) else { panic!() };
-    (r.error_code, r.producer_id, r.producer_epoch)
-}
-
-/// AddPartitionsToTxn v3: each partition's code.
-fn add_partitions(s: &mut TcpStream, version: i16, id: &str, ids: (i64, i16), topics: &[(&str, i32)]) -> Vec<i16> {
-    let req = AddPartitionsToTxnRequest {
-        v3_and_below_transactional_id: id.to_string(),
-        v3_and_below_producer_id: ids.0,
-        v3_and_below_producer_epoch: ids.1,
-        v3_and_below_topics: topics
-            .iter()
-            .map(|(t, p)| AddPartitionsToTxnTopic { name: t.to_string(), partitions: vec![*p], ..Default::default() })
-            .collect(),
-        ..Default::default()
-    };
-    let ResponseBody::AddPartitionsToTxn(r) = call(s, version, RequestBody::AddPartitionsToTxn(req)) else { panic!() };
-    r.results_by_topic_v3_and_below
-        .iter()
-        .flat_map(|t| t.results_by_partition.iter().map(|p| p.partition_error_code))
-        .collect()
-}
-
-fn end_txn(s: &mut TcpStream, version: i16, id: &str, ids: (i64, i16), commit: bool) -> i16 {
-    let req = EndTxnRequest {
-        transactional_id: id.to_string(),
-        producer_id: ids.0,
-        producer_epoch: ids.1,
-        committed: commit,
-        ..Default::default()
-    };
-    let ResponseBody::EndTxn(r) = call(s, version, RequestBody::EndTxn(req)) else { panic!() };
-    r.error_code
-}
-
 fn list(s: &mut TcpStream, states: &[&str]) -> Vec<(String, String)> {
     let req = ListTransactionsRequest {
         state_filters: states.iter().map(|s| s.to_string()).collect(),
@@ -324,13 +266,6 @@ fn the_coordinator_answers_on_the_wire() {
     assert_eq!(missing.error_code, ErrorCode::TRANSACTIONAL_ID_NOT_FOUND.code());
 }
 
-/// A transactional batch of one record from `ids` at sequence `seq`.
-fn txn_batch(ids: (i64, i16), seq: i32, value: &str) -> Bytes {
-    let mut b = BatchBuilder::new(Compression::None).producer(ids.0, ids.1, seq).transactional();
-    b.push(1_700_000_000_000, None, Some(value.as_bytes()), &[]);
-    b.build()
-}
-
 /// librdkafka gives back at an abort the sequence numbers of the messages
 /// it purges, even of one it had sent and that may have been written; the
 /// next transaction's batch with those numbers must not be answered as a
@@ -347,20 +282,36 @@ fn a_batch_reusing_an_aborted_transactions_sequence_numbers_is_refused() {
     assert_eq!(e, 0);
     let ids = (pid, epoch);
     assert_eq!(add_partitions(&mut s, 3, "r1", ids, &[("reuse", 0)]), [0]);
-    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 0, "aborted")), (0, 0));
-    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 0, "aborted")), (0, 0), "a retry in the transaction");
+    let produce = |s: &mut TcpStream, records| produce_as(s, Some("r1"), "reuse", records);
+    assert_eq!(produce(&mut s, txn_batch(ids, 0, "aborted")), (0, 0));
+    assert_eq!(produce(&mut s, txn_batch(ids, 0, "aborted")), (0, 0), "a retry in the transaction");
     assert_eq!(end_txn(&mut s, 3, "r1", ids, false), 0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while describe(&mut s, "r1").transaction_state != "CompleteAbort" {
-        assert!(Instant::now() < deadline, "the abort did not complete");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until_state(&mut s, "r1", "CompleteAbort");
     assert_eq!(add_partitions(&mut s, 3, "r1", ids, &[("reuse", 0)]), [0]);
-    let reused = produce(&mut s, "reuse", txn_batch(ids, 0, "next"));
+    let reused = produce(&mut s, txn_batch(ids, 0, "next"));
     assert_eq!(reused.0, ErrorCode::UNKNOWN_PRODUCER_ID.code(), "so that the producer bumps its epoch");
     assert_eq!(list_offsets(&mut s, "reuse", 0, -1), 2, "the aborted record and its marker only");
-    assert_eq!(produce(&mut s, "reuse", txn_batch(ids, 1, "next")), (0, 2), "the next sequence number");
+    assert_eq!(produce(&mut s, txn_batch(ids, 1, "next")), (0, 2), "the next sequence number");
     assert_eq!(end_txn(&mut s, 3, "r1", ids, true), 0);
+}
+
+/// KIP-890: a batch for a partition never added to the transaction, and a
+/// late retry of a batch of an aborted transaction, are refused with
+/// INVALID_TXN_STATE instead of opening a transaction that no marker ends.
+/// With `transaction.partition.verification.enable=false` both are written,
+/// and the late one holds read_committed consumers back for good: the
+/// hazard is real. (`cluster.rs` plays it with the coordinator on another
+/// broker than the partition leader.)
+#[test]
+fn a_late_retry_after_an_abort_opens_no_transaction_that_never_ends() {
+    for verify in [true, false] {
+        let setting = format!("transaction.partition.verification.enable={verify}");
+        let broker = Broker::start(&["--set", &setting]);
+        let mut s = connect(&broker.addr());
+        create_topic(&mut s, "late");
+        create_topic(&mut s, "other");
+        txn::late_retry(&broker.addr(), &broker.addr(), "l1", verify);
+    }
 }
 
 /// The same through confluent-kafka: a Produce response is lost, the

@@ -74,7 +74,7 @@ pub(super) async fn find_coordinator(
 
 /// The broker leading the partition of `topic` that holds `key`: its id,
 /// host and port.
-fn coordinator_of(
+pub(super) fn coordinator_of(
     broker: &Broker,
     image: &MetadataImage,
     topic: &str,

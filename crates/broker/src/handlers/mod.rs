@@ -23,6 +23,7 @@ mod records;
 mod topics;
 mod transactions;
 mod txn_markers;
+mod verification;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -246,7 +247,8 @@ async fn dispatch_as(
         }
         RequestBody::DescribeProducers(r) => ResponseBody::DescribeProducers(producers::describe(b, r)),
         RequestBody::Produce(r) => {
-            let reply = produce::handle(b, r);
+            let verified = verification::verify(b, &r).await;
+            let reply = produce::handle(b, r, &verified);
             return Dispatched::Reply(Box::pin(
                 async move { reply.await.and_then(|r| encode(ResponseBody::Produce(r))) },
             ));

@@ -7,7 +7,9 @@
 //! no reply. A partition named more than once in one request is refused
 //! with INVALID_REQUEST at each naming and none of its batches is appended:
 //! an answer names a partition once per naming, so a client could not tell
-//! which base offset belongs to which batch.
+//! which base offset belongs to which batch. A transactional batch that
+//! opens its producer's transaction here is appended only once verified
+//! with the transaction coordinator (see `super::verification`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -19,6 +21,7 @@ use strata_protocol::generated::{ProduceRequest, ProduceResponse};
 use strata_protocol::ErrorCode;
 use strata_storage::AppendOptions;
 
+use super::verification::Verified;
 use crate::broker::Broker;
 use crate::error::storage_error_code;
 use crate::replicas::Partition;
@@ -30,10 +33,11 @@ struct Appended {
     flush: Option<(Arc<Partition>, i64)>,
 }
 
-/// Appends now; returns the reply to await.
+/// Appends now, each partition as `verified` says; returns the reply to await.
 pub(super) fn handle(
     broker: &Arc<Broker>,
     req: ProduceRequest,
+    verified: &Verified,
 ) -> impl Future<Output = Option<ProduceResponse>> + Send + 'static {
     let acks = req.acks;
     let timeout = Duration::from_millis(u64::try_from(req.timeout_ms).unwrap_or(0));
@@ -50,7 +54,7 @@ pub(super) fn handle(
                     ErrorCode::INVALID_REQUEST,
                     format!("{}-{} is named more than once in this request.", t.name, p.index),
                 ),
-                false => append(broker, &t.name, p.index, p.records, acks, now),
+                false => append(broker, &t.name, p.index, p.records, acks, now, verified),
             })
             .collect();
         topics.push((t.name, partitions));
@@ -103,7 +107,15 @@ fn refused(index: i32, code: ErrorCode, message: String) -> Appended {
     Appended { response, flush: None }
 }
 
-fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes>, acks: i16, now: i64) -> Appended {
+fn append(
+    broker: &Broker,
+    topic: &str,
+    index: i32,
+    records: Option<bytes::Bytes>,
+    acks: i16,
+    now: i64,
+    verified: &Verified,
+) -> Appended {
     let fail = |code: ErrorCode, message: String| refused(index, code, message);
     if !matches!(acks, -1..=1) {
         return fail(ErrorCode::INVALID_REQUIRED_ACKS, format!("acks must be -1, 0 or 1, not {acks}"));
@@ -123,8 +135,12 @@ fn append(broker: &Broker, topic: &str, index: i32, records: Option<bytes::Bytes
     let Some(records) = records else {
         return fail(ErrorCode::CORRUPT_MESSAGE, "the partition's records are null".into());
     };
+    let txn = match verified.append_as(topic, index) {
+        Ok(txn) => txn,
+        Err((code, message)) => return fail(code, message),
+    };
     let opts = AppendOptions { leader_epoch: partition.leader_epoch(), now_ms: now };
-    match partition.log.append(&records, opts) {
+    match partition.log.append_verified(&records, opts, txn) {
         Ok(info) => {
             let end = info.last_offset + 1;
             if !info.duplicate {

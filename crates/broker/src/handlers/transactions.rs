@@ -1,16 +1,21 @@
 //! The transaction coordinator's APIs: InitProducerId with a transactional
-//! id, AddPartitionsToTxn (v0–3, the clients' versions), AddOffsetsToTxn,
+//! id, AddPartitionsToTxn (v0–3 from clients; v4 from brokers verifying a
+//! transaction, KIP-890), AddOffsetsToTxn,
 //! EndTxn, DescribeTransactions and ListTransactions. The state machine is
 //! strata-coordinator's; these handlers feed it, answer once its records are
 //! durable, and start the markers that end a transaction (see
 //! `crate::transactions`). FindCoordinator for transactional ids is in `groups`.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use strata_coordinator::Init;
+use strata_protocol::generated::add_partitions_to_txn_request::{
+    AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
+};
 use strata_protocol::generated::add_partitions_to_txn_response::{
-    AddPartitionsToTxnPartitionResult, AddPartitionsToTxnTopicResult,
+    AddPartitionsToTxnPartitionResult, AddPartitionsToTxnResult, AddPartitionsToTxnTopicResult,
 };
 use strata_protocol::generated::{
     AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
@@ -76,27 +81,77 @@ pub(super) async fn init_producer_id(
     }
 }
 
-/// AddPartitionsToTxn v0–3: every partition must exist (else
-/// UNKNOWN_TOPIC_OR_PARTITION for it and OPERATION_NOT_ATTEMPTED for the
-/// others); answered once the transaction's new state is durable.
+/// AddPartitionsToTxn: v0–3 (the clients') add partitions to one
+/// transaction; v4 (the brokers', KIP-890) names several, each to add to or,
+/// with verify_only, to check (see `super::verification`).
 pub(super) fn add_partitions(
     broker: &Arc<Broker>,
     req: AddPartitionsToTxnRequest,
     version: i16,
 ) -> impl Future<Output = AddPartitionsToTxnResponse> + Send + 'static {
+    let transactions = match version {
+        0..=3 => vec![AddPartitionsToTxnTransaction {
+            transactional_id: req.v3_and_below_transactional_id,
+            producer_id: req.v3_and_below_producer_id,
+            producer_epoch: req.v3_and_below_producer_epoch,
+            verify_only: false,
+            topics: req.v3_and_below_topics,
+            ..Default::default()
+        }],
+        _ => req.transactions,
+    };
+    let answers: Vec<_> = transactions
+        .into_iter()
+        .map(|t| {
+            let id = t.transactional_id.clone();
+            let answer: TopicResults = match t.verify_only {
+                true => Box::pin(std::future::ready(verify_only(broker, t))),
+                false => Box::pin(add_to(broker, t, version)),
+            };
+            (id, answer)
+        })
+        .collect();
+    async move {
+        let mut results = Vec::with_capacity(answers.len());
+        for (transactional_id, answer) in answers {
+            results.push(AddPartitionsToTxnResult {
+                transactional_id,
+                topic_results: answer.await,
+                ..Default::default()
+            });
+        }
+        match version {
+            0..=3 => AddPartitionsToTxnResponse {
+                results_by_topic_v3_and_below: results.pop().map(|r| r.topic_results).unwrap_or_default(),
+                ..Default::default()
+            },
+            _ => AddPartitionsToTxnResponse { results_by_transaction: results, ..Default::default() },
+        }
+    }
+}
+
+/// One transaction's answers, by topic, on their way.
+type TopicResults = Pin<Box<dyn Future<Output = Vec<AddPartitionsToTxnTopicResult>> + Send>>;
+
+/// Adds `t`'s partitions to its transaction. Every partition must exist
+/// (else UNKNOWN_TOPIC_OR_PARTITION for it and OPERATION_NOT_ATTEMPTED for
+/// the others); answered once the transaction's new state is durable.
+fn add_to(
+    broker: &Arc<Broker>,
+    t: AddPartitionsToTxnTransaction,
+    version: i16,
+) -> impl Future<Output = Vec<AddPartitionsToTxnTopicResult>> + Send + 'static {
     let image = broker.image();
     let exists = |t: &str, p: i32| image.has_partition(t, p);
-    let topics = req.v3_and_below_topics;
-    let partitions: Vec<(String, i32)> =
-        topics.iter().flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), *p))).collect();
+    let partitions = named(&t.topics);
     let missing = partitions.iter().any(|(t, p)| !exists(t, *p));
     let call = (!missing).then(|| {
         let now = now_ms();
-        let (id, pid, epoch) =
-            (req.v3_and_below_transactional_id, req.v3_and_below_producer_id, req.v3_and_below_producer_epoch);
+        let (id, pid, epoch) = (t.transactional_id, t.producer_id, t.producer_epoch);
         broker.transactions.call(&broker.replicas, |c, j| c.add_partitions(now, &id, pid, epoch, &partitions, j))
     });
-    let codes: Vec<(String, Vec<(i32, ErrorCode)>)> = topics
+    let codes: Vec<(String, Vec<(i32, ErrorCode)>)> = t
+        .topics
         .into_iter()
         .map(|t| {
             let codes = t
@@ -115,23 +170,48 @@ pub(super) fn add_partitions(
             Some(call) => Some(call.durable().await.and_then(|r| r).err().unwrap_or(ErrorCode::NONE)),
             None => None,
         };
-        let results_by_topic_v3_and_below = codes
-            .into_iter()
-            .map(|(name, partitions)| AddPartitionsToTxnTopicResult {
-                name,
-                results_by_partition: partitions
-                    .into_iter()
-                    .map(|(partition_index, code)| AddPartitionsToTxnPartitionResult {
-                        partition_index,
-                        partition_error_code: fenced_as(outcome.unwrap_or(code), version, 2).code(),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            })
-            .collect();
-        AddPartitionsToTxnResponse { results_by_topic_v3_and_below, ..Default::default() }
+        let code = |code: ErrorCode| fenced_as(outcome.unwrap_or(code), version, 2);
+        codes.into_iter().map(|(name, partitions)| topic_result(name, partitions, code)).collect()
     }
+}
+
+/// Whether `t`'s partitions are in its ongoing transaction, each NONE or
+/// INVALID_TXN_STATE (or one error for all); nothing is written.
+fn verify_only(broker: &Broker, t: AddPartitionsToTxnTransaction) -> Vec<AddPartitionsToTxnTopicResult> {
+    let partitions = named(&t.topics);
+    let verdict =
+        broker.transactions.direct(|c| c.verify(&t.transactional_id, t.producer_id, t.producer_epoch, &partitions));
+    let mut answers = verdict.unwrap_or_else(|e| vec![e; partitions.len()]).into_iter();
+    t.topics
+        .into_iter()
+        .map(|topic| {
+            let next = |p: &i32| (*p, answers.next().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR));
+            let partitions = topic.partitions.iter().map(next).collect();
+            topic_result(topic.name, partitions, |c| c)
+        })
+        .collect()
+}
+
+/// The partitions `topics` name, in order.
+fn named(topics: &[AddPartitionsToTxnTopic]) -> Vec<(String, i32)> {
+    topics.iter().flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), *p))).collect()
+}
+
+/// One topic's answers, each partition's code passed through `code`.
+fn topic_result(
+    name: String,
+    partitions: Vec<(i32, ErrorCode)>,
+    mut code: impl FnMut(ErrorCode) -> ErrorCode,
+) -> AddPartitionsToTxnTopicResult {
+    let results_by_partition = partitions
+        .into_iter()
+        .map(|(partition_index, c)| AddPartitionsToTxnPartitionResult {
+            partition_index,
+            partition_error_code: code(c).code(),
+            ..Default::default()
+        })
+        .collect();
+    AddPartitionsToTxnTopicResult { name, results_by_partition, ..Default::default() }
 }
 
 /// AddOffsetsToTxn: adds the group's `__consumer_offsets` partition to the

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod txn;
+
 /// A broker process on a free port with its own data directory.
 pub struct Broker {
     child: Option<Child>,
@@ -400,10 +402,16 @@ pub mod wire {
     /// Produces a record set to partition 0 of `topic` with acks=all (v9):
     /// (error code, base offset).
     pub fn produce(s: &mut TcpStream, topic: &str, records: Bytes) -> (i16, i64) {
+        produce_as(s, None, topic, records)
+    }
+
+    /// [`produce`] as the transactional producer `transactional_id`.
+    pub fn produce_as(s: &mut TcpStream, transactional_id: Option<&str>, topic: &str, records: Bytes) -> (i16, i64) {
         use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
         let partition = PartitionProduceData { index: 0, records: Some(records), ..Default::default() };
         let data = TopicProduceData { name: topic.into(), partition_data: vec![partition], ..Default::default() };
         let req = strata_protocol::generated::ProduceRequest {
+            transactional_id: transactional_id.map(String::from),
             acks: -1,
             timeout_ms: 5000,
             topic_data: vec![data],

@@ -1,0 +1,198 @@
+//! A partition leader's transaction verification (KIP-890, Kafka's
+//! `AddPartitionsToTxnManager`), run by Produce before it appends.
+//!
+//! A transactional batch that would open its producer's transaction on a
+//! partition is appended only once the transaction coordinator has said
+//! that the partition is in the producer's ongoing transaction: asked in
+//! place when this broker is the coordinator, else with AddPartitionsToTxn
+//! v4 and verify_only. A late retry of a batch from a transaction that has
+//! been aborted meanwhile is so refused (INVALID_TXN_STATE) instead of
+//! opening a transaction that no marker ends, which would hold every
+//! read_committed consumer of the partition back for good. The log's guard
+//! refuses the append if a marker came while the question was out
+//! (`strata_storage::verification`).
+//!
+//! Only a transaction's first batch on each partition asks, and only when
+//! `transaction.partition.verification.enable` is true (the default). The
+//! question runs in the ordered part of the Produce handler: the
+//! connection's next request waits for it, as in Kafka, which serves a
+//! connection one request at a time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use strata_protocol::generated::add_partitions_to_txn_request::{
+    AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
+};
+use strata_protocol::generated::{AddPartitionsToTxnRequest, ProduceRequest};
+use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
+use strata_records::BatchHeader;
+use strata_storage::{TxnVerification, VerificationGuard};
+
+use super::groups::coordinator_of;
+use crate::broker::Broker;
+use crate::time::now_ms;
+use crate::transactions::TXN_TOPIC;
+
+/// The AddPartitionsToTxn version that verifies (the first with verify_only).
+const VERIFY_VERSION: i16 = 4;
+/// How long the coordinator may take to answer.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A partition of a Produce request.
+type TopicPartition = (String, i32);
+
+/// How each partition of one Produce request is appended.
+#[derive(Debug)]
+pub(super) struct Verified {
+    enabled: bool,
+    outcomes: HashMap<TopicPartition, Result<VerificationGuard, (ErrorCode, String)>>,
+}
+
+impl Verified {
+    /// How the append to `topic`-`index` checks a transactional batch, or
+    /// the error to answer instead of appending.
+    pub(super) fn append_as(&self, topic: &str, index: i32) -> Result<TxnVerification, (ErrorCode, String)> {
+        if !self.enabled {
+            return Ok(TxnVerification::Off);
+        }
+        match self.outcomes.get(&(topic.to_string(), index)) {
+            None => Ok(TxnVerification::Required(None)),
+            Some(Ok(guard)) => Ok(TxnVerification::Required(Some(*guard))),
+            Some(Err(e)) => Err(e.clone()),
+        }
+    }
+}
+
+/// Verifies the partitions of `req` whose batch opens its producer's
+/// transaction here. Partitions without such a batch are appended with
+/// verification required but no guard: the log lets through what opens no
+/// transaction, and refuses a transactional batch of a request without a
+/// transactional id.
+pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verified {
+    let enabled = broker.broker_value::<bool>("transaction.partition.verification.enable");
+    let mut verified = Verified { enabled, outcomes: HashMap::new() };
+    let Some(id) = req.transactional_id.as_deref().filter(|id| enabled && !id.is_empty()) else {
+        return verified;
+    };
+    for ((producer_id, epoch), opening) in opening_batches(broker, req) {
+        let partitions: Vec<TopicPartition> = opening.iter().map(|(p, _)| p.clone()).collect();
+        let answers = ask(broker, id, producer_id, epoch, &partitions).await;
+        for (i, (partition, guard)) in opening.into_iter().enumerate() {
+            let code = match &answers {
+                Ok(codes) => codes.get(i).copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
+                Err(code) => *code,
+            };
+            let outcome = if code == ErrorCode::NONE { Ok(guard) } else { Err(for_produce(code)) };
+            verified.outcomes.insert(partition, outcome);
+        }
+    }
+    verified
+}
+
+/// The partitions led here whose batch opens its producer's transaction,
+/// with the guard each verification started, by producer id and epoch.
+fn opening_batches(
+    broker: &Broker,
+    req: &ProduceRequest,
+) -> BTreeMap<(i64, i16), Vec<(TopicPartition, VerificationGuard)>> {
+    let now = now_ms();
+    let mut opening: BTreeMap<(i64, i16), Vec<_>> = BTreeMap::new();
+    for t in &req.topic_data {
+        for p in &t.partition_data {
+            let Some(h) = p.records.as_deref().and_then(|r| BatchHeader::parse(r).ok()) else { continue };
+            if !h.attributes.transactional() || h.producer_id < 0 {
+                continue;
+            }
+            let Some(partition) = broker.replicas.get(&t.name, p.index) else { continue };
+            if !partition.is_led_by(broker.config.node_id) {
+                continue;
+            }
+            if let Some(guard) = partition.log.start_verification(h.producer_id, now) {
+                opening.entry((h.producer_id, h.producer_epoch)).or_default().push(((t.name.clone(), p.index), guard));
+            }
+        }
+    }
+    opening
+}
+
+/// The coordinator's answer for each of `partitions`, or one error for all.
+async fn ask(
+    broker: &Arc<Broker>,
+    id: &str,
+    producer_id: i64,
+    epoch: i16,
+    partitions: &[TopicPartition],
+) -> Result<Vec<ErrorCode>, ErrorCode> {
+    let (coordinator, _, _) = coordinator_of(broker, &broker.image(), TXN_TOPIC, id).map_err(|e| e.code)?;
+    if coordinator == broker.config.node_id {
+        return broker.transactions.direct(|c| c.verify(id, producer_id, epoch, partitions));
+    }
+    let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for (topic, index) in partitions {
+        topics.entry(topic).or_default().push(*index);
+    }
+    let topics = topics
+        .into_iter()
+        .map(|(name, partitions)| AddPartitionsToTxnTopic { name: name.to_string(), partitions, ..Default::default() })
+        .collect();
+    let transaction = AddPartitionsToTxnTransaction {
+        transactional_id: id.to_string(),
+        producer_id,
+        producer_epoch: epoch,
+        verify_only: true,
+        topics,
+        ..Default::default()
+    };
+    let request = RequestBody::AddPartitionsToTxn(AddPartitionsToTxnRequest {
+        transactions: vec![transaction],
+        ..Default::default()
+    });
+    let answer = broker.links.call(broker, coordinator, &request, VERIFY_VERSION, VERIFY_TIMEOUT).await;
+    let response = match answer {
+        Ok(ResponseBody::AddPartitionsToTxn(r)) => r,
+        Ok(_) => return Err(ErrorCode::UNKNOWN_SERVER_ERROR),
+        Err(e) => {
+            tracing::debug!(coordinator, error = %e, "verifying a transaction failed");
+            return Err(ErrorCode::NETWORK_EXCEPTION);
+        }
+    };
+    if response.error_code != 0 {
+        return Err(ErrorCode::from_code(response.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR));
+    }
+    let mut codes: HashMap<(&str, i32), i16> = HashMap::new();
+    for result in response.results_by_transaction.iter().filter(|r| r.transactional_id == id) {
+        for topic in &result.topic_results {
+            for p in &topic.results_by_partition {
+                codes.insert((topic.name.as_str(), p.partition_index), p.partition_error_code);
+            }
+        }
+    }
+    let code = |(topic, index): &TopicPartition| codes.get(&(topic.as_str(), *index)).copied();
+    Ok(partitions
+        .iter()
+        .map(|p| code(p).and_then(ErrorCode::from_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR))
+        .collect())
+}
+
+/// A coordinator's refusal as a Produce answers it (Kafka's
+/// `ReplicaManager`): what the client should retry becomes
+/// NOT_ENOUGH_REPLICAS, a fenced producer INVALID_PRODUCER_EPOCH.
+fn for_produce(code: ErrorCode) -> (ErrorCode, String) {
+    match code {
+        ErrorCode::INVALID_TXN_STATE => (code, "Partition was not added to the transaction".into()),
+        ErrorCode::CONCURRENT_TRANSACTIONS
+        | ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
+        | ErrorCode::COORDINATOR_NOT_AVAILABLE
+        | ErrorCode::NOT_COORDINATOR => (
+            ErrorCode::NOT_ENOUGH_REPLICAS,
+            format!(
+                "Unable to verify the partition has been added to the transaction. Underlying error: {}",
+                code.name()
+            ),
+        ),
+        ErrorCode::PRODUCER_FENCED => (ErrorCode::INVALID_PRODUCER_EPOCH, "the producer has been fenced".into()),
+        other => (other, format!("verifying the transaction failed: {}", other.name())),
+    }
+}
