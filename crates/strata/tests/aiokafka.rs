@@ -1,6 +1,7 @@
 //! aiokafka (asyncio, its own protocol code) against the real broker: admin,
 //! produce with each acks value and several codecs, assign, seek,
-//! offsets_for_times. The checks are in python/aiokafka_e2e.py.
+//! offsets_for_times, and transactions read back with read_committed. The
+//! checks are in python/aiokafka_e2e.py.
 
 mod support;
 

@@ -1,7 +1,8 @@
 //! kafkajs (its own protocol code) against the real broker: admin (create,
 //! describe configs, offsets by time, delete), produce with acks -1, 1 and 0,
 //! and a consumer group (kafkajs consumes only as a group member) with its
-//! committed offsets, listing, description and deletion. The checks are in
+//! committed offsets, listing, description and deletion; transactions
+//! read back by a read_committed member. The checks are in
 //! node/kafkajs_e2e.js.
 
 mod support;

@@ -66,12 +66,15 @@ impl Verified {
 }
 
 /// Verifies the partitions of `req` whose batch opens its producer's
-/// transaction here. Partitions without such a batch are appended with
-/// verification required but no guard: the log lets through what opens no
-/// transaction, and refuses a transactional batch of a request without a
-/// transactional id.
+/// transaction here. Other partitions are appended with verification
+/// required but no guard (or off, when the request holds no transactional
+/// batch): the log lets through what opens no transaction, and refuses a
+/// transactional batch of a request without a transactional id.
 pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verified {
-    let enabled = broker.broker_value::<bool>("transaction.partition.verification.enable");
+    // Most requests carry no transactional batch: no config lookup for them.
+    let partitions = || req.topic_data.iter().flat_map(|t| &t.partition_data);
+    let any_transactional = partitions().any(|p| opening_header(p.records.as_deref()).is_some());
+    let enabled = any_transactional && broker.broker_value::<bool>("transaction.partition.verification.enable");
     let mut verified = Verified { enabled, outcomes: HashMap::new() };
     let Some(id) = req.transactional_id.as_deref().filter(|id| enabled && !id.is_empty()) else {
         return verified;
@@ -101,10 +104,7 @@ fn opening_batches(
     let mut opening: BTreeMap<(i64, i16), Vec<_>> = BTreeMap::new();
     for t in &req.topic_data {
         for p in &t.partition_data {
-            let Some(h) = p.records.as_deref().and_then(|r| BatchHeader::parse(r).ok()) else { continue };
-            if !h.attributes.transactional() || h.producer_id < 0 {
-                continue;
-            }
+            let Some(h) = opening_header(p.records.as_deref()) else { continue };
             let Some(partition) = broker.replicas.get(&t.name, p.index) else { continue };
             if !partition.is_led_by(broker.config.node_id) {
                 continue;
@@ -115,6 +115,13 @@ fn opening_batches(
         }
     }
     opening
+}
+
+/// The header of a record set's first batch if it is a transactional
+/// producer's (a producer's batch comes alone: the log refuses others).
+fn opening_header(records: Option<&[u8]>) -> Option<BatchHeader> {
+    let h = BatchHeader::parse(records?).ok()?;
+    (h.attributes.transactional() && h.producer_id >= 0).then_some(h)
 }
 
 /// The coordinator's answer for each of `partitions`, or one error for all.

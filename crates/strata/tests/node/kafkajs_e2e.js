@@ -1,4 +1,5 @@
-// End-to-end checks of strata with kafkajs (its own protocol code).
+// End-to-end checks of strata with kafkajs (its own protocol code), transactions
+// included.
 // Usage: node kafkajs_e2e.js HOST:PORT   (kafkajs is found through NODE_PATH)
 const { Kafka, CompressionTypes, logLevel } = require('kafkajs')
 
@@ -66,8 +67,46 @@ async function main () {
   check(!(await admin.listGroups()).groups.some(g => g.groupId === groupId), 'group deleted')
   await admin.deleteTopics({ topics: [topic] })
   check(!(await admin.listTopics()).includes(topic), 'deleted')
+  await transactions(kafka, admin)
   await admin.disconnect()
   console.log('kafkajs ok')
+}
+
+// Two commits around an abort; a read_committed group member (kafkajs's
+// default) gets the committed records only, in order.
+async function transactions (kafka, admin) {
+  const topic = 'kjs-txn-' + Date.now()
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })
+  const producer = kafka.producer({ transactionalId: topic, idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  const committed = []
+  for (const [name, commit] of [['first', true], ['aborted', false], ['last', true]]) {
+    const txn = await producer.transaction()
+    const messages = [0, 1, 2, 3, 4].map(i => ({ value: name + '-' + i }))
+    await txn.send({ topic, messages })
+    if (commit) {
+      await txn.commit()
+      committed.push(...messages.map(m => m.value))
+    } else {
+      await txn.abort()
+    }
+  }
+  await producer.disconnect()
+  const consumer = kafka.consumer({ groupId: topic, sessionTimeout: 10000 })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const seen = []
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('read_committed got ' + JSON.stringify(seen))), 60000)
+    consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message.value.toString())
+        if (seen.length === committed.length) { clearTimeout(timer); resolve() }
+      }
+    }).catch(reject)
+  })
+  await consumer.disconnect()
+  check(JSON.stringify(seen) === JSON.stringify(committed), 'read_committed got ' + JSON.stringify(seen))
 }
 
 main().catch(e => { console.error(e); process.exit(1) })
