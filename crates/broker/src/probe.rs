@@ -4,7 +4,8 @@
 //! Counters are atomics bumped where the work happens: per partition
 //! ([`Traffic`], summed by topic when scraped, so the hot path does no
 //! lookup) and per broker ([`Probe`]: requests by API and the time from a
-//! request read to its response written, ISR shrinks and expands). Gauges (partition counts, under-replicated partitions, the
+//! request read to its response written, transaction verifications (KIP-890)
+//! and their time, ISR shrinks and expands). Gauges (partition counts, under-replicated partitions, the
 //! controller's view) are computed from the replicas and the metadata image
 //! when scraped. A partition's counters start at zero when this broker opens
 //! it (at start, or when it gets a replica); Prometheus reads a drop as a
@@ -23,6 +24,8 @@
 //! | `kafka_log_log_num_log_segments{topic,partition}` | `…,name=NumLogSegments,…` |
 //! | `kafka_log_log_log_start_offset{topic,partition}` | `…,name=LogStartOffset,…` |
 //! | `kafka_log_log_log_end_offset{topic,partition}` | `…,name=LogEndOffset,…` |
+//! | `kafka_server_addpartitionstotxnmanager_verification_time_ms` (histogram) | `kafka.server:type=AddPartitionsToTxnManager,name=VerificationTimeMs` |
+//! | `kafka_server_addpartitionstotxnmanager_verification_failures_total` | `…,name=VerificationFailureRate` |
 //! | `kafka_server_replicamanager_isr_shrinks_total` | `kafka.server:type=ReplicaManager,name=IsrShrinksPerSec` |
 //! | `kafka_server_replicamanager_isr_expands_total` | `…,name=IsrExpandsPerSec` |
 //! | `kafka_server_replicamanager_partition_count` | `…,name=PartitionCount` |
@@ -111,13 +114,23 @@ const API_KEYS: usize = 128;
 /// The upper bounds, in ms, of the request time histogram's buckets.
 const TIME_BUCKETS_MS: [u64; 14] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
 
-/// One API's request times: a count per bucket, not cumulative (the last
-/// for times past every bound), and their sum in µs. The count is the
-/// buckets' total, so a scrape never sees a bucket ahead of it.
+/// A histogram of times (one API's requests, or verifications): a count per
+/// bucket, not cumulative (the last for times past every bound), and their
+/// sum in µs. The count is the buckets' total, so a scrape never sees a
+/// bucket ahead of it.
 #[derive(Debug, Default)]
 struct Times {
     buckets: [AtomicU64; TIME_BUCKETS_MS.len() + 1],
     sum_us: AtomicU64,
+}
+
+impl Times {
+    fn record(&self, took: Duration) {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let bucket = TIME_BUCKETS_MS.iter().position(|ms| us <= ms * 1000).unwrap_or(TIME_BUCKETS_MS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_us.fetch_add(us, Ordering::Relaxed);
+    }
 }
 
 /// The broker-wide counters.
@@ -127,6 +140,9 @@ pub(crate) struct Probe {
     requests: [AtomicU64; API_KEYS],
     /// Request times by wire API key.
     times: Box<[Times]>,
+    /// Transaction verifications' times, and the partitions they refused.
+    verification_times: Times,
+    verification_failures: AtomicU64,
     isr_shrinks: AtomicU64,
     isr_expands: AtomicU64,
 }
@@ -136,6 +152,8 @@ impl Default for Probe {
         Probe {
             requests: std::array::from_fn(|_| AtomicU64::new(0)),
             times: (0..API_KEYS).map(|_| Times::default()).collect(),
+            verification_times: Times::default(),
+            verification_failures: AtomicU64::new(0),
             isr_shrinks: AtomicU64::new(0),
             isr_expands: AtomicU64::new(0),
         }
@@ -153,11 +171,16 @@ impl Probe {
     /// A request of API `key` ended `took` after it was read: its response
     /// written (or, with none to send, such as acks=0, ready).
     pub(crate) fn request_done(&self, key: ApiKey, took: Duration) {
-        let Some(times) = self.times.get(key as usize) else { return };
-        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let bucket = TIME_BUCKETS_MS.iter().position(|ms| us <= ms * 1000).unwrap_or(TIME_BUCKETS_MS.len());
-        times.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        times.sum_us.fetch_add(us, Ordering::Relaxed);
+        if let Some(times) = self.times.get(key as usize) {
+            times.record(took);
+        }
+    }
+
+    /// The transaction coordinator answered a verification (or failed to)
+    /// after `took`, refusing `failures` partitions.
+    pub(crate) fn verified(&self, took: Duration, failures: usize) {
+        self.verification_times.record(took);
+        self.verification_failures.fetch_add(failures as u64, Ordering::Relaxed);
     }
 
     /// The controller accepted an ISR change from `old` to `new` that this
@@ -181,6 +204,7 @@ pub(crate) fn render(broker: &Broker) -> String {
     traffic(&mut out, &partitions);
     requests(&mut out, &broker.probe);
     request_times(&mut out, &broker.probe);
+    verifications(&mut out, &broker.probe);
     logs(&mut out, &partitions);
     replica_manager(&mut out, &broker.probe, &partitions);
     controller(&mut out, broker);
@@ -302,23 +326,47 @@ fn request_times(out: &mut String, probe: &Probe) {
     let name = "kafka_network_requestmetrics_total_time_ms";
     family(out, name, "histogram", "Time from a request read to its response written, in ms (TotalTimeMs).");
     for key in ApiKey::ALL {
-        let Some(times) = probe.times.get(*key as usize) else { continue };
-        let counts = times.buckets.each_ref().map(load);
-        let count: u64 = counts.iter().sum();
-        if count == 0 {
-            continue;
+        if let Some(times) = probe.times.get(*key as usize) {
+            histogram(out, name, &format!("request=\"{}\",", key.name()), times, false);
         }
-        let request = key.name();
-        let mut cumulative = 0;
-        for (le, n) in TIME_BUCKETS_MS.iter().zip(counts) {
-            cumulative += n;
-            let _ = writeln!(out, "{name}_bucket{{request=\"{request}\",le=\"{le}\"}} {cumulative}");
-        }
-        let sum_ms = load(&times.sum_us) as f64 / 1000.0;
-        let _ = writeln!(out, "{name}_bucket{{request=\"{request}\",le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum{{request=\"{request}\"}} {sum_ms}");
-        let _ = writeln!(out, "{name}_count{{request=\"{request}\"}} {count}");
     }
+}
+
+/// Transaction verifications: their times, and the partitions refused.
+fn verifications(out: &mut String, probe: &Probe) {
+    let name = "kafka_server_addpartitionstotxnmanager_verification_time_ms";
+    let help =
+        "Time a partition leader waited for the transaction coordinator's verification, in ms (VerificationTimeMs).";
+    family(out, name, "histogram", help);
+    histogram(out, name, "", &probe.verification_times, true);
+    single(
+        out,
+        "kafka_server_addpartitionstotxnmanager_verification_failures_total",
+        "counter",
+        "Partitions whose verification refused a Produce (VerificationFailureRate).",
+        load(&probe.verification_failures),
+    );
+}
+
+/// One histogram's samples, `labels` (each followed by a comma) on every
+/// one; none when it is empty unless `always`.
+fn histogram(out: &mut String, name: &str, labels: &str, times: &Times, always: bool) {
+    let counts = times.buckets.each_ref().map(load);
+    let count: u64 = counts.iter().sum();
+    if count == 0 && !always {
+        return;
+    }
+    let mut cumulative = 0;
+    for (le, n) in TIME_BUCKETS_MS.iter().zip(counts) {
+        cumulative += n;
+        let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
+    }
+    let sum_ms = load(&times.sum_us) as f64 / 1000.0;
+    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {count}");
+    let labels = labels.trim_end_matches(',');
+    let labels = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+    let _ = writeln!(out, "{name}_sum{labels} {sum_ms}");
+    let _ = writeln!(out, "{name}_count{labels} {count}");
 }
 
 fn load(counter: &AtomicU64) -> u64 {

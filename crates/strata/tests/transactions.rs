@@ -306,11 +306,19 @@ fn a_batch_reusing_an_aborted_transactions_sequence_numbers_is_refused() {
 fn a_late_retry_after_an_abort_opens_no_transaction_that_never_ends() {
     for verify in [true, false] {
         let setting = format!("transaction.partition.verification.enable={verify}");
-        let broker = Broker::start(&["--set", &setting]);
+        let metrics = format!("127.0.0.1:{}", support::free_port());
+        let broker = Broker::start(&["--set", &setting, "--metrics-listen", &metrics]);
         let mut s = connect(&broker.addr());
         create_topic(&mut s, "late");
         create_topic(&mut s, "other");
         txn::late_retry(&broker.addr(), &broker.addr(), "l1", verify);
+        // Four first batches were verified (the first, the one not added, the
+        // late retry, the next transaction's); two were refused.
+        let body = support::scrape(&metrics);
+        let verifications = "kafka_server_addpartitionstotxnmanager_verification_time_ms_count";
+        assert_eq!(support::sample(&body, verifications), Some(if verify { 4 } else { 0 }), "{body}");
+        let failures = "kafka_server_addpartitionstotxnmanager_verification_failures_total";
+        assert_eq!(support::sample(&body, failures), Some(if verify { 2 } else { 0 }), "{body}");
     }
 }
 

@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use strata_protocol::generated::add_partitions_to_txn_request::{
     AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
@@ -81,15 +81,19 @@ pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verifi
     };
     for ((producer_id, epoch), opening) in opening_batches(broker, req) {
         let partitions: Vec<TopicPartition> = opening.iter().map(|(p, _)| p.clone()).collect();
+        let started = Instant::now();
         let answers = ask(broker, id, producer_id, epoch, &partitions).await;
+        let mut failures = 0;
         for (i, (partition, guard)) in opening.into_iter().enumerate() {
             let code = match &answers {
                 Ok(codes) => codes.get(i).copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
                 Err(code) => *code,
             };
+            failures += usize::from(code != ErrorCode::NONE);
             let outcome = if code == ErrorCode::NONE { Ok(guard) } else { Err(for_produce(code)) };
             verified.outcomes.insert(partition, outcome);
         }
+        broker.probe.verified(started.elapsed(), failures);
     }
     verified
 }
