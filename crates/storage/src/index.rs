@@ -89,6 +89,9 @@ pub struct IndexFile<E: Entry> {
     /// Entries not yet written to the file: `entries[written..]`, encoded.
     pending: Vec<u8>,
     written: usize,
+    /// Whether the file is durable as it is (no write or truncation since
+    /// the last sync in this process), so a flush has nothing to do.
+    synced: bool,
 }
 
 impl<E: Entry> IndexFile<E> {
@@ -99,8 +102,14 @@ impl<E: Entry> IndexFile<E> {
         let existed = path.exists();
         OpenOptions::new().create(true).append(true).open(path).map_err(io("open", path))?;
         let bytes = std::fs::read(path).map_err(io("read", path))?;
-        let mut index =
-            IndexFile { path: path.to_path_buf(), base, entries: Vec::new(), pending: Vec::new(), written: 0 };
+        let mut index = IndexFile {
+            path: path.to_path_buf(),
+            base,
+            entries: Vec::new(),
+            pending: Vec::new(),
+            written: 0,
+            synced: false,
+        };
         let sane = bytes.len() % E::SIZE == 0;
         if sane {
             index.entries = bytes.chunks_exact(E::SIZE).map(|c| E::decode(base, c)).collect();
@@ -135,8 +144,10 @@ impl<E: Entry> IndexFile<E> {
         OpenOptions::new().append(true).open(&self.path).map_err(io("open", &self.path))
     }
 
-    fn write_pending(&mut self) -> Result<(), StorageError> {
+    /// Writes pending entries to the file (not synced).
+    pub fn write_pending(&mut self) -> Result<(), StorageError> {
         if !self.pending.is_empty() {
+            self.synced = false;
             self.writer()?.write_all(&self.pending).map_err(io("write", &self.path))?;
             self.pending.clear();
             self.written = self.entries.len();
@@ -156,6 +167,7 @@ impl<E: Entry> IndexFile<E> {
         let n = self.entries.partition_point(keep);
         self.entries.truncate(n);
         self.written = n;
+        self.synced = false;
         self.writer()?.set_len((n * E::SIZE) as u64).map_err(io("truncate", &self.path))
     }
 
@@ -164,10 +176,15 @@ impl<E: Entry> IndexFile<E> {
         self.retain_prefix(|_| false)
     }
 
-    /// Writes pending entries and makes the file durable.
+    /// Writes pending entries and makes the file durable (no syscall when
+    /// nothing changed since the last flush).
     pub fn flush(&mut self) -> Result<(), StorageError> {
         self.write_pending()?;
-        self.writer()?.sync_data().map_err(io("fsync", &self.path))
+        if !self.synced {
+            self.writer()?.sync_data().map_err(io("fsync", &self.path))?;
+            self.synced = true;
+        }
+        Ok(())
     }
 
     /// Deletes the file.

@@ -120,6 +120,9 @@ pub(crate) struct State {
     offline: bool,
     unflushed_records: i64,
     oldest_unflushed_ms: Option<i64>,
+    /// The base of the segment last rolled to, until a flush covers the
+    /// segments before it (`maybe_flush` does, off the append path).
+    rolled_unflushed: Option<i64>,
 }
 
 #[derive(Debug, Default)]
@@ -214,6 +217,7 @@ impl Log {
             offline: false,
             unflushed_records: 0,
             oldest_unflushed_ms: None,
+            rolled_unflushed: None,
         };
         let flushed = if clean { next_offset } else { saved.recovery_point.min(next_offset) };
         let log = Log {
@@ -490,15 +494,21 @@ impl Log {
     }
 
     /// Starts a new segment at the log end, after snapshotting the producer
-    /// state there (so recovery replays at most the new segment).
+    /// state there (so recovery replays at most the new segment). The
+    /// segment rolled from gets its index entries written, but nothing is
+    /// synced here, under the log's lock, where appends would wait for it (up
+    /// to segment.bytes of dirty pages): as in Kafka, it is flushed in the
+    /// background, by the next `maybe_flush`, and its indexes by the
+    /// checkpoint after that.
     fn roll(&self, st: &mut State) -> Result<(), StorageError> {
         if let Some(active) = st.segments.values_mut().next_back() {
-            active.flush()?;
+            active.write_indexes()?;
         }
         let base = st.next_offset;
         producers::write_snapshot(&self.dir, base, &st.producers)?;
         let segment = Segment::create(&self.dir, base, &st.files)?;
         st.segments.insert(base, segment);
+        st.rolled_unflushed = Some(base);
         sync_dir(&self.dir)
     }
 
@@ -636,15 +646,25 @@ impl Log {
         self.flush_to(end)
     }
 
-    /// Flushes if flush.messages records or flush.ms of time are unflushed.
+    /// Flushes if flush.messages records or flush.ms of time are unflushed;
+    /// else, after a roll, flushes the segments before the new one (so the
+    /// recovery point moves on even where nothing else flushes, as acks=1
+    /// with the default flush settings). Appends go on meanwhile.
     pub fn maybe_flush(&self, now_ms: i64) -> Result<(), StorageError> {
-        let due = {
+        let (due, rolled) = {
             let st = lock(&self.state);
-            st.unflushed_records >= st.config.flush_messages
-                || st.oldest_unflushed_ms.is_some_and(|t| now_ms - t >= st.config.flush_ms)
+            let due = st.unflushed_records >= st.config.flush_messages
+                || st.oldest_unflushed_ms.is_some_and(|t| now_ms - t >= st.config.flush_ms);
+            (due, st.rolled_unflushed)
         };
         if due {
             self.flush()?;
+        } else if let Some(base) = rolled {
+            self.flush_to(base)?;
+        }
+        let mut st = lock(&self.state);
+        if st.rolled_unflushed == rolled {
+            st.rolled_unflushed = None;
         }
         Ok(())
     }
@@ -673,12 +693,19 @@ impl Log {
     }
 
     /// Writes the recovery point (the flushed offset) and log start offset,
-    /// after making the indexes below it durable.
+    /// after making durable the indexes of every segment that ends at or
+    /// below it: recovery trusts those segments whole, and their records are
+    /// durable already (`flush_to` synced them). No record is synced here,
+    /// under the log's lock, where appends would wait for it.
     pub fn checkpoint(&self) -> Result<(), StorageError> {
         let flushed = lock(&self.flush).flushed;
         let mut st = lock(&self.state);
-        for s in st.segments.values_mut() {
-            s.flush()?;
+        let mut ends: Vec<i64> = st.segments.keys().skip(1).copied().collect();
+        ends.push(st.next_offset);
+        for (s, end) in st.segments.values_mut().zip(ends) {
+            if end <= flushed {
+                s.flush_indexes()?;
+            }
         }
         PartitionState { recovery_point: flushed, log_start_offset: st.log_start_offset }.store(&self.dir)
     }

@@ -318,6 +318,20 @@ impl Segment {
     /// Makes the log file and indexes durable.
     pub fn flush(&mut self) -> Result<(), StorageError> {
         self.file()?.sync_data().map_err(io("fsync", &self.path))?;
+        self.flush_indexes()
+    }
+
+    /// Writes the offset and time indexes' pending entries to their files,
+    /// without syncing them (the aborted-transaction index is written as it
+    /// grows).
+    pub fn write_indexes(&mut self) -> Result<(), StorageError> {
+        self.offsets.write_pending()?;
+        self.times.write_pending()
+    }
+
+    /// Makes the indexes durable (the offset, time and aborted-transaction
+    /// indexes), not the log file.
+    pub fn flush_indexes(&mut self) -> Result<(), StorageError> {
         self.offsets.flush()?;
         self.times.flush()?;
         self.aborted.flush()

@@ -394,6 +394,35 @@ fn segments_roll_by_age_and_flushes_follow_flush_messages_and_flush_ms() {
     assert!(dir.path().join("00000000000000000012.log").exists());
 }
 
+/// A roll syncs nothing on the append path (appends would wait on up to
+/// segment.bytes of dirty pages): the next `maybe_flush` (the scheduler's,
+/// off that path) flushes the segments before the new one, and the next
+/// checkpoint moves the recovery point there. A checkpoint itself syncs no
+/// record.
+#[test]
+fn a_rolled_segment_is_flushed_in_the_background_and_the_recovery_point_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::open(dir.path(), small_segments(), NOW, OpenFiles::new(64)).unwrap();
+    let syncs = log.sync_count();
+    while log.segment_count() < 3 {
+        append_n(&log, 3, Compression::None);
+    }
+    assert_eq!((log.sync_count(), log.flushed_offset()), (syncs, 0), "no sync on the append path");
+    log.checkpoint().unwrap();
+    assert_eq!(log.flushed_offset(), 0, "a checkpoint syncs no record");
+    let recovery_point =
+        || strata_storage::checkpoint::PartitionState::load(dir.path()).unwrap().unwrap().recovery_point;
+    assert_eq!(recovery_point(), 0);
+    let newest = log.log_end_offset();
+    log.maybe_flush(NOW).unwrap();
+    assert_eq!(log.sync_count(), syncs + 1, "one background flush");
+    assert!(log.flushed_offset() >= newest - 3, "the segments before the newest are durable");
+    log.checkpoint().unwrap();
+    assert_eq!(recovery_point(), log.flushed_offset());
+    log.maybe_flush(NOW).unwrap();
+    assert_eq!(log.sync_count(), syncs + 1, "nothing more to flush until the next roll");
+}
+
 #[test]
 fn an_unwritable_index_file_takes_the_partition_offline_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
