@@ -17,6 +17,7 @@ use strata_coordinator::{Completed, Config, GroupCoordinator, GroupRecord, Journ
 use strata_metadata::config::Layers;
 use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
+use strata_storage::TxnVerification;
 use tokio::sync::{oneshot, watch};
 
 use crate::broker::Broker;
@@ -108,7 +109,20 @@ impl Groups {
         replicas: &Replicas,
         f: impl FnOnce(&mut GroupCoordinator, &mut dyn Journal) -> R,
     ) -> Pending<R> {
+        self.call_verified(replicas, TxnVerification::Off, f)
+    }
+
+    /// [`Groups::call`], where a transactional batch that opens its
+    /// producer's transaction in a partition is appended only as `txn`
+    /// allows (a TxnOffsetCommit verified with the transaction coordinator).
+    pub(crate) fn call_verified<R>(
+        &self,
+        replicas: &Replicas,
+        txn: TxnVerification,
+        f: impl FnOnce(&mut GroupCoordinator, &mut dyn Journal) -> R,
+    ) -> Pending<R> {
         let mut journal = TopicJournal::new(OFFSETS_TOPIC, replicas);
+        journal.txn = txn;
         let mut inner = self.lock();
         let result = f(&mut inner.engine, &mut journal);
         let ready = inner

@@ -18,7 +18,7 @@ use strata_metadata::MetadataImage;
 use strata_protocol::ErrorCode;
 use strata_records::control::{ControlRecord, ControlType};
 use strata_records::{BatchBuilder, Batches, Compression, RecordBatch};
-use strata_storage::{AppendOptions, Log};
+use strata_storage::{AppendOptions, Log, TxnVerification};
 
 use crate::error::{storage_error_code, BrokerError};
 use crate::replicas::{Partition, Replicas};
@@ -42,12 +42,15 @@ pub(crate) struct TopicJournal<'a> {
     pub(crate) replicas: &'a Replicas,
     /// What must be fsynced before the call's replies leave.
     pub(crate) flushes: Vec<Flush>,
+    /// How a transactional batch that opens its producer's transaction in a
+    /// partition is checked (KIP-890; a verified TxnOffsetCommit's guard).
+    pub(crate) txn: TxnVerification,
 }
 
 impl<'a> TopicJournal<'a> {
     /// A journal over `topic`'s partitions.
     pub(crate) fn new(topic: &'static str, replicas: &'a Replicas) -> TopicJournal<'a> {
-        TopicJournal { topic, replicas, flushes: Vec::new() }
+        TopicJournal { topic, replicas, flushes: Vec::new(), txn: TxnVerification::Off }
     }
 
     fn write(&mut self, partition: i32, builder: BatchBuilder, records: &[Encoded]) -> Result<(), ErrorCode> {
@@ -58,7 +61,7 @@ impl<'a> TopicJournal<'a> {
             builder.push(now, Some(key), value.as_deref(), &[]);
         }
         let opts = AppendOptions { leader_epoch: p.leader_epoch(), now_ms: now };
-        let info = p.log.append_from_coordinator(&builder.build(), opts).map_err(|e| {
+        let info = p.log.append_from_coordinator(&builder.build(), opts, self.txn).map_err(|e| {
             tracing::error!(topic = self.topic, partition, error = %e, "a coordinator's append failed");
             storage_error_code(&e)
         })?;

@@ -274,13 +274,22 @@ impl Log {
     /// validated like a producer's, but its transactional batches carry no
     /// sequence numbers (a group coordinator's transactional offset commits),
     /// so only their epoch is checked: an epoch older than the producer's is
-    /// refused (INVALID_PRODUCER_EPOCH).
-    pub fn append_from_coordinator(&self, records: &Bytes, opts: AppendOptions) -> Result<AppendInfo, StorageError> {
+    /// refused (INVALID_PRODUCER_EPOCH). A transactional batch that opens its
+    /// producer's transaction here is checked as `txn` says, as in
+    /// [`Log::append_verified`] (a group coordinator's TxnOffsetCommit is
+    /// verified with the transaction coordinator too).
+    pub fn append_from_coordinator(
+        &self,
+        records: &Bytes,
+        opts: AppendOptions,
+        txn: TxnVerification,
+    ) -> Result<AppendInfo, StorageError> {
         let mut st = lock(&self.state);
         let batches = self.validated(&st, records)?;
         for h in batches.iter().map(|b| &b.header).filter(|h| h.producer_id >= 0) {
             check_epoch(&st.producers, h.producer_id, h.producer_epoch)?;
         }
+        check_verified(&st, &batches, txn)?;
         self.write(&mut st, &batches, opts, None)
     }
 
@@ -1046,9 +1055,10 @@ fn check_producer(producers: &Producers, batches: &[RecordBatch]) -> Result<Verd
     Ok(producers.check(h)?)
 }
 
-/// Refuses a client's transactional batch that would open its producer's
+/// Refuses a transactional batch that would open its producer's
 /// transaction here without the current verification guard, when `txn`
-/// requires one (the batch comes alone: [`check_producer`]).
+/// requires one (a client's batch comes alone, [`check_producer`], and a
+/// coordinator writes one batch an append).
 fn check_verified(st: &State, batches: &[RecordBatch], txn: TxnVerification) -> Result<(), ProducerError> {
     let TxnVerification::Required(guard) = txn else { return Ok(()) };
     let h = &batches[0].header;

@@ -189,14 +189,14 @@ fn a_coordinators_transactional_batch_needs_no_sequence_but_a_current_epoch() {
     let log = open(dir.path(), LogConfig::default());
     let refused = log.append(&coordinator_batch(A, 0), opts());
     assert!(matches!(refused, Err(StorageError::InvalidRecord(_))), "a client must send sequence numbers");
-    log.append_from_coordinator(&coordinator_batch(A, 0), opts()).unwrap();
-    log.append_from_coordinator(&coordinator_batch(A, 0), opts()).unwrap();
+    log.append_from_coordinator(&coordinator_batch(A, 0), opts(), TxnVerification::Off).unwrap();
+    log.append_from_coordinator(&coordinator_batch(A, 0), opts(), TxnVerification::Off).unwrap();
     assert_eq!(log.first_unstable_offset(), Some(0), "the transaction holds the last stable offset");
     assert_eq!(log.producers()[0].1.batches.len(), 0, "no sequence numbers to remember");
     assert_eq!(marker(&log, A, ControlType::Commit), 2);
     assert_eq!(log.first_unstable_offset(), None);
     log.append_marker(A, 1, ControlRecord { kind: ControlType::Abort, coordinator_epoch: 3 }, opts()).unwrap();
-    let stale = log.append_from_coordinator(&coordinator_batch(A, 0), opts());
+    let stale = log.append_from_coordinator(&coordinator_batch(A, 0), opts(), TxnVerification::Off);
     assert!(matches!(stale, Err(StorageError::Producer(ProducerError::InvalidProducerEpoch { .. }))), "{stale:?}");
     assert_eq!(log.log_end_offset(), 4);
 }
@@ -266,4 +266,18 @@ fn an_unused_verification_guard_expires() {
     assert_ne!(log.start_verification(A, NOW + 1000), Some(old));
     let required = TxnVerification::Required(Some(old));
     assert!(not_in_transaction(log.append_verified(&txn_batch(A, 0, 1), opts(), required)));
+}
+
+/// A group coordinator's TxnOffsetCommit batch opens its producer's
+/// transaction in `__consumer_offsets` as a producer's batch does: verified.
+#[test]
+fn a_coordinators_batch_opening_a_transaction_needs_a_current_verification_guard_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), LogConfig::default());
+    let required = TxnVerification::Required;
+    assert!(not_in_transaction(log.append_from_coordinator(&coordinator_batch(A, 0), opts(), required(None))));
+    let guard = log.start_verification(A, NOW);
+    assert!(guard.is_some());
+    assert!(log.append_from_coordinator(&coordinator_batch(A, 0), opts(), required(guard)).is_ok());
+    assert_eq!(log.start_verification(A, NOW), None, "its transaction is open here now");
 }

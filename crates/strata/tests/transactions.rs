@@ -322,6 +322,20 @@ fn a_late_retry_after_an_abort_opens_no_transaction_that_never_ends() {
     }
 }
 
+/// KIP-890 for offsets: a late TxnOffsetCommit after an abort is refused
+/// instead of leaving offsets pending that no marker ends (with
+/// verification off, stable-offset fetches answer UNSTABLE_OFFSET_COMMIT
+/// for good).
+#[test]
+fn a_late_offset_commit_after_an_abort_leaves_no_offsets_pending() {
+    for verify in [true, false] {
+        let setting = format!("transaction.partition.verification.enable={verify}");
+        let broker = Broker::start(&["--set", &setting]);
+        create_topic(&mut connect(&broker.addr()), "late");
+        txn::late_offsets(&broker.addr(), "o1", "g1", verify);
+    }
+}
+
 /// The same through confluent-kafka: a Produce response is lost, the
 /// transaction is aborted while its message waits to be retried, and
 /// librdkafka reuses that message's sequence number in the next

@@ -236,7 +236,8 @@ async fn dispatch_as(
             return later(encode, async move { ResponseBody::EndTxn(reply.await) });
         }
         RequestBody::TxnOffsetCommit(r) => {
-            let reply = offsets::txn_commit(b, r, version);
+            let verified = verification::verify_offsets(b, &r).await;
+            let reply = offsets::txn_commit(b, r, version, verified);
             return later(encode, async move { ResponseBody::TxnOffsetCommit(reply.await) });
         }
         RequestBody::DescribeTransactions(r) => ResponseBody::DescribeTransactions(transactions::describe(b, r)),

@@ -9,11 +9,15 @@ use strata_protocol::generated::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
     OffsetFetchResponseTopics,
 };
+use strata_protocol::generated::txn_offset_commit_response::{
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
+};
 use strata_protocol::generated::{
     OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse, OffsetFetchRequest,
     OffsetFetchResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
 };
 use strata_protocol::ErrorCode;
+use strata_storage::TxnVerification;
 
 use crate::broker::Broker;
 use crate::time::now_ms;
@@ -41,25 +45,55 @@ pub(super) fn commit(
 }
 
 /// TxnOffsetCommit: like OffsetCommit, but the offsets are written inside
-/// the producer's transaction and take effect when it commits.
+/// the producer's transaction and take effect when it commits. `verified`
+/// is the transaction coordinator's word (`super::verification`): how the
+/// append checks a batch that opens the transaction in the group's
+/// partition, or the error every partition is answered with.
 pub(super) fn txn_commit(
     broker: &Arc<Broker>,
     req: TxnOffsetCommitRequest,
     version: i16,
+    verified: Result<TxnVerification, ErrorCode>,
 ) -> impl Future<Output = TxnOffsetCommitResponse> + Send + 'static {
     let now = now_ms();
     let image = broker.image();
     let exists = move |topic: &str, partition: i32| image.has_partition(topic, partition);
-    let call = broker.groups.call(&broker.replicas, |e, j| e.txn_commit_offsets(now, version, req, &exists, j));
+    let call = match verified {
+        Ok(txn) => Ok(broker
+            .groups
+            .call_verified(&broker.replicas, txn, |e, j| e.txn_commit_offsets(now, version, req, &exists, j))),
+        Err(code) => Err((refused(req), code)),
+    };
     async move {
-        let (mut r, durable) = call.durable().await;
-        if let Err(code) = durable {
+        let (mut r, outcome) = match call {
+            Ok(call) => call.durable().await,
+            Err((r, code)) => (r, Err(code)),
+        };
+        if let Err(code) = outcome {
             for p in r.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
                 p.error_code = code.code();
             }
         }
         r
     }
+}
+
+/// An answer naming each partition of `req`, to fill with one error.
+fn refused(req: TxnOffsetCommitRequest) -> TxnOffsetCommitResponse {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| TxnOffsetCommitResponseTopic {
+            name: t.name,
+            partitions: t
+                .partitions
+                .into_iter()
+                .map(|p| TxnOffsetCommitResponsePartition { partition_index: p.partition_index, ..Default::default() })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    TxnOffsetCommitResponse { topics, ..Default::default() }
 }
 
 /// OffsetFetch. With `require_stable` (v7+), a partition whose offset a

@@ -1,5 +1,7 @@
 //! A partition leader's transaction verification (KIP-890, Kafka's
-//! `AddPartitionsToTxnManager`), run by Produce before it appends.
+//! `AddPartitionsToTxnManager`), run by Produce before it appends, and by
+//! TxnOffsetCommit before the group coordinator writes the offsets into its
+//! `__consumer_offsets` partition.
 //!
 //! A transactional batch that would open its producer's transaction on a
 //! partition is appended only once the transaction coordinator has said
@@ -10,7 +12,10 @@
 //! opening a transaction that no marker ends, which would hold every
 //! read_committed consumer of the partition back for good. The log's guard
 //! refuses the append if a marker came while the question was out
-//! (`strata_storage::verification`).
+//! (`strata_storage::verification`). A late TxnOffsetCommit would likewise
+//! leave pending offsets that no marker ends, and every consumer asking for
+//! stable offsets (OffsetFetch with require_stable) would be told
+//! UNSTABLE_OFFSET_COMMIT for good.
 //!
 //! Only a transaction's first batch on each partition asks, and only when
 //! `transaction.partition.verification.enable` is true (the default). The
@@ -25,13 +30,14 @@ use std::time::{Duration, Instant};
 use strata_protocol::generated::add_partitions_to_txn_request::{
     AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
 };
-use strata_protocol::generated::{AddPartitionsToTxnRequest, ProduceRequest};
+use strata_protocol::generated::{AddPartitionsToTxnRequest, ProduceRequest, TxnOffsetCommitRequest};
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::BatchHeader;
 use strata_storage::{TxnVerification, VerificationGuard};
 
 use super::groups::coordinator_of;
 use crate::broker::Broker;
+use crate::groups::OFFSETS_TOPIC;
 use crate::time::now_ms;
 use crate::transactions::TXN_TOPIC;
 
@@ -90,7 +96,7 @@ pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verifi
                 Err(code) => *code,
             };
             failures += usize::from(code != ErrorCode::NONE);
-            let outcome = if code == ErrorCode::NONE { Ok(guard) } else { Err(for_produce(code)) };
+            let outcome = if code == ErrorCode::NONE { Ok(guard) } else { Err(refusal(code, PRODUCE_RETRY)) };
             verified.outcomes.insert(partition, outcome);
         }
         broker.probe.verified(started.elapsed(), failures);
@@ -187,17 +193,24 @@ async fn ask(
         .collect())
 }
 
-/// A coordinator's refusal as a Produce answers it (Kafka's
-/// `ReplicaManager`): what the client should retry becomes
-/// NOT_ENOUGH_REPLICAS, a fenced producer INVALID_PRODUCER_EPOCH.
-fn for_produce(code: ErrorCode) -> (ErrorCode, String) {
+/// What Produce answers when the coordinator could not say, so that the
+/// producer retries (Kafka's `ReplicaManager`).
+const PRODUCE_RETRY: ErrorCode = ErrorCode::NOT_ENOUGH_REPLICAS;
+/// What TxnOffsetCommit answers then: retried by the Java client and
+/// librdkafka alike, without looking for another group coordinator.
+const OFFSETS_RETRY: ErrorCode = ErrorCode::COORDINATOR_LOAD_IN_PROGRESS;
+
+/// A coordinator's refusal as the request answers it: what the client
+/// should retry becomes `retry`, a fenced producer INVALID_PRODUCER_EPOCH.
+fn refusal(code: ErrorCode, retry: ErrorCode) -> (ErrorCode, String) {
     match code {
         ErrorCode::INVALID_TXN_STATE => (code, "Partition was not added to the transaction".into()),
         ErrorCode::CONCURRENT_TRANSACTIONS
         | ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
         | ErrorCode::COORDINATOR_NOT_AVAILABLE
-        | ErrorCode::NOT_COORDINATOR => (
-            ErrorCode::NOT_ENOUGH_REPLICAS,
+        | ErrorCode::NOT_COORDINATOR
+        | ErrorCode::NETWORK_EXCEPTION => (
+            retry,
             format!(
                 "Unable to verify the partition has been added to the transaction. Underlying error: {}",
                 code.name()
@@ -205,5 +218,42 @@ fn for_produce(code: ErrorCode) -> (ErrorCode, String) {
         ),
         ErrorCode::PRODUCER_FENCED => (ErrorCode::INVALID_PRODUCER_EPOCH, "the producer has been fenced".into()),
         other => (other, format!("verifying the transaction failed: {}", other.name())),
+    }
+}
+
+/// Whether transactions are verified (transaction.partition.verification.enable).
+fn enabled(broker: &Broker) -> bool {
+    broker.broker_value::<bool>("transaction.partition.verification.enable")
+}
+
+/// Verifies a TxnOffsetCommit whose offsets would open the producer's
+/// transaction in the group's `__consumer_offsets` partition: how the group
+/// coordinator's append checks them, or the error to answer for every
+/// partition instead.
+pub(super) async fn verify_offsets(
+    broker: &Arc<Broker>,
+    req: &TxnOffsetCommitRequest,
+) -> Result<TxnVerification, ErrorCode> {
+    if !enabled(broker) {
+        return Ok(TxnVerification::Off);
+    }
+    let index = broker.groups.direct(|g| strata_coordinator::partition_for(&req.group_id, g.config().partitions));
+    let led = broker.replicas.get(OFFSETS_TOPIC, index).filter(|p| p.is_led_by(broker.config.node_id));
+    // Not led here: the group coordinator answers NOT_COORDINATOR, writing nothing.
+    let Some(partition) = led else { return Ok(TxnVerification::Off) };
+    let Some(guard) = partition.log.start_verification(req.producer_id, now_ms()) else {
+        return Ok(TxnVerification::Required(None));
+    };
+    let started = Instant::now();
+    let offsets = [(OFFSETS_TOPIC.to_string(), index)];
+    let answer = ask(broker, &req.transactional_id, req.producer_id, req.producer_epoch, &offsets).await;
+    let code = match answer {
+        Ok(codes) => codes.first().copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
+        Err(code) => code,
+    };
+    broker.probe.verified(started.elapsed(), usize::from(code != ErrorCode::NONE));
+    match code {
+        ErrorCode::NONE => Ok(TxnVerification::Required(Some(guard))),
+        code => Err(refusal(code, OFFSETS_RETRY).0),
     }
 }

@@ -1,6 +1,6 @@
 //! Transactions on the wire: the coordinator's APIs one request at a time,
-//! transactional batches, and the scenario of a late retry after an abort
-//! (KIP-890) that both the single-node and the cluster tests play.
+//! transactional batches, and the scenarios of a late retry after an abort
+//! (KIP-890), of a Produce and of a TxnOffsetCommit.
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -8,9 +8,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use strata_protocol::generated::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use strata_protocol::generated::describe_transactions_response::TransactionState;
+use strata_protocol::generated::offset_fetch_request::OffsetFetchRequestTopic;
+use strata_protocol::generated::txn_offset_commit_request::{
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+};
 use strata_protocol::generated::{
-    AddPartitionsToTxnRequest, DescribeTransactionsRequest, EndTxnRequest, FindCoordinatorRequest,
-    InitProducerIdRequest,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeTransactionsRequest, EndTxnRequest,
+    FindCoordinatorRequest, InitProducerIdRequest, OffsetFetchRequest, TxnOffsetCommitRequest,
 };
 use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::{BatchBuilder, Compression};
@@ -126,4 +130,89 @@ pub fn late_retry(coordinator: &str, leader: &str, id: &str, verify: bool) {
     assert_eq!(end_txn(&mut c, 3, id, ids, true), 0);
     until_state(&mut c, id, "CompleteCommit");
     assert_eq!(stable(&mut l, "late"), (4, 4));
+}
+
+/// FindCoordinator for `key` (`key_type` 0: a group, 1: a transactional
+/// id), which creates the internal topic on first use.
+fn find_coordinator(s: &mut TcpStream, key_type: i8, key: &str) {
+    let find = FindCoordinatorRequest { key_type, coordinator_keys: vec![key.into()], ..Default::default() };
+    let ResponseBody::FindCoordinator(r) = call(s, 4, RequestBody::FindCoordinator(find)) else { panic!() };
+    assert_eq!(r.coordinators[0].error_code, 0, "{r:?}");
+}
+
+/// TxnOffsetCommit v3 of `offset` for partition 0 of `topic`: its code.
+fn txn_commit(s: &mut TcpStream, id: &str, ids: (i64, i16), group: &str, topic: &str, offset: i64) -> i16 {
+    let partition =
+        TxnOffsetCommitRequestPartition { partition_index: 0, committed_offset: offset, ..Default::default() };
+    let t = TxnOffsetCommitRequestTopic { name: topic.into(), partitions: vec![partition], ..Default::default() };
+    let req = TxnOffsetCommitRequest {
+        transactional_id: id.into(),
+        group_id: group.into(),
+        producer_id: ids.0,
+        producer_epoch: ids.1,
+        generation_id: -1,
+        topics: vec![t],
+        ..Default::default()
+    };
+    let ResponseBody::TxnOffsetCommit(r) = call(s, 3, RequestBody::TxnOffsetCommit(req)) else { panic!() };
+    r.topics[0].partitions[0].error_code
+}
+
+/// OffsetFetch v7 with require_stable of partition 0 of `topic`: (code, offset).
+fn stable_offset(s: &mut TcpStream, group: &str, topic: &str) -> (i16, i64) {
+    let t = OffsetFetchRequestTopic { name: topic.into(), partition_indexes: vec![0], ..Default::default() };
+    let req = OffsetFetchRequest {
+        group_id: group.into(),
+        topics: Some(vec![t]),
+        require_stable: true,
+        ..Default::default()
+    };
+    let ResponseBody::OffsetFetch(r) = call(s, 7, RequestBody::OffsetFetch(req)) else { panic!() };
+    let p = &r.topics[0].partitions[0];
+    (p.error_code, p.committed_offset)
+}
+
+/// The late-retry scenario for offsets: transactional id `id` commits
+/// offsets of topic `late` (one partition) for `group` in a transaction that
+/// is then aborted, and a late TxnOffsetCommit of that transaction arrives.
+/// When `verify` it is refused (INVALID_TXN_STATE); otherwise it is written
+/// and stays pending for good, so that a consumer asking for stable offsets
+/// (require_stable) is told UNSTABLE_OFFSET_COMMIT.
+pub fn late_offsets(addr: &str, id: &str, group: &str, verify: bool) {
+    let mut s = connect(addr);
+    find_coordinator(&mut s, 1, id);
+    find_coordinator(&mut s, 0, group);
+    let (e, pid, epoch) = init(&mut s, 4, id, 60_000, (-1, -1));
+    assert_eq!(e, 0);
+    let ids = (pid, epoch);
+    let add_offsets = |s: &mut TcpStream| {
+        let req = AddOffsetsToTxnRequest {
+            transactional_id: id.into(),
+            producer_id: ids.0,
+            producer_epoch: ids.1,
+            group_id: group.into(),
+            ..Default::default()
+        };
+        let ResponseBody::AddOffsetsToTxn(r) = call(s, 3, RequestBody::AddOffsetsToTxn(req)) else { panic!() };
+        r.error_code
+    };
+    assert_eq!(add_offsets(&mut s), 0);
+    assert_eq!(txn_commit(&mut s, id, ids, group, "late", 5), 0);
+    assert_eq!(end_txn(&mut s, 3, id, ids, false), 0);
+    until_state(&mut s, id, "CompleteAbort");
+    let late = txn_commit(&mut s, id, ids, group, "late", 7);
+    if !verify {
+        assert_eq!(late, 0, "written");
+        let unstable = ErrorCode::UNSTABLE_OFFSET_COMMIT.code();
+        assert_eq!(stable_offset(&mut s, group, "late").0, unstable, "pending offsets no marker ends");
+        return;
+    }
+    assert_eq!(late, ErrorCode::INVALID_TXN_STATE.code());
+    assert_eq!(stable_offset(&mut s, group, "late"), (0, -1), "nothing pending, nothing committed");
+    // The producer's next transaction commits its offsets.
+    assert_eq!(add_offsets(&mut s), 0);
+    assert_eq!(txn_commit(&mut s, id, ids, group, "late", 9), 0);
+    assert_eq!(end_txn(&mut s, 3, id, ids, true), 0);
+    until_state(&mut s, id, "CompleteCommit");
+    assert_eq!(stable_offset(&mut s, group, "late"), (0, 9));
 }
