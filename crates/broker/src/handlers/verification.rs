@@ -80,7 +80,7 @@ pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verifi
     // Most requests carry no transactional batch: no config lookup for them.
     let partitions = || req.topic_data.iter().flat_map(|t| &t.partition_data);
     let any_transactional = partitions().any(|p| opening_header(p.records.as_deref()).is_some());
-    let enabled = any_transactional && broker.broker_value::<bool>("transaction.partition.verification.enable");
+    let enabled = any_transactional && verification_enabled(broker);
     let mut verified = Verified { enabled, outcomes: HashMap::new() };
     let Some(id) = req.transactional_id.as_deref().filter(|id| enabled && !id.is_empty()) else {
         return verified;
@@ -222,7 +222,7 @@ fn refusal(code: ErrorCode, retry: ErrorCode) -> (ErrorCode, String) {
 }
 
 /// Whether transactions are verified (transaction.partition.verification.enable).
-fn enabled(broker: &Broker) -> bool {
+fn verification_enabled(broker: &Broker) -> bool {
     broker.broker_value::<bool>("transaction.partition.verification.enable")
 }
 
@@ -234,7 +234,7 @@ pub(super) async fn verify_offsets(
     broker: &Arc<Broker>,
     req: &TxnOffsetCommitRequest,
 ) -> Result<TxnVerification, ErrorCode> {
-    if !enabled(broker) {
+    if !verification_enabled(broker) {
         return Ok(TxnVerification::Off);
     }
     let index = broker.groups.direct(|g| strata_coordinator::partition_for(&req.group_id, g.config().partitions));
