@@ -883,7 +883,8 @@ fn coordinator_of(node: &str, key: &str, key_type: i8) -> i32 {
 /// coordinator, another broker, with AddPartitionsToTxn v4 (verify_only)
 /// before it appends a batch that opens a transaction; a batch for a
 /// partition never added, and a late retry after an abort, are refused
-/// (the scenario of `transactions.rs`, in `support::txn`).
+/// (the scenario of `transactions.rs`, in `support::txn`); so is a late
+/// TxnOffsetCommit, sent to a group coordinator on yet another broker.
 #[test]
 fn a_leader_verifies_a_transaction_with_a_coordinator_on_another_broker() {
     let cluster = Cluster::start();
@@ -901,6 +902,14 @@ fn a_leader_verifies_a_transaction_with_a_coordinator_on_another_broker() {
     });
     let addr = |id: i32| cluster.nodes[id as usize - 1].addr();
     support::txn::late_retry(&addr(coordinator), &addr(leader), "l1", true);
+    // And a TxnOffsetCommit, verified by a group coordinator on another
+    // broker than the transaction's.
+    let group = (0..100)
+        .map(|i| format!("g{i}"))
+        .find(|g| coordinator_of(&addr(1), g, 0) != coordinator)
+        .expect("a group whose coordinator is another broker");
+    let group_coordinator = coordinator_of(&addr(1), &group, 0);
+    support::txn::late_offsets(&addr(coordinator), &addr(group_coordinator), "l1", &group, true);
 }
 
 #[test]

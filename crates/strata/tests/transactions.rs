@@ -332,7 +332,7 @@ fn a_late_offset_commit_after_an_abort_leaves_no_offsets_pending() {
         let setting = format!("transaction.partition.verification.enable={verify}");
         let broker = Broker::start(&["--set", &setting]);
         create_topic(&mut connect(&broker.addr()), "late");
-        txn::late_offsets(&broker.addr(), "o1", "g1", verify);
+        txn::late_offsets(&broker.addr(), &broker.addr(), "o1", "g1", verify);
     }
 }
 

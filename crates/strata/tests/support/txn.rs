@@ -172,14 +172,15 @@ fn stable_offset(s: &mut TcpStream, group: &str, topic: &str) -> (i16, i64) {
     (p.error_code, p.committed_offset)
 }
 
-/// The late-retry scenario for offsets: transactional id `id` commits
-/// offsets of topic `late` (one partition) for `group` in a transaction that
-/// is then aborted, and a late TxnOffsetCommit of that transaction arrives.
-/// When `verify` it is refused (INVALID_TXN_STATE); otherwise it is written
-/// and stays pending for good, so that a consumer asking for stable offsets
-/// (require_stable) is told UNSTABLE_OFFSET_COMMIT.
-pub fn late_offsets(addr: &str, id: &str, group: &str, verify: bool) {
-    let mut s = connect(addr);
+/// The late-retry scenario for offsets: transactional id `id` (its
+/// coordinator at `coordinator`) commits offsets of topic `late` (one
+/// partition) for `group` (its coordinator at `group_coordinator`) in a
+/// transaction that is then aborted, and a late TxnOffsetCommit of that
+/// transaction arrives. When `verify` it is refused (INVALID_TXN_STATE);
+/// otherwise it is written and stays pending for good, so that a consumer
+/// asking for stable offsets (require_stable) is told UNSTABLE_OFFSET_COMMIT.
+pub fn late_offsets(coordinator: &str, group_coordinator: &str, id: &str, group: &str, verify: bool) {
+    let (mut s, mut g) = (connect(coordinator), connect(group_coordinator));
     find_coordinator(&mut s, 1, id);
     find_coordinator(&mut s, 0, group);
     let (e, pid, epoch) = init(&mut s, 4, id, 60_000, (-1, -1));
@@ -197,22 +198,22 @@ pub fn late_offsets(addr: &str, id: &str, group: &str, verify: bool) {
         r.error_code
     };
     assert_eq!(add_offsets(&mut s), 0);
-    assert_eq!(txn_commit(&mut s, id, ids, group, "late", 5), 0);
+    assert_eq!(txn_commit(&mut g, id, ids, group, "late", 5), 0);
     assert_eq!(end_txn(&mut s, 3, id, ids, false), 0);
     until_state(&mut s, id, "CompleteAbort");
-    let late = txn_commit(&mut s, id, ids, group, "late", 7);
+    let late = txn_commit(&mut g, id, ids, group, "late", 7);
     if !verify {
         assert_eq!(late, 0, "written");
         let unstable = ErrorCode::UNSTABLE_OFFSET_COMMIT.code();
-        assert_eq!(stable_offset(&mut s, group, "late").0, unstable, "pending offsets no marker ends");
+        assert_eq!(stable_offset(&mut g, group, "late").0, unstable, "pending offsets no marker ends");
         return;
     }
     assert_eq!(late, ErrorCode::INVALID_TXN_STATE.code());
-    assert_eq!(stable_offset(&mut s, group, "late"), (0, -1), "nothing pending, nothing committed");
+    assert_eq!(stable_offset(&mut g, group, "late"), (0, -1), "nothing pending, nothing committed");
     // The producer's next transaction commits its offsets.
     assert_eq!(add_offsets(&mut s), 0);
-    assert_eq!(txn_commit(&mut s, id, ids, group, "late", 9), 0);
+    assert_eq!(txn_commit(&mut g, id, ids, group, "late", 9), 0);
     assert_eq!(end_txn(&mut s, 3, id, ids, true), 0);
     until_state(&mut s, id, "CompleteCommit");
-    assert_eq!(stable_offset(&mut s, group, "late"), (0, 9));
+    assert_eq!(stable_offset(&mut g, group, "late"), (0, 9));
 }
