@@ -95,9 +95,10 @@ pub fn txn_batch(ids: (i64, i16), seq: i32, value: &str) -> Bytes {
 /// The late-retry scenario for transactional id `id` on topics `late` and
 /// `other` (one partition each, both led by `leader`), with the transaction
 /// coordinator at `coordinator`. A batch for a partition never added to the
-/// transaction, and a late retry of a batch of an aborted transaction (sent
-/// before the abort, arriving after it), are refused with INVALID_TXN_STATE
-/// when `verify`; otherwise both are written and open transactions that no
+/// transaction, a late retry of a batch of an aborted transaction (sent
+/// before the abort, arriving after it), and a transactional batch sent
+/// without a transactional id are refused with INVALID_TXN_STATE when
+/// `verify`; otherwise both are written and open transactions that no
 /// marker ends (the last stable offset stays below the high watermark).
 pub fn late_retry(coordinator: &str, leader: &str, id: &str, verify: bool) {
     let (mut c, mut l) = (connect(coordinator), connect(leader));
@@ -122,6 +123,10 @@ pub fn late_retry(coordinator: &str, leader: &str, id: &str, verify: bool) {
     }
     let refused = ErrorCode::INVALID_TXN_STATE.code();
     assert_eq!((not_added.0, late.0), (refused, refused));
+    // A transactional batch in a Produce without a transactional id: no
+    // coordinator to ask, so it cannot open a transaction either.
+    let anonymous = produce_as(&mut l, None, "other", txn_batch(ids, 0, "no transactional id"));
+    assert_eq!(anonymous.0, refused);
     assert_eq!(stable(&mut l, "other"), (0, 0), "nothing written");
     assert_eq!(stable(&mut l, "late"), (2, 2), "the aborted record and its marker only");
     // The producer's next transaction goes on with the next sequence number.
