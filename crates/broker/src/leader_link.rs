@@ -5,7 +5,7 @@
 //! calls, the transaction coordinator's to the leaders of its transactions'
 //! partitions and a leader's to the coordinator verifying a transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsRawFd;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -46,6 +46,16 @@ pub(crate) fn request_frame(
     encode_request(&header, body, &mut frame).map_err(|e| e.to_string())?;
     let frame = frame.freeze();
     Ok(if prefixed { frame } else { frame.slice(4..) })
+}
+
+/// `partitions` grouped by topic, in topic order, as requests to other
+/// brokers name them.
+pub(crate) fn by_topic<'a>(partitions: impl IntoIterator<Item = &'a (String, i32)>) -> BTreeMap<&'a str, Vec<i32>> {
+    let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for (topic, index) in partitions {
+        topics.entry(topic).or_default().push(*index);
+    }
+    topics
 }
 
 /// A connection to another broker's client listener.

@@ -25,6 +25,7 @@ use strata_protocol::{ErrorCode, RequestBody, ResponseBody};
 use strata_records::control::{ControlRecord, ControlType};
 
 use crate::broker::Broker;
+use crate::leader_link::by_topic;
 use crate::markers;
 
 /// The WriteTxnMarkers version sent (the newest strata speaks).
@@ -179,10 +180,7 @@ async fn call(
     markers: &Markers,
     partitions: &[TopicPartition],
 ) -> Result<HashMap<TopicPartition, ErrorCode>, String> {
-    let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-    for (topic, index) in partitions {
-        topics.entry(topic).or_default().push(*index);
-    }
+    let topics = by_topic(partitions);
     let request = RequestBody::WriteTxnMarkers(WriteTxnMarkersRequest {
         markers: vec![WritableTxnMarker {
             producer_id: markers.producer_id,

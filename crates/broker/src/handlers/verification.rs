@@ -38,6 +38,7 @@ use strata_storage::{TxnVerification, VerificationGuard};
 use super::groups::coordinator_of;
 use crate::broker::Broker;
 use crate::groups::OFFSETS_TOPIC;
+use crate::leader_link::by_topic;
 use crate::time::now_ms;
 use crate::transactions::TXN_TOPIC;
 
@@ -49,11 +50,15 @@ const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A partition of a Produce request.
 type TopicPartition = (String, i32);
 
+/// A verified partition's guard, or the error (and message) to answer.
+type Outcome = Result<VerificationGuard, (ErrorCode, String)>;
+
 /// How each partition of one Produce request is appended.
 #[derive(Debug)]
 pub(super) struct Verified {
     enabled: bool,
-    outcomes: HashMap<TopicPartition, Result<VerificationGuard, (ErrorCode, String)>>,
+    /// The verified partitions (few: a transaction's new ones in this request).
+    outcomes: Vec<(TopicPartition, Outcome)>,
 }
 
 impl Verified {
@@ -63,7 +68,8 @@ impl Verified {
         if !self.enabled {
             return Ok(TxnVerification::Off);
         }
-        match self.outcomes.get(&(topic.to_string(), index)) {
+        let outcome = self.outcomes.iter().find(|((t, i), _)| t == topic && *i == index).map(|(_, o)| o);
+        match outcome {
             None => Ok(TxnVerification::Required(None)),
             Some(Ok(guard)) => Ok(TxnVerification::Required(Some(*guard))),
             Some(Err(e)) => Err(e.clone()),
@@ -81,25 +87,17 @@ pub(super) async fn verify(broker: &Arc<Broker>, req: &ProduceRequest) -> Verifi
     let partitions = || req.topic_data.iter().flat_map(|t| &t.partition_data);
     let any_transactional = partitions().any(|p| opening_header(p.records.as_deref()).is_some());
     let enabled = any_transactional && verification_enabled(broker);
-    let mut verified = Verified { enabled, outcomes: HashMap::new() };
+    let mut verified = Verified { enabled, outcomes: Vec::new() };
     let Some(id) = req.transactional_id.as_deref().filter(|id| enabled && !id.is_empty()) else {
         return verified;
     };
     for ((producer_id, epoch), opening) in opening_batches(broker, req) {
         let partitions: Vec<TopicPartition> = opening.iter().map(|(p, _)| p.clone()).collect();
-        let started = Instant::now();
-        let answers = ask(broker, id, producer_id, epoch, &partitions).await;
-        let mut failures = 0;
-        for (i, (partition, guard)) in opening.into_iter().enumerate() {
-            let code = match &answers {
-                Ok(codes) => codes.get(i).copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
-                Err(code) => *code,
-            };
-            failures += usize::from(code != ErrorCode::NONE);
+        let codes = verdicts(broker, id, producer_id, epoch, &partitions).await;
+        for ((partition, guard), code) in opening.into_iter().zip(codes) {
             let outcome = if code == ErrorCode::NONE { Ok(guard) } else { Err(refusal(code, PRODUCE_RETRY)) };
-            verified.outcomes.insert(partition, outcome);
+            verified.outcomes.push((partition, outcome));
         }
-        broker.probe.verified(started.elapsed(), failures);
     }
     verified
 }
@@ -134,6 +132,24 @@ fn opening_header(records: Option<&[u8]>) -> Option<BatchHeader> {
     (h.attributes.transactional() && h.producer_id >= 0).then_some(h)
 }
 
+/// The coordinator's answer for each of `partitions`, in order (one error
+/// it gave for all is repeated), timed and counted in the metrics.
+async fn verdicts(
+    broker: &Arc<Broker>,
+    id: &str,
+    producer_id: i64,
+    epoch: i16,
+    partitions: &[TopicPartition],
+) -> Vec<ErrorCode> {
+    let started = Instant::now();
+    let codes = match ask(broker, id, producer_id, epoch, partitions).await {
+        Ok(codes) => codes,
+        Err(code) => vec![code; partitions.len()],
+    };
+    broker.probe.verified(started.elapsed(), codes.iter().filter(|c| **c != ErrorCode::NONE).count());
+    codes
+}
+
 /// The coordinator's answer for each of `partitions`, or one error for all.
 async fn ask(
     broker: &Arc<Broker>,
@@ -146,11 +162,7 @@ async fn ask(
     if coordinator == broker.config.node_id {
         return broker.transactions.direct(|c| c.verify(id, producer_id, epoch, partitions));
     }
-    let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-    for (topic, index) in partitions {
-        topics.entry(topic).or_default().push(*index);
-    }
-    let topics = topics
+    let topics = by_topic(partitions)
         .into_iter()
         .map(|(name, partitions)| AddPartitionsToTxnTopic { name: name.to_string(), partitions, ..Default::default() })
         .collect();
@@ -244,15 +256,9 @@ pub(super) async fn verify_offsets(
     let Some(guard) = partition.log.start_verification(req.producer_id, now_ms()) else {
         return Ok(TxnVerification::Required(None));
     };
-    let started = Instant::now();
     let offsets = [(OFFSETS_TOPIC.to_string(), index)];
-    let answer = ask(broker, &req.transactional_id, req.producer_id, req.producer_epoch, &offsets).await;
-    let code = match answer {
-        Ok(codes) => codes.first().copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR),
-        Err(code) => code,
-    };
-    broker.probe.verified(started.elapsed(), usize::from(code != ErrorCode::NONE));
-    match code {
+    let codes = verdicts(broker, &req.transactional_id, req.producer_id, req.producer_epoch, &offsets).await;
+    match codes.first().copied().unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR) {
         ErrorCode::NONE => Ok(TxnVerification::Required(Some(guard))),
         code => Err(refusal(code, OFFSETS_RETRY).0),
     }
