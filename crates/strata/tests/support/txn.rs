@@ -109,7 +109,7 @@ pub fn late_retry(coordinator: &str, leader: &str, id: &str, verify: bool) {
     let ids = (pid, epoch);
     let produce = |s: &mut TcpStream, topic, seq, value| produce_as(s, Some(id), topic, txn_batch(ids, seq, value));
     let stable = |s: &mut TcpStream, topic| (list_offsets(s, topic, 0, -1), list_offsets(s, topic, 1, -1));
-    assert_eq!(add_partitions(&mut c, 3, id, ids, &[("late", 0)]), [0]);
+    assert_eq!(add_once_known(&mut c, id, ids, "late"), [0]);
     assert_eq!(produce(&mut l, "late", 0, "first"), (0, 0));
     let not_added = produce(&mut l, "other", 0, "not added");
     assert_eq!(end_txn(&mut c, 3, id, ids, false), 0);
@@ -130,11 +130,25 @@ pub fn late_retry(coordinator: &str, leader: &str, id: &str, verify: bool) {
     assert_eq!(stable(&mut l, "other"), (0, 0), "nothing written");
     assert_eq!(stable(&mut l, "late"), (2, 2), "the aborted record and its marker only");
     // The producer's next transaction goes on with the next sequence number.
-    assert_eq!(add_partitions(&mut c, 3, id, ids, &[("late", 0)]), [0]);
+    assert_eq!(add_once_known(&mut c, id, ids, "late"), [0]);
     assert_eq!(produce(&mut l, "late", 1, "next"), (0, 2));
     assert_eq!(end_txn(&mut c, 3, id, ids, true), 0);
     until_state(&mut c, id, "CompleteCommit");
     assert_eq!(stable(&mut l, "late"), (4, 4));
+}
+
+/// AddPartitionsToTxn v3 of partition 0 of `topic`, retried as a client
+/// does while the coordinator answers UNKNOWN_TOPIC_OR_PARTITION: in a
+/// cluster its metadata may not have the new topic yet.
+fn add_once_known(s: &mut TcpStream, id: &str, ids: (i64, i16), topic: &str) -> Vec<i16> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let codes = add_partitions(s, 3, id, ids, &[(topic, 0)]);
+        if codes != [ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.code()] || Instant::now() > deadline {
+            return codes;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// FindCoordinator for `key` (`key_type` 0: a group, 1: a transactional
