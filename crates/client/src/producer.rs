@@ -311,7 +311,9 @@ struct TopicBatches {
 
 #[derive(Debug)]
 struct State {
-    topics: HashMap<Arc<str>, TopicBatches>,
+    /// Looked up for every record, hence a fast hash (topic names are the
+    /// application's own, not a peer's).
+    topics: HashMap<Arc<str>, TopicBatches, foldhash::fast::RandomState>,
     /// Draws sticky partitions.
     rng: Xorshift,
     ready: VecDeque<Batch>,
@@ -363,7 +365,7 @@ impl Producer {
             config,
             cluster,
             state: Mutex::new(State {
-                topics: HashMap::new(),
+                topics: HashMap::default(),
                 rng: Xorshift::from_clock(),
                 ready: VecDeque::new(),
                 buffered: 0,
@@ -620,7 +622,10 @@ impl Shared {
 }
 
 /// `topic`'s batches, added on its first record.
-fn topics_entry<'s>(topics: &'s mut HashMap<Arc<str>, TopicBatches>, topic: &str) -> &'s mut TopicBatches {
+fn topics_entry<'s>(
+    topics: &'s mut HashMap<Arc<str>, TopicBatches, foldhash::fast::RandomState>,
+    topic: &str,
+) -> &'s mut TopicBatches {
     if !topics.contains_key(topic) {
         let name: Arc<str> = Arc::from(topic);
         topics.insert(name.clone(), TopicBatches { name, open: Vec::new(), sticky: Sticky::default() });

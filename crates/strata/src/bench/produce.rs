@@ -13,7 +13,7 @@ use hdrhistogram::Histogram;
 use strata_client::{Delivery, Producer, ProducerConfig, ProducerRecord};
 
 use super::report::{histogram, Report};
-use super::{ensure_topic, pace, payload_pool, progress, Budget, Load, Outputs};
+use super::{ensure_topic, on_own_thread, pace, payload_pool, progress, Budget, Load, Outputs};
 use crate::commands::produce::ProducerOpts;
 use crate::output::fail;
 use crate::Connect;
@@ -54,13 +54,13 @@ pub(crate) async fn run(connect: &Connect, args: &ProduceBench) -> Result<Report
                 rate: args.rate / args.producers as f64,
                 done: done.clone(),
             };
-            tokio::spawn(job.run())
+            on_own_thread(job.run())
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let mut latency = histogram();
     let mut records = 0;
     for task in tasks {
-        let (n, h) = task.await.map_err(|e| e.to_string())??;
+        let (n, h) = task.await.map_err(|_| "a producer's thread panicked".to_string())??;
         records += n;
         latency.add(&h).map_err(|e| e.to_string())?;
     }
@@ -93,13 +93,15 @@ impl Job {
         let producer = Producer::new(self.config).map_err(fail)?;
         let pool = payload_pool(self.record_size);
         let mut pending = Pending { deliveries: VecDeque::new(), latency: histogram(), done: self.done };
-        let start = Instant::now();
+        let clock = Clock::new();
+        let start = clock.start;
         let mut sent = 0u64;
         while self.budget.more(sent) {
             pending.meanwhile(pace(start, sent, self.rate)).await?;
             let at = (sent % 4096) as usize;
-            let record = ProducerRecord::new(&self.topic, &pool[at..at + self.record_size]);
             let t0 = Instant::now();
+            let record =
+                ProducerRecord::new(&self.topic, &pool[at..at + self.record_size]).timestamp(clock.wall_ms(t0));
             let delivery = pending.meanwhile(producer.send(record)).await?.map_err(fail)?;
             pending.push(t0, delivery).await?;
             sent += 1;
@@ -172,15 +174,44 @@ impl Pending {
     /// reading of the clock; the first failed one is the error.
     fn record_ended(&mut self) -> Result<(), String> {
         let mut now = None;
-        while let Some((sent_at, mut delivery)) = self.deliveries.pop_front_if(|(_, d)| d.is_finished()) {
+        let mut ended = 0;
+        let result = loop {
+            let Some((sent_at, mut delivery)) = self.deliveries.pop_front_if(|(_, d)| d.is_finished()) else {
+                break Ok(());
+            };
             let Poll::Ready(outcome) = Pin::new(&mut delivery).poll(&mut Context::from_waker(Waker::noop())) else {
                 unreachable!("an ended delivery is ready");
             };
-            outcome.map_err(fail)?;
+            if let Err(e) = outcome {
+                break Err(fail(e));
+            }
             let now = *now.get_or_insert_with(Instant::now);
             self.latency.saturating_record((now - sent_at).as_micros() as u64);
-            self.done.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
+            ended += 1;
+        };
+        self.done.fetch_add(ended, Ordering::Relaxed);
+        result
+    }
+}
+
+/// The run's clock: a record's CreateTime is derived from the reading of
+/// the monotonic clock its latency starts from, so a record costs one
+/// reading of the clock, not two (the producer reads the wall clock for a
+/// record without a timestamp).
+struct Clock {
+    start: Instant,
+    start_ms: i64,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        let start_ms =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        Clock { start: Instant::now(), start_ms }
+    }
+
+    /// The wall-clock time in milliseconds at `at` (a reading after `start`).
+    fn wall_ms(&self, at: Instant) -> i64 {
+        self.start_ms + (at - self.start).as_millis() as i64
     }
 }
