@@ -16,10 +16,11 @@
 //! are counted against queued.max.request.bytes before its body is read.
 
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use strata_protocol::frame::frame_size;
 use strata_protocol::ApiKey;
 use tokio::io::{AsyncReadExt, BufReader};
@@ -146,20 +147,12 @@ async fn read_frame(
         frame_size(prefix, limits.max_request).map_err(|e| End::Refused(format!("{e} (socket.request.max.bytes)")))?;
     let permits = size.clamp(1, limits.request_memory_total) as u32;
     let permit = limits.request_memory.clone().acquire_many_owned(permits).await.map_err(|_| End::Shutdown)?;
-    let mut buf = BytesMut::new();
-    let body = async {
-        while buf.len() < size {
-            buf.reserve((size - buf.len()).min(1 << 20));
-            let want = (size - buf.len()) as u64;
-            if (&mut *rd).take(want).read_buf(&mut buf).await? == 0 {
-                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
-            }
-        }
-        Ok(())
-    };
-    match tokio::time::timeout(limits.idle, body).await {
+    // A large request (a producer's megabyte of batches) wakes this task a
+    // few times rather than once per arriving segment (strata-net).
+    let socket = rd.get_ref().as_ref().as_raw_fd();
+    match tokio::time::timeout(limits.idle, strata_net::read_body(rd, socket, size)).await {
         Err(_) => Err(End::Refused(format!("a {size}-byte request did not arrive within connections.max.idle.ms"))),
         Ok(Err(e)) => Err(End::Refused(format!("connection ended inside a {size}-byte request: {e}"))),
-        Ok(Ok(())) => Ok(Some((buf.freeze(), permit))),
+        Ok(Ok(body)) => Ok(Some((body, permit))),
     }
 }
