@@ -8,6 +8,7 @@
 //!   swaps it in, so readers never see half an update.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -138,9 +139,19 @@ pub(crate) struct Cluster {
     pub(crate) config: ClientConfig,
     connections: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Connection>>>>>,
     metadata: RwLock<(Arc<Metadata>, Instant)>,
+    /// Bumped under `metadata`'s write lock at each refresh, so a
+    /// [`PartitionCount`] read with it can be kept until the next one.
+    version: AtomicU64,
     refreshing: tokio::sync::Mutex<()>,
     /// Each group's coordinator, as FindCoordinator last named it.
     coordinators: Mutex<HashMap<String, Arc<Connection>>>,
+}
+
+/// A topic's partition count as the metadata of `version` gives it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PartitionCount {
+    pub(crate) partitions: i32,
+    pub(crate) version: u64,
 }
 
 /// How many times [`Cluster::retrying`] tries again after a retriable error.
@@ -155,6 +166,7 @@ impl Cluster {
             config,
             connections: Mutex::new(HashMap::new()),
             metadata: RwLock::new((Arc::new(Metadata::default()), Instant::now())),
+            version: AtomicU64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
             coordinators: Mutex::new(HashMap::new()),
         }))
@@ -166,11 +178,17 @@ impl Cluster {
     }
 
     /// How many partitions the known metadata gives `topic`, if it knows
-    /// any. Read in place, for the producer's every record.
-    pub(crate) fn partition_count(&self, topic: &str) -> Option<i32> {
+    /// any, and the metadata's version.
+    pub(crate) fn partition_count(&self, topic: &str) -> Option<PartitionCount> {
         let metadata = self.metadata.read().expect("metadata lock");
         let partitions = metadata.0.topic(topic)?.partitions.len();
-        (partitions > 0).then_some(partitions as i32)
+        let version = self.version.load(Ordering::Relaxed);
+        (partitions > 0).then_some(PartitionCount { partitions: partitions as i32, version })
+    }
+
+    /// The metadata's version: a [`PartitionCount`] of an older one may be out of date.
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
     }
 
     /// The connection to `address`, dialled if there is none or it broke.
@@ -255,7 +273,10 @@ impl Cluster {
         let conn = self.any().await?;
         let response = conn.call_capped(&request, 12).await?;
         let merged = Arc::new(merge(&self.metadata(), response, topics.is_none()));
-        *self.metadata.write().expect("metadata lock") = (merged.clone(), Instant::now());
+        let mut metadata = self.metadata.write().expect("metadata lock");
+        *metadata = (merged.clone(), Instant::now());
+        self.version.fetch_add(1, Ordering::Relaxed);
+        drop(metadata);
         Ok(merged)
     }
 

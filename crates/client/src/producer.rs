@@ -29,7 +29,7 @@ use strata_protocol::generated::produce_response::ProduceResponse;
 use strata_records::{BatchBuilder, Compression};
 use tokio::sync::{mpsc, Notify, Semaphore};
 
-use crate::cluster::{ClientConfig, Cluster};
+use crate::cluster::{ClientConfig, Cluster, PartitionCount};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::partitioner::{partition_for_key, Sticky, Xorshift};
@@ -227,12 +227,28 @@ impl Delivery {
         self.batch.outcome.get().is_some()
     }
 
+    /// The record's offset once its batch ended (-1 with acks=0), or the
+    /// error it ended with; `None` while it has not. Cheaper than awaiting
+    /// it (no [`RecordMetadata`] is built), for callers that track many
+    /// deliveries and need only where each record went.
+    pub fn offset(&self) -> Option<Result<i64>> {
+        Some(self.batch.outcome.get()?.as_ref().map(|(base, _)| self.offset_from(*base)).map_err(Clone::clone))
+    }
+
+    fn offset_from(&self, base: i64) -> i64 {
+        if base < 0 {
+            -1
+        } else {
+            base + i64::from(self.index)
+        }
+    }
+
     fn metadata(&self, outcome: &Result<(i64, i64)>) -> Result<RecordMetadata> {
         let (base, log_append_time) = outcome.clone()?;
         Ok(RecordMetadata {
             topic: self.batch.topic.clone(),
             partition: self.batch.partition,
-            offset: if base < 0 { -1 } else { base + i64::from(self.index) },
+            offset: self.offset_from(base),
             timestamp: if log_append_time >= 0 { log_append_time } else { self.timestamp },
         })
     }
@@ -305,6 +321,9 @@ impl Batch {
 #[derive(Debug)]
 struct TopicBatches {
     name: Arc<str>,
+    /// The partition count, kept until the metadata changes: a record's
+    /// partition is chosen without reading the metadata.
+    partitions: PartitionCount,
     open: Vec<Option<OpenBatch>>,
     sticky: Sticky,
 }
@@ -324,14 +343,25 @@ struct State {
     flushing: usize,
 }
 
-/// A record on its way into a batch, its partition chosen unless sticky.
+/// A record on its way into a batch.
 struct Append<'r, 'a> {
     record: &'r ProducerRecord<'a>,
-    /// `None` for the topic's sticky partition, chosen under the state lock.
-    partition: Option<i32>,
-    partitions: i32,
+    /// The topic's partition count, looked up because the one kept with
+    /// its batches was missing or older than the metadata.
+    looked_up: Option<PartitionCount>,
     timestamp: i64,
     size: usize,
+}
+
+/// Why [`Shared::try_append`] did not append a record.
+enum Blocked {
+    /// The topic's partition count is unknown or out of date: look it up.
+    Metadata,
+    /// `buffer.memory` is full: wait for progress.
+    Full,
+    /// The record names a partition the topic does not have, as far as
+    /// the metadata knows.
+    NoPartition(i32),
 }
 
 #[derive(Debug)]
@@ -382,8 +412,9 @@ impl Producer {
 
     /// Appends `record` to its partition's batch and returns its delivery.
     /// Waits (at most `max.block.ms`) for the topic's metadata and for
-    /// buffer space; fails at once for an unknown partition or a record
-    /// larger than `max.request.size`.
+    /// buffer space; fails for a partition the topic does not have (after
+    /// one refresh of the metadata) and at once for a record larger than
+    /// `max.request.size`.
     pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
         let shared = &self.shared;
         if shared.closed.load(Ordering::Relaxed) {
@@ -402,32 +433,41 @@ impl Producer {
             )));
         }
         let mut deadline = Deadline { max_block: shared.config.max_block, at: None };
-        let partitions = self.partition_count(record.topic, &mut deadline).await?;
-        let partition = match (record.partition, record.key) {
-            (Some(p), _) if (0..partitions).contains(&p) => Some(p),
-            (Some(p), _) => {
-                return Err(Error::invalid(format!("topic {} has no partition {p}", record.topic)));
-            }
-            (None, Some(key)) => Some(partition_for_key(key, partitions)),
-            (None, None) => None,
-        };
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
-        let append = Append { record: &record, partition, partitions, timestamp, size };
-        if let Some(delivery) = shared.try_append(&append) {
-            return Ok(delivery);
-        }
+        let mut append = Append { record: &record, looked_up: None, timestamp, size };
+        let mut refreshed = false;
         loop {
-            let progress = shared.progress.notified();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            if let Some(delivery) = shared.try_append(&append) {
-                return Ok(delivery);
-            }
-            if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
-                return Err(Error::invalid(format!(
-                    "buffer.memory ({} bytes) stayed full for max.block.ms",
-                    shared.config.buffer_memory
-                )));
+            match shared.try_append(&append) {
+                Ok(delivery) => return Ok(delivery),
+                Err(Blocked::Metadata) => {
+                    append.looked_up = Some(self.partition_count(record.topic, &mut deadline, false).await?);
+                }
+                // Partitions may have been added since: look once more, in
+                // fresh metadata, as Java's producer does.
+                Err(Blocked::NoPartition(_)) if !refreshed => {
+                    refreshed = true;
+                    append.looked_up = Some(self.partition_count(record.topic, &mut deadline, true).await?);
+                }
+                Err(Blocked::NoPartition(p)) => {
+                    return Err(Error::invalid(format!("topic {} has no partition {p}", record.topic)));
+                }
+                Err(Blocked::Full) => {
+                    let progress = shared.progress.notified();
+                    tokio::pin!(progress);
+                    progress.as_mut().enable();
+                    // Once more, registered for progress first, so none is missed.
+                    match shared.try_append(&append) {
+                        Ok(delivery) => return Ok(delivery),
+                        Err(Blocked::Full) => {}
+                        Err(_) => continue,
+                    }
+                    if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
+                        return Err(Error::invalid(format!(
+                            "buffer.memory ({} bytes) stayed full for max.block.ms",
+                            shared.config.buffer_memory
+                        )));
+                    }
+                }
             }
         }
     }
@@ -456,15 +496,21 @@ impl Producer {
         self.task.abort();
     }
 
-    async fn partition_count(&self, topic: &str, deadline: &mut Deadline) -> Result<i32> {
+    /// `topic`'s partition count from the metadata, refreshed (and the
+    /// topic auto-created, where the broker allows) while it knows none,
+    /// or first with `fresh`.
+    async fn partition_count(&self, topic: &str, deadline: &mut Deadline, fresh: bool) -> Result<PartitionCount> {
         let cluster = &self.shared.cluster;
-        if let Some(partitions) = cluster.partition_count(topic) {
-            return Ok(partitions);
+        if let Some(count) = cluster.partition_count(topic).filter(|_| !fresh) {
+            return Ok(count);
         }
         loop {
             let last = match cluster.refresh(Some(&[topic.to_string()]), true).await {
                 Ok(meta) => match meta.topics.get(topic) {
-                    Some(Ok(t)) if !t.partitions.is_empty() => return Ok(t.partitions.len() as i32),
+                    Some(Ok(t)) if !t.partitions.is_empty() => match cluster.partition_count(topic) {
+                        Some(count) => return Ok(count),
+                        None => Error::UnknownTopic(topic.into()),
+                    },
                     Some(Err(code)) => Error::from_code(*code, Some(topic)),
                     _ => Error::UnknownTopic(topic.into()),
                 },
@@ -502,20 +548,31 @@ impl Drop for Producer {
 
 impl Shared {
     /// Adds the record to its partition's open batch, closing that batch
-    /// first when the record would take it past `batch.size`; `None`, with
-    /// nothing changed, when the record does not fit in `buffer.memory`.
-    fn try_append(&self, a: &Append<'_, '_>) -> Option<Delivery> {
+    /// first when the record would take it past `batch.size`, and returns
+    /// its delivery; with nothing changed, [`Blocked`] says why not.
+    fn try_append(&self, a: &Append<'_, '_>) -> std::result::Result<Delivery, Blocked> {
         let mut guard = self.state.lock().expect("state lock");
         if guard.buffered > 0 && guard.buffered + a.size > self.config.buffer_memory {
-            return None;
+            return Err(Blocked::Full);
         }
-        guard.buffered += a.size;
-        let State { topics, rng, ready, unfinished, flushing, .. } = &mut *guard;
-        let topic = topics_entry(topics, a.record.topic);
-        let partition =
-            a.partition.unwrap_or_else(|| topic.sticky.partition(rng, a.partitions, a.size, self.config.batch_size));
-        if topic.open.len() < a.partitions as usize {
-            topic.open.resize_with(a.partitions as usize, || None);
+        let State { topics, rng, ready, unfinished, flushing, buffered } = &mut *guard;
+        let topic = match a.looked_up {
+            Some(count) => topics_entry(topics, a.record.topic, count),
+            None => match topics.get_mut(a.record.topic) {
+                Some(topic) if topic.partitions.version == self.cluster.version() => topic,
+                _ => return Err(Blocked::Metadata),
+            },
+        };
+        let partitions = topic.partitions.partitions;
+        let partition = match (a.record.partition, a.record.key) {
+            (Some(p), _) if (0..partitions).contains(&p) => p,
+            (Some(p), _) => return Err(Blocked::NoPartition(p)),
+            (None, Some(key)) => partition_for_key(key, partitions),
+            (None, None) => topic.sticky.partition(rng, partitions, a.size, self.config.batch_size),
+        };
+        *buffered += a.size;
+        if topic.open.len() < partitions as usize {
+            topic.open.resize_with(partitions as usize, || None);
         }
         let slot = &mut topic.open[partition as usize];
         let mut woke = false;
@@ -540,7 +597,7 @@ impl Shared {
         if woke {
             self.wake.notify_one();
         }
-        Some(delivery)
+        Ok(delivery)
     }
 
     fn open_batch(&self, topic: &Arc<str>, partition: i32) -> OpenBatch {
@@ -621,16 +678,21 @@ impl Shared {
     }
 }
 
-/// `topic`'s batches, added on its first record.
+/// `topic`'s batches, added on its first record, with `count` kept.
 fn topics_entry<'s>(
     topics: &'s mut HashMap<Arc<str>, TopicBatches, foldhash::fast::RandomState>,
     topic: &str,
+    count: PartitionCount,
 ) -> &'s mut TopicBatches {
     if !topics.contains_key(topic) {
         let name: Arc<str> = Arc::from(topic);
-        topics.insert(name.clone(), TopicBatches { name, open: Vec::new(), sticky: Sticky::default() });
+        let batches =
+            TopicBatches { name: name.clone(), partitions: count, open: Vec::new(), sticky: Sticky::default() };
+        topics.insert(name, batches);
     }
-    topics.get_mut(topic).expect("inserted above")
+    let batches = topics.get_mut(topic).expect("inserted above");
+    batches.partitions = count;
+    batches
 }
 
 fn now_ms() -> i64 {

@@ -135,9 +135,42 @@ fn each_delivery_has_its_records_offset_when_several_batches_of_a_partition_are_
         for _ in 0..200 {
             deliveries.push(p.send(ProducerRecord::new("batches", &value).partition(0)).await.unwrap());
         }
+        p.flush().await;
         for (i, d) in deliveries.into_iter().enumerate() {
+            assert_eq!(d.offset().unwrap().unwrap(), i as i64, "record {i}, read without awaiting");
             assert_eq!(d.await.unwrap().offset, i as i64, "record {i}");
         }
+        p.close().await;
+    });
+}
+
+/// The producer keeps a topic's partition count between metadata
+/// refreshes; partitions added meanwhile are found when a record names one
+/// (one refresh, as Java's producer does), and a partition the topic still
+/// lacks after it is a clear error.
+#[test]
+fn a_producer_finds_partitions_added_after_it_started() {
+    let broker = Broker::start(&[]);
+    bounded(60, async {
+        create(&broker, "growing", 1).await;
+        let p = producer(&broker, Acks::All, Compression::None);
+        let first = p.send(ProducerRecord::new("growing", b"a").key(b"k")).await.unwrap().await.unwrap();
+        assert_eq!(first.partition, 0);
+        let admin = Admin::new(ClientConfig::new(&broker.addr())).unwrap();
+        admin.create_partitions("growing", 3).await.unwrap();
+        let added = p.send(ProducerRecord::new("growing", b"b").partition(2)).await.unwrap().await.unwrap();
+        assert_eq!((added.partition, added.offset), (2, 0));
+        // Keyed records now spread over the three partitions.
+        let mut seen = BTreeSet::new();
+        for i in 0..30 {
+            let key = format!("key-{i}");
+            let d = p.send(ProducerRecord::new("growing", b"c").key(key.as_bytes())).await.unwrap().await.unwrap();
+            assert_eq!(d.partition, partition_for_key(key.as_bytes(), 3), "{key}");
+            seen.insert(d.partition);
+        }
+        assert_eq!(seen, BTreeSet::from([0, 1, 2]));
+        let missing = p.send(ProducerRecord::new("growing", b"d").partition(3)).await.unwrap_err();
+        assert!(missing.to_string().contains("topic growing has no partition 3"), "{missing}");
         p.close().await;
     });
 }
@@ -163,6 +196,7 @@ fn linger_holds_a_batch_until_flush_and_offsets_follow_send_order() {
         let first = deliveries.remove(0);
         let waiting = tokio::time::timeout(Duration::from_millis(300), first).await;
         assert!(waiting.is_err(), "linger.ms holds the batch");
+        assert!(deliveries.iter().all(|d| d.offset().is_none()), "no delivery has ended");
         p.flush().await;
         for (i, d) in deliveries.into_iter().enumerate() {
             assert_eq!(d.await.unwrap().offset, i as i64 + 1);
