@@ -328,11 +328,45 @@ struct TopicBatches {
     sticky: Sticky,
 }
 
+/// The producer's topics, found by name for every record: the one used
+/// last is checked first (a name compare, where the index costs a hash), as
+/// a producer usually sends runs of records to one topic.
+#[derive(Debug, Default)]
+struct Topics {
+    all: Vec<TopicBatches>,
+    /// Positions in `all`; the names are the application's own, not a
+    /// peer's, hence a fast hash.
+    index: HashMap<Arc<str>, usize, foldhash::fast::RandomState>,
+    last: usize,
+}
+
+impl Topics {
+    fn get_mut(&mut self, name: &str) -> Option<&mut TopicBatches> {
+        let i = match self.all.get(self.last) {
+            Some(t) if *t.name == *name => self.last,
+            _ => *self.index.get(name)?,
+        };
+        self.last = i;
+        Some(&mut self.all[i])
+    }
+
+    /// `name`'s batches, added on its first record, with `count` kept.
+    fn entry(&mut self, name: &str, count: PartitionCount) -> &mut TopicBatches {
+        if self.get_mut(name).is_none() {
+            let name: Arc<str> = Arc::from(name);
+            self.last = self.all.len();
+            self.index.insert(name.clone(), self.last);
+            self.all.push(TopicBatches { name, partitions: count, open: Vec::new(), sticky: Sticky::default() });
+        }
+        let topic = &mut self.all[self.last];
+        topic.partitions = count;
+        topic
+    }
+}
+
 #[derive(Debug)]
 struct State {
-    /// Looked up for every record, hence a fast hash (topic names are the
-    /// application's own, not a peer's).
-    topics: HashMap<Arc<str>, TopicBatches, foldhash::fast::RandomState>,
+    topics: Topics,
     /// Draws sticky partitions.
     rng: Xorshift,
     ready: VecDeque<Batch>,
@@ -395,7 +429,7 @@ impl Producer {
             config,
             cluster,
             state: Mutex::new(State {
-                topics: HashMap::default(),
+                topics: Topics::default(),
                 rng: Xorshift::from_clock(),
                 ready: VecDeque::new(),
                 buffered: 0,
@@ -432,26 +466,38 @@ impl Producer {
                 shared.config.max_request_size
             )));
         }
-        let mut deadline = Deadline { max_block: shared.config.max_block, at: None };
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
-        let mut append = Append { record: &record, looked_up: None, timestamp, size };
+        let append = Append { record: &record, looked_up: None, timestamp, size };
+        match shared.try_append(&append) {
+            Ok(delivery) => Ok(delivery),
+            // Boxed: its waits would otherwise make every send's future (moved
+            // for each record) as large as the largest of them.
+            Err(blocked) => Box::pin(self.send_blocked(append, blocked)).await,
+        }
+    }
+
+    /// The rest of a send that [`Shared::try_append`] refused at first:
+    /// waits for metadata or buffer space, then appends.
+    async fn send_blocked(&self, mut append: Append<'_, '_>, mut blocked: Blocked) -> Result<Delivery> {
+        let shared = &self.shared;
+        let topic = append.record.topic;
+        let mut deadline = Deadline { max_block: shared.config.max_block, at: None };
         let mut refreshed = false;
         loop {
-            match shared.try_append(&append) {
-                Ok(delivery) => return Ok(delivery),
-                Err(Blocked::Metadata) => {
-                    append.looked_up = Some(self.partition_count(record.topic, &mut deadline, false).await?);
+            match blocked {
+                Blocked::Metadata => {
+                    append.looked_up = Some(self.partition_count(topic, &mut deadline, false).await?);
                 }
                 // Partitions may have been added since: look once more, in
                 // fresh metadata, as Java's producer does.
-                Err(Blocked::NoPartition(_)) if !refreshed => {
+                Blocked::NoPartition(_) if !refreshed => {
                     refreshed = true;
-                    append.looked_up = Some(self.partition_count(record.topic, &mut deadline, true).await?);
+                    append.looked_up = Some(self.partition_count(topic, &mut deadline, true).await?);
                 }
-                Err(Blocked::NoPartition(p)) => {
-                    return Err(Error::invalid(format!("topic {} has no partition {p}", record.topic)));
+                Blocked::NoPartition(p) => {
+                    return Err(Error::invalid(format!("topic {topic} has no partition {p}")));
                 }
-                Err(Blocked::Full) => {
+                Blocked::Full => {
                     let progress = shared.progress.notified();
                     tokio::pin!(progress);
                     progress.as_mut().enable();
@@ -459,7 +505,10 @@ impl Producer {
                     match shared.try_append(&append) {
                         Ok(delivery) => return Ok(delivery),
                         Err(Blocked::Full) => {}
-                        Err(_) => continue,
+                        Err(other) => {
+                            blocked = other;
+                            continue;
+                        }
                     }
                     if tokio::time::timeout_at(deadline.at().into(), progress).await.is_err() {
                         return Err(Error::invalid(format!(
@@ -468,6 +517,10 @@ impl Producer {
                         )));
                     }
                 }
+            }
+            match shared.try_append(&append) {
+                Ok(delivery) => return Ok(delivery),
+                Err(b) => blocked = b,
             }
         }
     }
@@ -557,7 +610,7 @@ impl Shared {
         }
         let State { topics, rng, ready, unfinished, flushing, buffered } = &mut *guard;
         let topic = match a.looked_up {
-            Some(count) => topics_entry(topics, a.record.topic, count),
+            Some(count) => topics.entry(a.record.topic, count),
             None => match topics.get_mut(a.record.topic) {
                 Some(topic) if topic.partitions.version == self.cluster.version() => topic,
                 _ => return Err(Blocked::Metadata),
@@ -615,7 +668,7 @@ impl Shared {
     fn close_all_open(&self) {
         let mut guard = self.state.lock().expect("state lock");
         let state = &mut *guard;
-        for topic in state.topics.values_mut() {
+        for topic in state.topics.all.iter_mut() {
             state.ready.extend(topic.open.iter_mut().filter_map(Option::take).map(OpenBatch::close));
         }
         drop(guard);
@@ -628,7 +681,7 @@ impl Shared {
         let mut guard = self.state.lock().expect("state lock");
         let state = &mut *guard;
         let mut next: Option<Instant> = None;
-        for topic in state.topics.values_mut() {
+        for topic in state.topics.all.iter_mut() {
             for slot in &mut topic.open {
                 let Some(open) = slot else { continue };
                 let due = open.created + self.config.linger;
@@ -676,23 +729,6 @@ impl Shared {
             shared.wake.notify_one();
         });
     }
-}
-
-/// `topic`'s batches, added on its first record, with `count` kept.
-fn topics_entry<'s>(
-    topics: &'s mut HashMap<Arc<str>, TopicBatches, foldhash::fast::RandomState>,
-    topic: &str,
-    count: PartitionCount,
-) -> &'s mut TopicBatches {
-    if !topics.contains_key(topic) {
-        let name: Arc<str> = Arc::from(topic);
-        let batches =
-            TopicBatches { name: name.clone(), partitions: count, open: Vec::new(), sticky: Sticky::default() };
-        topics.insert(name, batches);
-    }
-    let batches = topics.get_mut(topic).expect("inserted above");
-    batches.partitions = count;
-    batches
 }
 
 fn now_ms() -> i64 {
@@ -849,5 +885,29 @@ fn complete(shared: &Arc<Shared>, batches: Vec<Batch>, answer: Result<ProduceRes
                 shared.retry(batch, e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each name finds its own batches whichever was used last, and a
+    /// lookup of a name never added finds none.
+    #[test]
+    fn topics_are_found_by_name_whichever_was_used_last() {
+        let count = |partitions| PartitionCount { partitions, version: 1 };
+        let mut topics = Topics::default();
+        assert!(topics.get_mut("a").is_none());
+        topics.entry("a", count(1));
+        topics.entry("b", count(2));
+        for name in ["a", "b", "b", "a", "a", "b"] {
+            let found = topics.get_mut(name).expect("added");
+            assert_eq!(&*found.name, name);
+            assert_eq!(found.partitions.partitions, if name == "a" { 1 } else { 2 });
+        }
+        assert!(topics.get_mut("c").is_none());
+        assert_eq!(topics.entry("a", count(3)).partitions.partitions, 3, "a newer count is kept");
+        assert_eq!(topics.all.len(), 2);
     }
 }

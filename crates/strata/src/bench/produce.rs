@@ -98,13 +98,13 @@ impl Job {
         let mut sent = 0u64;
         while self.budget.more(sent) {
             if self.rate > 0.0 {
-                pending.meanwhile(pace(start, sent, self.rate)).await?;
+                pending.meanwhile(std::pin::pin!(pace(start, sent, self.rate))).await?;
             }
             let at = (sent % 4096) as usize;
             let t0 = Instant::now();
             let record =
                 ProducerRecord::new(&self.topic, &pool[at..at + self.record_size]).timestamp(clock.wall_ms(t0));
-            let delivery = pending.meanwhile(producer.send(record)).await?.map_err(fail)?;
+            let delivery = pending.meanwhile(std::pin::pin!(producer.send(record))).await?.map_err(fail)?;
             pending.push(t0, delivery).await?;
             sent += 1;
         }
@@ -134,10 +134,13 @@ struct Pending {
 impl Pending {
     /// Runs `work`, meanwhile recording the deliveries that end. `work` is
     /// polled first: when it is ready at once, as a send usually is, no
-    /// delivery is polled.
-    async fn meanwhile<T>(&mut self, work: impl Future<Output = T>) -> Result<T, String> {
-        let mut work = std::pin::pin!(work);
-        std::future::poll_fn(|cx| {
+    /// delivery is polled. It is pinned where the caller made it, not moved
+    /// (a send's future is polled once per record).
+    fn meanwhile<'a, F: Future>(
+        &'a mut self,
+        mut work: Pin<&'a mut F>,
+    ) -> impl Future<Output = Result<F::Output, String>> + 'a {
+        std::future::poll_fn(move |cx| {
             if let Poll::Ready(out) = work.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
             }
@@ -151,7 +154,6 @@ impl Pending {
             }
             Poll::Pending
         })
-        .await
     }
 
     /// Adds a delivery, and records those that ended.
