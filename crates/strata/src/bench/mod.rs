@@ -102,7 +102,11 @@ impl Budget {
 pub(crate) async fn run(connect: Connect, command: BenchCommand) -> Result<(), String> {
     let (report, outputs) = match command {
         BenchCommand::Produce(args) => (produce::run(&connect, &args).await?, args.outputs),
-        BenchCommand::Consume(args) => (consume::run(&connect, &args).await?, args.outputs),
+        BenchCommand::Consume(args) => {
+            let (outputs, connect) = (args.outputs.clone(), connect.clone());
+            let consumer = on_own_thread(async move { consume::run(&connect, &args).await })?;
+            (consumer.await.map_err(|_| "the consumer's thread panicked".to_string())??, outputs)
+        }
         BenchCommand::E2e(args) => (e2e::run(&connect, &args).await?, args.outputs),
         BenchCommand::TcpToFile(args) => (raw::tcp_to_file(&args).await?, args.outputs),
         BenchCommand::Sendfile(args) => (raw::sendfile(&args).await?, args.outputs),
@@ -135,12 +139,13 @@ async fn ensure_topic(connect: &Connect, load: &Load) -> Result<i32, String> {
 }
 
 /// Runs `work` on a thread of its own, on a current-thread runtime, and
-/// returns the receiver of its result. A producer's tasks (the caller's
-/// sends, the sender, the connection) then hand each other batches on one
-/// thread, as in a load generator with a thread per client. On a runtime
-/// of two workers they woke each other across threads: the same run took
-/// 0.83 CPU-seconds per GB there and 0.56 on one thread, and went 1330
-/// against 1725 MB/s (BENCHMARKS.md, issue 6).
+/// returns the receiver of its result. A client's tasks (a producer's
+/// sends, its sender and its connection; a consumer's fetches) then hand
+/// each other their work on one thread, as in a load generator with a
+/// thread per client. On a runtime of two workers a producer's tasks woke
+/// each other across threads: the same run took 0.83 CPU-seconds per GB
+/// there and 0.56 on one thread, and went 1330 against 1725 MB/s
+/// (BENCHMARKS.md, issue 6).
 fn on_own_thread<T: Send + 'static>(
     work: impl std::future::Future<Output = T> + Send + 'static,
 ) -> Result<tokio::sync::oneshot::Receiver<T>, String> {
