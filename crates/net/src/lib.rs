@@ -1,7 +1,8 @@
 //! strata-net: reads the body of a Kafka frame from a TCP socket, waking
 //! the reader a few times per large frame instead of once per arriving
-//! segment. Used by strata-client's connections and by a broker's followers,
-//! whose fetch answers run to megabytes.
+//! segment. Used by strata-client's connections, by a broker's followers,
+//! whose fetch answers run to megabytes, and by a broker's connections,
+//! whose Produce requests do.
 //!
 //! While a body is read, the socket's receive low-water mark (SO_RCVLOWAT)
 //! is what the frame still lacks beyond what the reader has buffered, at
