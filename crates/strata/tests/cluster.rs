@@ -1160,6 +1160,64 @@ fn a_new_leader_answers_latest_only_once_its_high_watermark_reaches_its_log_end(
     }
 }
 
+/// Node 3 is frozen in the ISR of four partitions node 1 leads. One acks=all
+/// Produce naming all four, with a 1 s timeout, is answered once that
+/// timeout has passed, REQUEST_TIMED_OUT for each partition: the partitions
+/// wait together, not one after another (four times as long). Once node 3
+/// thaws, the same request is acknowledged.
+#[test]
+fn an_acks_all_produce_to_many_partitions_waits_for_them_together() {
+    let long = ["--set", "broker.session.timeout.ms=60000", "--set", "replica.lag.time.max.ms=60000"];
+    let cluster = Cluster::start_with(&long);
+    let partitions = [0, 1, 2, 3];
+    bounded(60, async {
+        let all = BTreeSet::from([1, 2, 3]);
+        for n in &cluster.nodes {
+            until(&n.addr(), "three brokers", |m| brokers(m) == all).await;
+        }
+        let assignment = |partition_index| CreatableReplicaAssignment {
+            partition_index,
+            broker_ids: vec![1, 2, 3],
+            ..Default::default()
+        };
+        let topic = CreatableTopic {
+            name: "wide".into(),
+            num_partitions: -1,
+            replication_factor: -1,
+            assignments: partitions.iter().copied().map(assignment).collect(),
+            ..Default::default()
+        };
+        assert_eq!(create_topic(&cluster.nodes[0], topic), 0);
+        let whole =
+            |t: &strata_client::cluster::TopicInfo| t.partitions.iter().all(|p| p.isr.len() == 3 && p.leader == 1);
+        until_topic(&cluster.bootstrap(), "wide", whole).await;
+    });
+    let batch = || {
+        let mut b = strata_records::BatchBuilder::new(strata_records::Compression::None);
+        b.push(0, None, Some(b"v"), &[]);
+        b.build()
+    };
+    let leader = cluster.nodes[0].addr();
+    let produce =
+        |timeout_ms| wire::produce_to(&mut wire::connect(&leader), None, "wide", &partitions, batch(), timeout_ms);
+    assert!(produce(5000).iter().all(|(code, _)| *code == 0), "acks=all with the whole ISR");
+    signal(&cluster.nodes[2], libc::SIGSTOP);
+    let start = Instant::now();
+    let answers = produce(1000);
+    let waited = start.elapsed();
+    eprintln!("an acks=all produce to 4 partitions with a frozen follower was answered after {waited:?}");
+    assert_eq!(answers.iter().map(|(code, _)| *code).collect::<Vec<_>>(), [7; 4], "REQUEST_TIMED_OUT each");
+    assert!(waited >= Duration::from_secs(1), "not before the timeout: {waited:?}");
+    assert!(waited < Duration::from_secs(3), "the partitions waited together: {waited:?}");
+    signal(&cluster.nodes[2], libc::SIGCONT);
+    let answers = produce(10_000);
+    assert_eq!(
+        answers.iter().map(|(code, offset)| (*code, *offset)).collect::<Vec<_>>(),
+        [(0, 2); 4],
+        "acknowledged once node 3 thaws"
+    );
+}
+
 #[test]
 fn a_follower_whose_disk_fills_leaves_the_isr_and_no_acknowledged_record_is_lost() {
     disk_fills(3);

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use strata_protocol::generated::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use strata_protocol::generated::{ProduceRequest, ProduceResponse};
 use strata_protocol::ErrorCode;
@@ -60,17 +61,18 @@ pub(super) fn handle(
         topics.push((t.name, partitions));
     }
     async move {
-        let mut responses = Vec::with_capacity(topics.len());
-        for (name, partitions) in topics {
-            let mut partition_responses = Vec::with_capacity(partitions.len());
-            for a in partitions {
-                partition_responses.push(match a.flush {
+        // Every partition's fsync and replication wait at once: a request
+        // naming many partitions waits as long as its slowest, not their sum.
+        let answers = topics.into_iter().map(|(name, partitions)| async move {
+            let answers = partitions.into_iter().map(|a| async move {
+                match a.flush {
                     Some((p, end)) => replicated(p, end, timeout, a.response).await,
                     None => a.response,
-                });
-            }
-            responses.push(TopicProduceResponse { name, partition_responses, ..Default::default() });
-        }
+                }
+            });
+            TopicProduceResponse { name, partition_responses: join_all(answers).await, ..Default::default() }
+        });
+        let responses = join_all(answers).await;
         (acks != 0).then(|| ProduceResponse { responses, ..Default::default() })
     }
 }

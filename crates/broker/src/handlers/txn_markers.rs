@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use strata_protocol::generated::write_txn_markers_response::{
     WritableTxnMarkerPartitionResult, WritableTxnMarkerResult, WritableTxnMarkerTopicResult,
 };
@@ -45,23 +46,29 @@ pub(super) fn handle(
         })
         .collect();
     async move {
-        let mut markers = Vec::with_capacity(written.len());
-        for (producer_id, topics, marker) in written {
-            let mut results = Vec::with_capacity(topics.len());
-            for (name, partitions) in topics {
-                let mut answers = Vec::with_capacity(partitions.len());
-                for (partition_index, outcome) in partitions {
-                    let code = settle(&owned, &name, partition_index, producer_id, marker, outcome).await;
-                    answers.push(WritableTxnMarkerPartitionResult {
-                        partition_index,
-                        error_code: code.code(),
-                        ..Default::default()
-                    });
-                }
-                results.push(WritableTxnMarkerTopicResult { name, partitions: answers, ..Default::default() });
-            }
-            markers.push(WritableTxnMarkerResult { producer_id, topics: results, ..Default::default() });
-        }
+        // Every marker settles at once: the reply waits for the slowest
+        // partition, not for the sum of them all.
+        let broker = &owned;
+        let markers = join_all(written.into_iter().map(|(producer_id, topics, marker)| async move {
+            let topics = join_all(topics.into_iter().map(|(name, partitions)| async move {
+                let answers = join_all(partitions.into_iter().map(|(partition_index, outcome)| {
+                    let name = &name;
+                    async move {
+                        let code = settle(broker, name, partition_index, producer_id, marker, outcome).await;
+                        WritableTxnMarkerPartitionResult {
+                            partition_index,
+                            error_code: code.code(),
+                            ..Default::default()
+                        }
+                    }
+                }))
+                .await;
+                WritableTxnMarkerTopicResult { name, partitions: answers, ..Default::default() }
+            }))
+            .await;
+            WritableTxnMarkerResult { producer_id, topics, ..Default::default() }
+        }))
+        .await;
         WriteTxnMarkersResponse { markers, ..Default::default() }
     }
 }

@@ -407,19 +407,35 @@ pub mod wire {
 
     /// [`produce`] as the transactional producer `transactional_id`.
     pub fn produce_as(s: &mut TcpStream, transactional_id: Option<&str>, topic: &str, records: Bytes) -> (i16, i64) {
+        produce_to(s, transactional_id, topic, &[0], records, 5000)[0]
+    }
+
+    /// One Produce request (v9, acks=all, `timeout_ms`) with `records` for
+    /// each of `partitions` of `topic`: each partition's (error code, base
+    /// offset), in request order.
+    pub fn produce_to(
+        s: &mut TcpStream,
+        transactional_id: Option<&str>,
+        topic: &str,
+        partitions: &[i32],
+        records: Bytes,
+        timeout_ms: i32,
+    ) -> Vec<(i16, i64)> {
         use strata_protocol::generated::produce_request::{PartitionProduceData, TopicProduceData};
-        let partition = PartitionProduceData { index: 0, records: Some(records), ..Default::default() };
-        let data = TopicProduceData { name: topic.into(), partition_data: vec![partition], ..Default::default() };
+        let partition_data = partitions
+            .iter()
+            .map(|&index| PartitionProduceData { index, records: Some(records.clone()), ..Default::default() })
+            .collect();
+        let data = TopicProduceData { name: topic.into(), partition_data, ..Default::default() };
         let req = strata_protocol::generated::ProduceRequest {
             transactional_id: transactional_id.map(String::from),
             acks: -1,
-            timeout_ms: 5000,
+            timeout_ms,
             topic_data: vec![data],
             ..Default::default()
         };
         let ResponseBody::Produce(r) = call(s, 9, RequestBody::Produce(req)) else { panic!() };
-        let p = &r.responses[0].partition_responses[0];
-        (p.error_code, p.base_offset)
+        r.responses[0].partition_responses.iter().map(|p| (p.error_code, p.base_offset)).collect()
     }
 
     /// ListOffsets v7 of partition 0 of `topic` for `timestamp` (-1: latest).
