@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use strata_coordinator::Init;
 use strata_protocol::generated::add_partitions_to_txn_request::{
     AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
@@ -112,14 +113,11 @@ pub(super) fn add_partitions(
         })
         .collect();
     async move {
-        let mut results = Vec::with_capacity(answers.len());
-        for (transactional_id, answer) in answers {
-            results.push(AddPartitionsToTxnResult {
-                transactional_id,
-                topic_results: answer.await,
-                ..Default::default()
-            });
-        }
+        // The transactions' answers come together, not one after another.
+        let results = answers.into_iter().map(|(transactional_id, answer): (String, TopicResults)| async move {
+            AddPartitionsToTxnResult { transactional_id, topic_results: answer.await, ..Default::default() }
+        });
+        let mut results = join_all(results).await;
         match version {
             0..=3 => AddPartitionsToTxnResponse {
                 results_by_topic_v3_and_below: results.pop().map(|r| r.topic_results).unwrap_or_default(),
