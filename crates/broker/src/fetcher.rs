@@ -294,64 +294,88 @@ fn fetch_request(broker: &Broker, node: i32, partitions: &[Followed], wait: Dura
 }
 
 /// Appends what the leader sent and takes the leader's high watermark and
-/// log start offset; an
-/// offset out of range after the leader's log start restarts the log there,
-/// any other answer has the partition checked again. Whether any records came.
+/// log start offset; an offset out of range after the leader's log start
+/// restarts the log there, any other answer has the partition checked again.
+/// All of one answer's partitions are written on one blocking thread (a
+/// thread hand-off per partition cost more than a small append). Whether any
+/// records came.
 async fn appended(
     leader: i32,
     partitions: &[Followed],
     answers: Vec<(String, PartitionData)>,
     checked: &mut HashMap<(String, i32), i32>,
 ) -> bool {
-    let mut brought = false;
-    for (topic, answer) in answers {
-        let Some((_, index, p)) = partitions.iter().find(|(t, i, _)| *t == topic && *i == answer.partition_index)
-        else {
-            continue;
-        };
-        let code = ErrorCode::from_code(answer.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
-        let result = match code {
-            ErrorCode::NONE => {
-                let records = answer.records.unwrap_or_default();
-                brought |= !records.is_empty();
-                append(p.clone(), leader, records, answer.log_start_offset).await
-            }
-            ErrorCode::OFFSET_OUT_OF_RANGE if p.log.log_end_offset() < answer.log_start_offset => {
-                let (p, start) = (p.clone(), answer.log_start_offset);
-                tokio::task::spawn_blocking(move || p.log.truncate_fully_and_start_at(start))
-                    .await
-                    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
-            }
-            _ => {
-                tracing::debug!(%topic, partition = index, error = code.name(), "the leader refused a follower's fetch");
-                checked.remove(&(topic.clone(), *index));
-                Ok(())
-            }
-        };
+    let by_name: HashMap<(&str, i32), &Followed> = partitions.iter().map(|f| ((f.0.as_str(), f.1), f)).collect();
+    let answered: Vec<(Followed, PartitionData)> = answers
+        .into_iter()
+        .filter_map(|(topic, answer)| {
+            let followed: &Followed = by_name.get(&(topic.as_str(), answer.partition_index))?;
+            Some((followed.clone(), answer))
+        })
+        .collect();
+    let brought = answered.iter().any(|(_, a)| a.error_code == 0 && a.records.as_ref().is_some_and(|r| !r.is_empty()));
+    let written = tokio::task::spawn_blocking(move || {
+        answered
+            .into_iter()
+            .map(|(followed, answer)| {
+                let result = take(&followed, leader, &answer);
+                (followed, answer.high_watermark, result)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let Ok(written) = written else {
+        checked.clear();
+        return brought;
+    };
+    for ((topic, index, p), high_watermark, result) in written {
         match result {
-            Ok(()) if code == ErrorCode::NONE => p.follow_high_watermark(answer.high_watermark),
-            Ok(()) => {}
+            Ok(Taken::Appended) => p.follow_high_watermark(high_watermark),
+            Ok(Taken::Restarted) => {}
+            Ok(Taken::Refused) => {
+                checked.remove(&(topic, index));
+            }
             Err(e) => {
                 tracing::error!(%topic, partition = index, error = %e, "a follower's append failed");
-                checked.remove(&(topic.clone(), *index));
+                checked.remove(&(topic, index));
             }
         }
     }
     brought
 }
 
-/// Appends a leader's batches and takes its log start offset, on a blocking
-/// thread (the batches' fsync comes after).
-async fn append(p: Arc<Partition>, leader: i32, records: bytes::Bytes, leader_start: i64) -> Result<(), StorageError> {
-    if records.is_empty() && leader_start <= p.log.log_start_offset() {
-        return Ok(());
-    }
-    tokio::task::spawn_blocking(move || {
-        if !records.is_empty() && p.append_as_follower(leader, &records, now_ms())?.is_some() {
-            p.traffic.replicated_in(records.len());
+/// What became of one partition's answer.
+enum Taken {
+    /// The leader's batches (if any) are appended, its log start followed.
+    Appended,
+    /// The log restarted at the leader's log start, past its own end.
+    Restarted,
+    /// The leader refused the fetch: the partition is checked again.
+    Refused,
+}
+
+/// Takes one partition's answer, on a blocking thread: appends the leader's
+/// batches as they are and follows its log start offset (the batches' fsync
+/// comes after), or restarts the log at the leader's log start.
+fn take((topic, index, p): &Followed, leader: i32, answer: &PartitionData) -> Result<Taken, StorageError> {
+    let code = ErrorCode::from_code(answer.error_code).unwrap_or(ErrorCode::UNKNOWN_SERVER_ERROR);
+    match code {
+        ErrorCode::NONE => {
+            if let Some(records) = answer.records.as_ref().filter(|r| !r.is_empty()) {
+                if p.append_as_follower(leader, records, now_ms())?.is_some() {
+                    p.traffic.replicated_in(records.len());
+                }
+            }
+            p.follow_log_start(leader, answer.log_start_offset)?;
+            Ok(Taken::Appended)
         }
-        p.follow_log_start(leader, leader_start)
-    })
-    .await
-    .unwrap_or_else(|e| Err(StorageError::InvalidRecord(e.to_string())))
+        ErrorCode::OFFSET_OUT_OF_RANGE if p.log.log_end_offset() < answer.log_start_offset => {
+            p.log.truncate_fully_and_start_at(answer.log_start_offset)?;
+            Ok(Taken::Restarted)
+        }
+        _ => {
+            tracing::debug!(%topic, partition = index, error = code.name(), "the leader refused a follower's fetch");
+            Ok(Taken::Refused)
+        }
+    }
 }
