@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use strata_coordinator::Markers;
 use strata_protocol::generated::write_txn_markers_request::{WritableTxnMarker, WritableTxnMarkerTopic};
 use strata_protocol::generated::WriteTxnMarkersRequest;
@@ -150,7 +151,7 @@ async fn send(
 }
 
 /// Writes the marker into partitions this broker leads: all appended first,
-/// then each awaited until durable on its ISR.
+/// then all awaited together until durable on their ISRs.
 async fn write_here(
     broker: &Broker,
     markers: &Markers,
@@ -165,12 +166,11 @@ async fn write_here(
             ((topic, index), outcome)
         })
         .collect();
-    let mut settled = Vec::with_capacity(written.len());
-    for ((topic, index), outcome) in written {
+    join_all(written.into_iter().map(|((topic, index), outcome)| async move {
         let code = markers::settle(broker, &topic, index, id, marker, outcome).await;
-        settled.push(((topic, index), code));
-    }
-    settled
+        ((topic, index), code)
+    }))
+    .await
 }
 
 /// Sends one WriteTxnMarkers request to `leader`: each partition's error code.
