@@ -1,6 +1,7 @@
 //! Produce at the wire: per-partition errors in one request (a corrupt
 //! batch, an unknown partition, an old record format) beside a partition
-//! that succeeds; acks=0 gets no response; bad acks are refused.
+//! that succeeds; acks=0 gets no response; bad acks are refused. And the
+//! Metadata request that creates the topics a producer names.
 
 mod support;
 
@@ -49,6 +50,24 @@ fn broker_with_topic_p() -> (Broker, std::net::TcpStream) {
     };
     call(&mut s, 12, RequestBody::Metadata(md));
     (broker, s)
+}
+
+/// One Metadata request naming several missing topics (one twice) and an
+/// illegal name creates each legal one with num.partitions and answers them
+/// all at once; the illegal one gets INVALID_TOPIC_EXCEPTION.
+#[test]
+fn metadata_creates_every_missing_topic_it_names() {
+    let broker = Broker::start(&["--set", "num.partitions=3"]);
+    let mut s = connect(&broker.addr());
+    let names = ["m1", "m2", "m1", "m.3", "bad/name"];
+    let topics = names.iter().map(|n| MetadataRequestTopic { name: Some(n.to_string()), ..Default::default() });
+    let md = MetadataRequest { topics: Some(topics.collect()), allow_auto_topic_creation: true, ..Default::default() };
+    let ResponseBody::Metadata(r) = call(&mut s, 12, RequestBody::Metadata(md)) else { panic!() };
+    let answers: Vec<(String, i16, usize)> =
+        r.topics.iter().map(|t| (t.name.clone().unwrap_or_default(), t.error_code, t.partitions.len())).collect();
+    let invalid = ErrorCode::INVALID_TOPIC_EXCEPTION.code();
+    let expected = [("m1", 0, 3), ("m2", 0, 3), ("m1", 0, 3), ("m.3", 0, 3), ("bad/name", invalid, 0)];
+    assert_eq!(answers, expected.map(|(n, c, p)| (n.to_string(), c, p)));
 }
 
 #[test]

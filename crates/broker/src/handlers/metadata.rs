@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use strata_metadata::controller::{self, NewTopic};
 use strata_metadata::{MetadataImage, TopicImage};
 use strata_protocol::generated::metadata_response::{
@@ -25,10 +26,13 @@ pub(super) async fn handle(broker: &Arc<Broker>, req: MetadataRequest, version: 
         broker.broker_value::<bool>("auto.create.topics.enable") && (version < 4 || req.allow_auto_topic_creation);
     let mut image = broker.image();
     if auto {
-        for name in wanted.iter().flatten().filter_map(|(n, _)| n.as_deref()) {
-            if image.topic(name).is_none() && controller::validate_topic_name(name).is_ok() {
-                image = auto_create(broker, name).await.unwrap_or(image);
-            }
+        // The missing topics are created together, each its own request to
+        // the controller; the answer then reads the newest image.
+        let names = wanted.iter().flatten().filter_map(|(n, _)| n.as_deref());
+        let missing = names.filter(|n| image.topic(n).is_none() && controller::validate_topic_name(n).is_ok());
+        let created = join_all(missing.map(|name| auto_create(broker, name))).await;
+        if created.contains(&true) {
+            image = broker.image();
         }
     }
     let topics = match wanted {
@@ -80,20 +84,21 @@ fn controller_for_clients(controller: i32, listed: &[i32], me: i32) -> i32 {
     }
 }
 
-async fn auto_create(broker: &Arc<Broker>, name: &str) -> Option<Arc<MetadataImage>> {
+/// Creates topic `name` with the broker's defaults; whether it was created.
+async fn auto_create(broker: &Arc<Broker>, name: &str) -> bool {
     if name == OFFSETS_TOPIC {
         // Created as the group coordinator needs it (compacted, offsets.topic.*), as Kafka does.
-        return super::groups::ensure_offsets_topic(broker).await.ok().map(|()| broker.image());
+        return super::groups::ensure_offsets_topic(broker).await.is_ok();
     }
     let t = NewTopic { name: name.to_string(), num_partitions: -1, replication_factor: -1, ..Default::default() };
     match crate::controller::create_topic(broker, t).await {
-        Ok(image) => {
+        Ok(_) => {
             tracing::info!(topic = name, "auto-created topic");
-            Some(image)
+            true
         }
         Err(e) => {
             tracing::warn!(topic = name, error = %e, "auto-creating a topic failed");
-            None
+            false
         }
     }
 }
