@@ -101,23 +101,23 @@ pub(super) fn add_partitions(
         }],
         _ => req.transactions,
     };
+    // Each transaction's answer is built now (borrowing the broker) and
+    // awaited with the others: they come together, not one after another.
     let answers: Vec<_> = transactions
         .into_iter()
         .map(|t| {
-            let id = t.transactional_id.clone();
-            let answer: TopicResults = match t.verify_only {
+            let transactional_id = t.transactional_id.clone();
+            let topic_results: TopicResults = match t.verify_only {
                 true => Box::pin(std::future::ready(verify_only(broker, t))),
                 false => Box::pin(add_to(broker, t, version)),
             };
-            (id, answer)
+            async move {
+                AddPartitionsToTxnResult { transactional_id, topic_results: topic_results.await, ..Default::default() }
+            }
         })
         .collect();
     async move {
-        // The transactions' answers come together, not one after another.
-        let results = answers.into_iter().map(|(transactional_id, answer): (String, TopicResults)| async move {
-            AddPartitionsToTxnResult { transactional_id, topic_results: answer.await, ..Default::default() }
-        });
-        let mut results = join_all(results).await;
+        let mut results = join_all(answers).await;
         match version {
             0..=3 => AddPartitionsToTxnResponse {
                 results_by_topic_v3_and_below: results.pop().map(|r| r.topic_results).unwrap_or_default(),
